@@ -1,0 +1,9 @@
+/** The kinds of agency that share through Safeshare (DESIGN.md, "Core concepts"). */
+export enum AgencyKind {
+  POLICE = 'POLICE',
+  SOCIAL_CARE = 'SOCIAL_CARE',
+  EDUCATION = 'EDUCATION',
+  HEALTH = 'HEALTH',
+  VOLUNTARY = 'VOLUNTARY',
+  OVERSIGHT = 'OVERSIGHT',
+}

@@ -1,0 +1,28 @@
+import { Check, Column, CreateDateColumn, Entity, JoinTable, ManyToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { AgencyKind } from './agency-kind';
+import { DivisionEntity } from './division.entity';
+
+@Check('CHK_agencies_name_not_blank', `btrim(name) <> ''`)
+@Entity('agencies')
+export class AgencyEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text', unique: true })
+  name!: string;
+
+  @Column({ type: 'enum', enum: AgencyKind, enumName: 'agency_kind' })
+  kind!: AgencyKind;
+
+  /** The divisions the agency works in; an agency with none works force-wide. */
+  @ManyToMany(() => DivisionEntity)
+  @JoinTable({
+    name: 'agency_divisions',
+    joinColumn: { name: 'agency_id' },
+    inverseJoinColumn: { name: 'division_id' },
+  })
+  divisions?: DivisionEntity[];
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}

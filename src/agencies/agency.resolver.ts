@@ -1,0 +1,34 @@
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../graphql/context';
+import { Permission } from '../policy/permissions';
+import { createAgency, listAgencies, listDivisions } from './agency.service';
+import { Agency, CreateAgencyInput, Division } from './agency.types';
+
+@Resolver(() => Agency)
+export class AgencyResolver {
+  @Authorized(Permission.SIGNED_IN)
+  @Query(() => [Agency])
+  agencies(@Ctx() ctx: RequestContext) {
+    return listAgencies(ctx);
+  }
+
+  @Authorized(Permission.MANAGE_AGENCIES)
+  @Mutation(() => Agency, { description: 'OVERSIGHT ADMIN only' })
+  createAgency(@Ctx() ctx: RequestContext, @Arg('input', () => CreateAgencyInput) input: CreateAgencyInput) {
+    return createAgency(ctx, input);
+  }
+
+  @FieldResolver(() => [Division], { description: 'Divisions the agency works in; empty means force-wide' })
+  divisions(@Root() agency: Agency, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.divisionsByAgency.load(agency.id);
+  }
+}
+
+@Resolver(() => Division)
+export class DivisionResolver {
+  @Authorized(Permission.SIGNED_IN)
+  @Query(() => [Division], { description: 'The GMP divisions, by name' })
+  divisions(@Ctx() ctx: RequestContext) {
+    return listDivisions(ctx);
+  }
+}

@@ -1,0 +1,37 @@
+import type { RequestContext } from '../graphql/context';
+import { badInput, conflict } from '../errors';
+import { authorize } from '../policy/auth-checker';
+import { Permission } from '../policy/permissions';
+import { AgencyEntity } from './agency.entity';
+import type { CreateAgencyInput } from './agency.types';
+import { DivisionEntity } from './division.entity';
+
+/** All agencies, by name: the directory every agency needs (e.g. to name a disclosure's recipient). */
+export function listAgencies(ctx: RequestContext): Promise<AgencyEntity[]> {
+  authorize(ctx, Permission.SIGNED_IN);
+  return ctx.db.getRepository(AgencyEntity).find({ order: { name: 'ASC' } });
+}
+
+export function listDivisions(ctx: RequestContext): Promise<DivisionEntity[]> {
+  authorize(ctx, Permission.SIGNED_IN);
+  return ctx.db.getRepository(DivisionEntity).find({ order: { name: 'ASC' } });
+}
+
+/** Registers a new agency (OVERSIGHT ADMIN). Names are unique regardless of case. */
+export async function createAgency(ctx: RequestContext, input: CreateAgencyInput): Promise<AgencyEntity> {
+  authorize(ctx, Permission.MANAGE_AGENCIES);
+  const name = input.name.trim();
+  const divisionIds = input.divisionIds ?? [];
+  return ctx.db.transaction(async (tx) => {
+    const taken = await tx
+      .getRepository(AgencyEntity)
+      .createQueryBuilder('a')
+      .where('lower(a.name) = lower(:name)', { name })
+      .getExists();
+    if (taken) throw conflict('An agency with this name already exists');
+    const divisions = divisionIds.length ? await tx.getRepository(DivisionEntity).findBy(divisionIds.map((id) => ({ id }))) : [];
+    const unknown = divisionIds.filter((id) => !divisions.some((d) => d.id === id));
+    if (unknown.length) throw badInput(`Unknown division: ${unknown.join(', ')}`, 'divisionIds');
+    return tx.getRepository(AgencyEntity).save(tx.getRepository(AgencyEntity).create({ name, kind: input.kind, divisions }));
+  });
+}

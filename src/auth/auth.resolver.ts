@@ -1,0 +1,40 @@
+import { Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../graphql/context';
+import { authorize } from '../policy/auth-checker';
+import { Permission } from '../policy/permissions';
+import { login, logout, refresh, serviceToken } from './auth.service';
+import { AuthPayload, LoginArgs, PrincipalKindEnum, PrincipalType, RefreshArgs, ServiceTokenArgs } from './auth.types';
+
+@Resolver()
+export class AuthResolver {
+  @Authorized(Permission.SIGN_IN)
+  @Mutation(() => AuthPayload, { description: 'Sign in with email and password' })
+  login(@Ctx() ctx: RequestContext, @Args(() => LoginArgs) { email, password }: LoginArgs) {
+    return login(ctx, email, password);
+  }
+
+  @Authorized(Permission.SIGN_IN)
+  @Mutation(() => AuthPayload, { description: 'Exchange a refresh token (single use) for new tokens' })
+  refreshToken(@Ctx() ctx: RequestContext, @Args(() => RefreshArgs) args: RefreshArgs) {
+    return refresh(ctx, args.refreshToken);
+  }
+
+  @Authorized(Permission.SIGNED_IN)
+  @Mutation(() => Boolean, { description: "End the caller's session: its access and refresh tokens stop working" })
+  logout(@Ctx() ctx: RequestContext) {
+    return logout(ctx);
+  }
+
+  @Authorized(Permission.SIGN_IN)
+  @Mutation(() => AuthPayload, { description: "A partner app's access token, from its client id and secret" })
+  serviceToken(@Ctx() ctx: RequestContext, @Args(() => ServiceTokenArgs) { clientId, clientSecret }: ServiceTokenArgs) {
+    return serviceToken(ctx, clientId, clientSecret);
+  }
+
+  @Authorized(Permission.SIGNED_IN)
+  @Query(() => PrincipalType, { description: 'The caller' })
+  me(@Ctx() ctx: RequestContext): PrincipalType {
+    const principal = authorize(ctx, Permission.SIGNED_IN);
+    return { ...principal, kind: PrincipalKindEnum[principal.kind] };
+  }
+}

@@ -1,0 +1,114 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { unauthenticated } from '../errors';
+import type { RequestContext } from '../graphql/context';
+import { authorize } from '../policy/auth-checker';
+import { Permission } from '../policy/permissions';
+import { ServiceAccountEntity } from '../users/service-account.entity';
+import { UserEntity } from '../users/user.entity';
+import { normaliseEmail } from '../users/user.service';
+import type { AuthPayload } from './auth.types';
+import { verifyAgainstDummy, verifySecret } from './passwords';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { AuthSessionEntity } from './session.entity';
+import type { PrincipalKind, TokenService } from './tokens';
+
+/** The one message for every failed sign-in: it never says whether the account exists. */
+const INVALID_CREDENTIALS = 'Invalid credentials';
+
+interface SessionSubject {
+  sub: string;
+  pk: PrincipalKind;
+  agency: string;
+  roles: string[];
+}
+
+/** Issues an access token (and for users a refresh token, recorded for rotation) in a session. */
+async function issueTokens(ctx: RequestContext, tx: EntityManager, sessionId: string, subject: SessionSubject): Promise<AuthPayload> {
+  const access = ctx.tokens.issue('access', { ...subject, sid: sessionId });
+  let refreshToken: string | null = null;
+  if (subject.pk === 'USER') {
+    const refresh = ctx.tokens.issue('refresh', { ...subject, sid: sessionId });
+    await tx.getRepository(RefreshTokenEntity).insert({ id: refresh.jti, sessionId, expiresAt: refresh.expiresAt, usedAt: null });
+    refreshToken = refresh.token;
+  }
+  return { accessToken: access.token, refreshToken, expiresAt: access.expiresAt, tokenType: 'Bearer' };
+}
+
+/** Signs a user in with email and password, starting a new session. */
+export async function login(ctx: RequestContext, email: string, password: string): Promise<AuthPayload> {
+  const user = await ctx.db.getRepository(UserEntity).findOneBy({ email: normaliseEmail(email) });
+  const valid = user ? await verifySecret(user.passwordHash, password) : await verifyAgainstDummy(password, ctx.config.argon2);
+  if (!user || !valid || user.disabledAt) {
+    ctx.log.info({ event: 'login_failed' }, 'failed sign-in');
+    throw unauthenticated(INVALID_CREDENTIALS);
+  }
+  return ctx.db.transaction(async (tx) => {
+    const session = await tx.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
+    return issueTokens(ctx, tx, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
+  });
+}
+
+/** Signs a partner app in with its client id and secret (OAuth client-credentials style). */
+export async function serviceToken(ctx: RequestContext, clientId: string, clientSecret: string): Promise<AuthPayload> {
+  const account = await ctx.db.getRepository(ServiceAccountEntity).findOneBy({ clientId });
+  const valid = account
+    ? await verifySecret(account.secretHash, clientSecret)
+    : await verifyAgainstDummy(clientSecret, ctx.config.argon2);
+  if (!account || !valid || account.disabledAt) throw unauthenticated(INVALID_CREDENTIALS);
+  return ctx.db.transaction(async (tx) => {
+    const session = await tx.getRepository(AuthSessionEntity).save({ userId: null, serviceAccountId: account.id });
+    return issueTokens(ctx, tx, session.id, { sub: account.id, pk: 'SERVICE', agency: account.agencyId, roles: [] });
+  });
+}
+
+/**
+ * Exchanges a refresh token for a new pair. Each refresh token works once: presenting a used one
+ * means it was stolen or replayed, so the whole session is revoked (RFC 9700 reuse detection).
+ */
+export async function refresh(ctx: RequestContext, refreshToken: string): Promise<AuthPayload> {
+  const claims = ctx.tokens.verify(refreshToken, 'refresh');
+  if (!claims || claims.pk !== 'USER') throw unauthenticated('Invalid refresh token');
+  const outcome = await ctx.db.transaction(async (tx) => {
+    const stored = await tx.getRepository(RefreshTokenEntity).findOne({
+      where: { id: claims.jti, sessionId: claims.sid },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!stored) return null;
+    if (stored.usedAt) {
+      await revokeSession(tx, claims.sid, 'refresh token reused');
+      return null;
+    }
+    const live: { agency_id: string; roles: string[] }[] = await tx.query(
+      `SELECT u.agency_id, u.roles::text[] AS roles FROM auth_sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL`,
+      [claims.sid, claims.sub],
+    );
+    if (!live[0]) return null;
+    await tx.getRepository(RefreshTokenEntity).update({ id: stored.id }, { usedAt: new Date() });
+    return issueTokens(ctx, tx, claims.sid, { sub: claims.sub, pk: 'USER', agency: live[0].agency_id, roles: live[0].roles });
+  });
+  if (!outcome) throw unauthenticated('Invalid refresh token');
+  return outcome;
+}
+
+/** Ends the caller's session: its refresh tokens and its access tokens stop working. */
+export async function logout(ctx: RequestContext): Promise<boolean> {
+  const principal = authorize(ctx, Permission.SIGNED_IN);
+  await revokeSession(ctx.db.manager, principal.sessionId, 'logout');
+  return true;
+}
+
+async function revokeSession(db: EntityManager, sessionId: string, reason: string): Promise<void> {
+  await db.query(`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`, [
+    sessionId,
+    reason,
+  ]);
+}
+
+/** For development (`npm run token <email>`): an access token for an active user, without a password. */
+export async function mintToken(db: DataSource, tokens: TokenService, email: string): Promise<string> {
+  const user = await db.getRepository(UserEntity).findOneBy({ email: normaliseEmail(email) });
+  if (!user || user.disabledAt) throw new Error(`no active user with email ${email}`);
+  const session = await db.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
+  return tokens.issue('access', { sub: user.id, sid: session.id, pk: 'USER', agency: user.agencyId, roles: user.roles }).token;
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { JwtConfig } from '../config';
+import type { KeyRing } from './keys';
+
+export type TokenType = 'access' | 'refresh';
+export type PrincipalKind = 'USER' | 'SERVICE';
+
+/** The claims Safeshare puts in (and requires of) its tokens. */
+export interface TokenClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  typ: TokenType;
+  /** The sign-in session; revoking it stops every token issued in it. */
+  sid: string;
+  pk: PrincipalKind;
+  agency: string;
+  roles: string[];
+}
+
+export interface IssuedToken {
+  token: string;
+  jti: string;
+  expiresAt: Date;
+}
+
+export class TokenService {
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly settings: Pick<JwtConfig, 'issuer' | 'audience' | 'clockSkewSeconds' | 'accessTtlSeconds' | 'refreshTtlSeconds'>,
+  ) {}
+
+  /** Signs a token of the given type; the subject's agency and roles ride along for clients to read. */
+  issue(typ: TokenType, subject: { sub: string; sid: string; pk: PrincipalKind; agency: string; roles: string[] }): IssuedToken {
+    const ttl = typ === 'access' ? this.settings.accessTtlSeconds : this.settings.refreshTtlSeconds;
+    const now = Math.floor(Date.now() / 1000);
+    const jti = randomUUID();
+    const claims: TokenClaims = {
+      iss: this.settings.issuer,
+      aud: this.settings.audience,
+      iat: now,
+      exp: now + ttl,
+      jti,
+      typ,
+      ...subject,
+    };
+    const token = jwt.sign(claims, this.keys.signing.key, {
+      algorithm: this.keys.signing.algorithm,
+      keyid: this.keys.signing.kid,
+      header: { alg: this.keys.signing.algorithm, typ: 'JWT' },
+    });
+    return { token, jti, expiresAt: new Date((now + ttl) * 1000) };
+  }
+
+  /**
+   * Verifies signature, algorithm (only the key's own), `kid`, issuer, audience and expiry with a
+   * bounded clock skew, and that the token is of the expected type. Returns null for any failure:
+   * callers answer UNAUTHENTICATED without saying why.
+   */
+  verify(token: string, expected: TokenType): TokenClaims | null {
+    let header: jwt.JwtHeader;
+    try {
+      const decoded = jwt.decode(token, { complete: true });
+      if (!decoded || typeof decoded.payload === 'string') return null;
+      header = decoded.header;
+    } catch {
+      return null;
+    }
+    // Keys come only from our own key ring: no `jku`/`x5u`/`jwk` header is ever followed.
+    const key = header.kid ? this.keys.verification.get(header.kid) : undefined;
+    if (!key) return null;
+    let claims: jwt.JwtPayload;
+    try {
+      const verified = jwt.verify(token, key.key, {
+        algorithms: [key.algorithm],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        clockTolerance: this.settings.clockSkewSeconds,
+      });
+      if (typeof verified === 'string') return null;
+      claims = verified;
+    } catch {
+      return null;
+    }
+    // A token issued in the future is forged or from a badly skewed clock: refuse it either way.
+    const issuedInFuture = typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + this.settings.clockSkewSeconds;
+    return isTokenClaims(claims, expected) && !issuedInFuture ? claims : null;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** jsonwebtoken does not require `exp` or our own claims; we do. */
+function isTokenClaims(c: jwt.JwtPayload, expected: TokenType): c is TokenClaims {
+  return (
+    c.typ === expected &&
+    typeof c.exp === 'number' &&
+    typeof c.iat === 'number' &&
+    typeof c.iss === 'string' &&
+    typeof c.aud === 'string' &&
+    typeof c.sub === 'string' &&
+    UUID.test(c.sub) &&
+    typeof c.jti === 'string' &&
+    UUID.test(c.jti) &&
+    typeof c.sid === 'string' &&
+    UUID.test(c.sid) &&
+    (c.pk === 'USER' || c.pk === 'SERVICE')
+  );
+}

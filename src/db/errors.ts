@@ -1,0 +1,12 @@
+import { QueryFailedError } from 'typeorm';
+
+/** PostgreSQL SQLSTATE codes we translate into domain errors. */
+export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_CHECK_VIOLATION = '23514';
+
+export function pgErrorCode(error: unknown): string | undefined {
+  if (error instanceof QueryFailedError) return (error.driverError as { code?: string }).code;
+  return (error as { code?: unknown } | null)?.code?.toString();
+}
+
+export const isUniqueViolation = (error: unknown) => pgErrorCode(error) === PG_UNIQUE_VIOLATION;

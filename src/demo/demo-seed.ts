@@ -1,0 +1,69 @@
+import type { DataSource } from 'typeorm';
+import { AgencyKind } from '../agencies/agency-kind';
+import { hashSecret, type Argon2Params } from '../auth/passwords';
+import { Role } from '../policy/roles';
+import { ServiceScope } from '../users/service-account.entity';
+
+/** Demo credentials, published in API.md and the README. A real deployment seeds no users. */
+export const DEMO_PASSWORD = 'safeshare-demo';
+export const DEMO_CLIENT_ID = 'safe-futures-app';
+export const DEMO_CLIENT_SECRET = 'safeshare-demo-secret';
+
+const ALL_DIVISIONS = ['bolton', 'bury', 'north-manchester', 'oldham', 'rochdale', 'salford', 'south-manchester', 'stockport', 'tameside', 'trafford', 'wigan'];
+
+/** Synthetic agencies: names are invented for the demo and describe no real organisation's staff. */
+export const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind; divisions: string[] }[] = [
+  { key: 'gmp', name: 'Greater Manchester Police', kind: AgencyKind.POLICE, divisions: ALL_DIVISIONS },
+  { key: 'rochdale-csc', name: "Rochdale Children's Social Care", kind: AgencyKind.SOCIAL_CARE, divisions: ['rochdale'] },
+  { key: 'brookfield-high', name: 'Brookfield High School', kind: AgencyKind.EDUCATION, divisions: ['rochdale'] },
+  { key: 'northern-health', name: 'Northern Health Trust', kind: AgencyKind.HEALTH, divisions: ['rochdale', 'oldham', 'bury'] },
+  { key: 'safe-futures', name: 'Safe Futures', kind: AgencyKind.VOLUNTARY, divisions: ['rochdale', 'oldham'] },
+  { key: 'oversight', name: 'Office of the Police and Crime Commissioner', kind: AgencyKind.OVERSIGHT, divisions: [] },
+];
+
+/** The demo accounts of API.md, all with DEMO_PASSWORD. */
+export const DEMO_USERS: { email: string; displayName: string; agency: string; roles: Role[] }[] = [
+  { email: 'analyst@gmp.example', displayName: 'Demo Analyst', agency: 'gmp', roles: [Role.ANALYST] },
+  { email: 'investigator@gmp.example', displayName: 'Demo Investigator', agency: 'gmp', roles: [Role.INVESTIGATOR] },
+  { email: 'supervisor@gmp.example', displayName: 'Demo Supervisor', agency: 'gmp', roles: [Role.SUPERVISOR] },
+  { email: 'auditor@gmp.example', displayName: 'Demo Police Auditor', agency: 'gmp', roles: [Role.AUDITOR] },
+  { email: 'practitioner@rochdale-csc.example', displayName: 'Demo Social Worker', agency: 'rochdale-csc', roles: [Role.PRACTITIONER] },
+  { email: 'lead@brookfield-high.example', displayName: 'Demo Safeguarding Lead', agency: 'brookfield-high', roles: [Role.SAFEGUARDING_LEAD, Role.REPORTER] },
+  { email: 'nurse@northern-health.example', displayName: 'Demo School Nurse', agency: 'northern-health', roles: [Role.PRACTITIONER, Role.REPORTER] },
+  { email: 'reporter@safe-futures.example', displayName: 'Demo Outreach Worker', agency: 'safe-futures', roles: [Role.REPORTER] },
+  { email: 'auditor@oversight.example', displayName: 'Demo Oversight Auditor', agency: 'oversight', roles: [Role.AUDITOR] },
+  { email: 'admin@oversight.example', displayName: 'Demo Oversight Admin', agency: 'oversight', roles: [Role.ADMIN] },
+];
+
+/**
+ * Seeds the synthetic demo. Idempotent: what already exists (by agency name, email, client id) is
+ * left alone, so running it twice changes nothing.
+ */
+export async function seedDemo(db: DataSource, argon2: Argon2Params): Promise<void> {
+  const passwordHash = await hashSecret(DEMO_PASSWORD, argon2);
+  const secretHash = await hashSecret(DEMO_CLIENT_SECRET, argon2);
+  await db.transaction(async (tx) => {
+    const agencyIds = new Map<string, string>();
+    for (const agency of DEMO_AGENCIES) {
+      await tx.query(`INSERT INTO agencies (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [agency.name, agency.kind]);
+      const [{ id }] = await tx.query(`SELECT id FROM agencies WHERE name = $1`, [agency.name]);
+      agencyIds.set(agency.key, id);
+      await tx.query(
+        `INSERT INTO agency_divisions (agency_id, division_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+        [id, agency.divisions],
+      );
+    }
+    for (const user of DEMO_USERS) {
+      await tx.query(
+        `INSERT INTO users (agency_id, email, display_name, password_hash, roles)
+         VALUES ($1, $2, $3, $4, $5::role[]) ON CONFLICT (email) DO NOTHING`,
+        [agencyIds.get(user.agency), user.email, user.displayName, passwordHash, user.roles],
+      );
+    }
+    await tx.query(
+      `INSERT INTO service_accounts (agency_id, client_id, name, secret_hash, scopes)
+       VALUES ($1, $2, 'Safe Futures referral app', $3, $4::service_scope[]) ON CONFLICT (client_id) DO NOTHING`,
+      [agencyIds.get('safe-futures'), DEMO_CLIENT_ID, secretHash, [ServiceScope.SUBMIT_INTELLIGENCE, ServiceScope.READ_OWN_SUBMISSIONS]],
+    );
+  });
+}

@@ -1,0 +1,38 @@
+import { DateTimeResolver } from 'graphql-scalars';
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchema, getMetadataStorage } from 'type-graphql';
+import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
+import { AuthResolver } from '../auth/auth.resolver';
+import { authChecker } from '../policy/auth-checker';
+import { UserResolver } from '../users/user.resolver';
+
+export const RESOLVERS = [AuthResolver, AgencyResolver, DivisionResolver, UserResolver] as const;
+
+/**
+ * Deny by default at the schema level: every query and mutation must declare its permission, or
+ * the service refuses to start (and the permission test fails).
+ */
+export function operationsWithoutPermission(): string[] {
+  const storage = getMetadataStorage();
+  const declared = new Set(storage.authorizedFields.map((f) => `${f.target.name}.${f.fieldName}`));
+  return [...storage.queries, ...storage.mutations, ...storage.subscriptions]
+    .filter((op) => RESOLVERS.some((r) => r === op.target))
+    .filter((op) => !declared.has(`${op.target.name}.${op.methodName}`))
+    .map((op) => op.schemaName);
+}
+
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  const missing = operationsWithoutPermission();
+  if (missing.length) throw new Error(`Operations without a declared permission: ${missing.join(', ')}`);
+  return buildSchema({
+    resolvers: [...RESOLVERS],
+    authChecker,
+    validate: { forbidUnknownValues: true },
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+  });
+}
+
+/** The committed `schema.graphql`: sorted, so it changes only when the schema does. */
+export function printAppSchema(schema: GraphQLSchema): string {
+  return `# Generated from the code by \`npm run schema\`; do not edit. A test fails when it drifts.\n\n${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,168 @@
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { mintToken } from './auth/auth.service';
+import { buildKeyRing, withGeneratedKey } from './auth/keys';
+import { TokenService } from './auth/tokens';
+import { type Config, ConfigError, loadConfig } from './config';
+import { createDataSource } from './db/data-source';
+import type { EmbeddedDatabase } from './db/embedded';
+import { runMigrations } from './db/migrate';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, seedDemo } from './demo/demo-seed';
+import { buildAppSchema, printAppSchema } from './graphql/schema';
+import { createLogger } from './logger';
+import { startServer } from './server';
+
+const USAGE = `Usage: node dist/src/main.js <command>
+  serve          start the API (default); with no DATABASE_URL, on an embedded PostgreSQL in DATA_DIR
+  migrate        apply pending migrations
+  seed           seed the synthetic demo agencies and users (idempotent)
+  token <email>  print an access token for a user (development)
+  schema         write schema.graphql from the code`;
+
+interface Database {
+  db: DataSource;
+  embedded?: EmbeddedDatabase;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** Connects to DATABASE_URL, or starts the embedded PostgreSQL, and applies pending migrations. */
+async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    // Loaded lazily: only the embedded default needs the PostgreSQL binaries.
+    const { startEmbeddedPostgres } = await import('./db/embedded');
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'safeshare', log: logger });
+    url = embedded.url;
+    config = { ...config, jwt: withGeneratedKey(config.jwt, config.dataDir) };
+    logger.info({ dataDir: path.resolve(config.dataDir), port: config.embeddedPgPort }, 'embedded PostgreSQL running');
+  }
+  const db = createDataSource({ url, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs });
+  try {
+    await db.initialize();
+    const applied = await runMigrations(db);
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    db,
+    embedded,
+    config,
+    async close() {
+      if (db.isInitialized) await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+async function serve(config: Config, logger: Logger): Promise<void> {
+  const database = await openDatabase(config, logger);
+  const { db, embedded } = database;
+  config = database.config;
+  const seeded = config.seedDemo ?? embedded?.created ?? false;
+  if (seeded) {
+    await seedDemo(db, config.argon2);
+    logger.info('synthetic demo data seeded');
+  }
+  const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
+  const server = await startServer({ config, db, tokens, logger }, { port: config.port, host: config.host });
+  logger.info({ url: server.url }, 'Safeshare is serving GraphQL');
+  if (embedded) {
+    console.log(
+      [
+        '',
+        `Safeshare is running at ${server.url} (embedded PostgreSQL, data in ${path.resolve(config.dataDir)})`,
+        `Demo accounts (password "${DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => u.email).join(', ')}`,
+        `Demo partner app: clientId "${DEMO_CLIENT_ID}", clientSecret "${DEMO_CLIENT_SECRET}"`,
+        'Sign in:',
+        `  curl -s ${server.url} -H 'content-type: application/json' \\`,
+        `    -d '{"query":"mutation { login(email: \\"analyst@gmp.example\\", password: \\"${DEMO_PASSWORD}\\") { accessToken } }"}'`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    try {
+      await server.close();
+      await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function withDatabase(config: Config, logger: Logger, work: (db: Database) => Promise<void>): Promise<void> {
+  const database = await openDatabase(config, logger);
+  try {
+    await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...args] = argv;
+  if (command === 'schema') {
+    const file = path.resolve('schema.graphql');
+    writeFileSync(file, printAppSchema(await buildAppSchema()));
+    console.log(`wrote ${file}`);
+    return;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  switch (command) {
+    case 'serve':
+      return serve(config, logger);
+    case 'migrate':
+      return withDatabase(config, logger, async () => logger.info('database is up to date'));
+    case 'seed':
+      return withDatabase(config, logger, async ({ db, config: c }) => {
+        await seedDemo(db, c.argon2);
+        logger.info('synthetic demo data seeded');
+      });
+    case 'token': {
+      const email = args[0];
+      if (!email) throw new Error('usage: token <email>');
+      return withDatabase(config, logger, async ({ db, config: c }) => {
+        const tokens = new TokenService(buildKeyRing(c.jwt), c.jwt);
+        console.log(await mintToken(db, tokens, email));
+      });
+    }
+    default:
+      console.error(USAGE);
+      process.exit(64);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import type { RequestContext } from './graphql/context';
+
+interface PgPool {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+export interface Metrics {
+  registry: Registry;
+  plugin: ApolloServerPlugin<RequestContext>;
+}
+
+/**
+ * Prometheus metrics for `GET /metrics`: GraphQL requests by operation and outcome, their latency,
+ * and the database pool. Operations are labelled by root field (bounded by the schema), never by
+ * the client-chosen operation name, so a caller cannot blow up label cardinality.
+ */
+export function createMetrics(db: DataSource): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['operation', 'outcome'] as const;
+  const requests = new Counter({ name: 'safeshare_graphql_requests_total', help: 'GraphQL requests', labelNames, registers: [registry] });
+  const latency = new Histogram({
+    name: 'safeshare_graphql_request_duration_seconds',
+    help: 'GraphQL request latency',
+    labelNames,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const pool = () => (db.driver as unknown as { master?: PgPool }).master;
+  for (const [name, read] of [
+    ['safeshare_db_pool_connections', (p: PgPool) => p.totalCount],
+    ['safeshare_db_pool_idle', (p: PgPool) => p.idleCount],
+    ['safeshare_db_pool_waiting', (p: PgPool) => p.waitingCount],
+  ] as const) {
+    new Gauge({
+      name,
+      help: `Database pool: ${name.replace('safeshare_db_pool_', '')}`,
+      registers: [registry],
+      collect() {
+        const p = pool();
+        this.set(p ? read(p) : 0);
+      },
+    });
+  }
+
+  const plugin: ApolloServerPlugin<RequestContext> = {
+    async requestDidStart() {
+      const end = latency.startTimer();
+      return {
+        async willSendResponse({ operation, response }) {
+          const selection = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
+          // The formatted errors carry our public codes; the raw ones may not.
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          const labels = {
+            operation: selection && selection.kind === 'Field' ? selection.name.value : 'unknown',
+            outcome: errors?.length ? String(errors[0].extensions?.code ?? 'ERROR') : 'OK',
+          };
+          requests.inc(labels);
+          end(labels);
+        },
+      };
+    },
+  };
+  return { registry, plugin };
+}

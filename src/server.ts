@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Request } from 'express';
+import { loadPrincipal } from './auth/principal';
+import { unauthenticated } from './errors';
+import { formatError } from './errors';
+import { type AppServices, createRequestContext, type RequestContext } from './graphql/context';
+import { buildAppSchema } from './graphql/schema';
+import { createMetrics } from './metrics';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting requests and waits for in-flight ones to finish. */
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** Reuses a well-formed request id from a proxy, so logs correlate across hops; otherwise mints one. */
+function requestIdOf(req: Request): string {
+  const incoming = req.get('x-request-id');
+  return incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Resolves the bearer token, if any, to a principal. A bad token is remembered, not thrown yet. */
+async function authenticate(services: AppServices, req: Request): Promise<Pick<RequestContext, 'principal' | 'authError'>> {
+  const header = req.get('authorization');
+  if (!header) return { principal: null };
+  const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header);
+  const claims = match ? services.tokens.verify(match[1], 'access') : null;
+  const principal = claims ? await loadPrincipal(services.db, claims) : null;
+  return principal ? { principal } : { principal: null, authError: unauthenticated('Invalid or expired token') };
+}
+
+/** Assembles HTTP (express) and GraphQL (Apollo Server) and starts listening. */
+export async function startServer(services: AppServices, listen: { port: number; host: string }): Promise<RunningServer> {
+  const { config, db, logger } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  const httpServer = http.createServer(app);
+  const metrics = createMetrics(db);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema: await buildAppSchema(),
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: true,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    formatError: (formatted, error) => formatError(formatted, error, logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginDisableSuggestions(),
+      metrics.plugin,
+    ],
+  });
+  await apollo.start();
+
+  app.use((req, res, next) => {
+    const requestId = requestIdOf(req);
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'no-store');
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await db.query('SELECT 1');
+      const pending = await db.showMigrations();
+      res.status(pending ? 503 : 200).json({ status: pending ? 'migrations pending' : 'ready' });
+    } catch {
+      res.status(503).json({ status: 'database unreachable' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: config.bodyLimitBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) =>
+        createRequestContext(services, {
+          requestId: res.locals.requestId as string,
+          ...(await authenticate(services, req)),
+          clientAddress: req.ip,
+          userAgent: req.get('user-agent')?.slice(0, 512),
+        }),
+    }),
+  );
+
+  // Malformed JSON, oversized bodies and unknown paths: a clean JSON error, never a stack trace.
+  app.use((_req: Request, res: express.Response) => {
+    res.status(404).json({ errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
+  });
+  app.use((err: { status?: number; type?: string }, _req: Request, res: express.Response, _next: express.NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) logger.error({ err }, 'http error');
+    const message = err.type === 'entity.too.large' ? 'Request body too large' : status === 500 ? 'Internal server error' : 'Bad request';
+    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT' } }] });
+  });
+
+  await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host}:${port}/graphql`;
+  return { url, port, close: () => apollo.stop() };
+}

@@ -1,0 +1,41 @@
+import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { AgencyEntity } from '../agencies/agency.entity';
+
+/** What a partner app's token may do. */
+export enum ServiceScope {
+  SUBMIT_INTELLIGENCE = 'SUBMIT_INTELLIGENCE',
+  READ_OWN_SUBMISSIONS = 'READ_OWN_SUBMISSIONS',
+}
+
+/** A partner app (a voluntary group's app, a school's concern form) acting for its agency. */
+@Check('CHK_service_accounts_has_scope', 'cardinality(scopes) > 0')
+@Entity('service_accounts')
+export class ServiceAccountEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  agencyId!: string;
+
+  @ManyToOne(() => AgencyEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'agency_id' })
+  agency?: AgencyEntity;
+
+  @Column({ type: 'text', unique: true })
+  clientId!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  secretHash!: string;
+
+  @Column({ type: 'enum', enum: ServiceScope, enumName: 'service_scope', array: true })
+  scopes!: ServiceScope[];
+
+  @Column({ type: 'timestamptz', nullable: true })
+  disabledAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,40 @@
+import { Check, Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { AgencyEntity } from '../agencies/agency.entity';
+import { Role } from '../policy/roles';
+
+@Check('CHK_users_email_normalised', `email = lower(btrim(email)) AND email LIKE '%_@_%'`)
+@Check('CHK_users_has_role', 'cardinality(roles) > 0')
+@Entity('users')
+export class UserEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  agencyId!: string;
+
+  @ManyToOne(() => AgencyEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'agency_id' })
+  agency?: AgencyEntity;
+
+  /** Stored lower-cased (a check constraint holds it), so the unique index is case-insensitive. */
+  @Column({ type: 'text', unique: true })
+  email!: string;
+
+  @Column({ type: 'text' })
+  displayName!: string;
+
+  @Column({ type: 'text' })
+  passwordHash!: string;
+
+  @Column({ type: 'enum', enum: Role, enumName: 'role', array: true })
+  roles!: Role[];
+
+  @Column({ type: 'timestamptz', nullable: true })
+  disabledAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,20 @@
+import { Arg, Args, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { RequestContext } from '../graphql/context';
+import { Permission } from '../policy/permissions';
+import { createUser, disableUser } from './user.service';
+import { CreateUserInput, User, UserIdArgs } from './user.types';
+
+@Resolver(() => User)
+export class UserResolver {
+  @Authorized(Permission.MANAGE_USERS)
+  @Mutation(() => User, { description: "ADMIN: create a user in the admin's own agency" })
+  createUser(@Ctx() ctx: RequestContext, @Arg('input', () => CreateUserInput) input: CreateUserInput) {
+    return createUser(ctx, input);
+  }
+
+  @Authorized(Permission.MANAGE_USERS)
+  @Mutation(() => User, { description: "ADMIN: disable a user of the admin's own agency; their tokens stop working" })
+  disableUser(@Ctx() ctx: RequestContext, @Args(() => UserIdArgs) { id }: UserIdArgs) {
+    return disableUser(ctx, id);
+  }
+}

@@ -1,0 +1,82 @@
+import { AgencyKind } from '../agencies/agency-kind';
+import { AgencyEntity } from '../agencies/agency.entity';
+import { hashSecret } from '../auth/passwords';
+import { isUniqueViolation } from '../db/errors';
+import { badInput, conflict, forbidden, notFound } from '../errors';
+import type { RequestContext } from '../graphql/context';
+import { authorize } from '../policy/auth-checker';
+import { Permission } from '../policy/permissions';
+import { Role, rolesInvalidFor } from '../policy/roles';
+import { UserEntity } from './user.entity';
+import type { CreateUserInput, User } from './user.types';
+
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+
+export function toUser(entity: UserEntity & { agency: AgencyEntity }): User {
+  return {
+    id: entity.id,
+    email: entity.email,
+    displayName: entity.displayName,
+    agency: entity.agency,
+    roles: entity.roles,
+    disabled: entity.disabledAt !== null,
+    createdAt: entity.createdAt,
+  };
+}
+
+/**
+ * Creates a user. An agency's ADMIN creates users in their own agency; an OVERSIGHT ADMIN may also
+ * create another agency's first ADMIN (and nothing else there), so a new agency can be bootstrapped.
+ */
+export async function createUser(ctx: RequestContext, input: CreateUserInput): Promise<User> {
+  const admin = authorize(ctx, Permission.MANAGE_USERS);
+  const agencyId = input.agencyId ?? admin.agency.id;
+  if (agencyId !== admin.agency.id) {
+    const bootstrapsAdmin = admin.agency.kind === AgencyKind.OVERSIGHT && input.roles.length === 1 && input.roles[0] === Role.ADMIN;
+    if (!bootstrapsAdmin) throw forbidden("Users can only be created in the administrator's own agency");
+  }
+  const agency = await ctx.db.getRepository(AgencyEntity).findOneBy({ id: agencyId });
+  if (!agency) throw badInput('Unknown agency', 'agencyId');
+  const invalid = rolesInvalidFor(agency.kind, input.roles);
+  if (invalid.length) throw badInput(`Role not valid in a ${agency.kind} agency: ${invalid.join(', ')}`, 'roles');
+  const email = normaliseEmail(input.email);
+  const localPart = email.split('@')[0];
+  if (localPart.length >= 4 && input.password.toLowerCase().includes(localPart)) {
+    throw badInput('password must not contain the email address', 'password');
+  }
+
+  const users = ctx.db.getRepository(UserEntity);
+  if (await users.existsBy({ email })) throw conflict('A user with this email already exists');
+  const passwordHash = await hashSecret(input.password, ctx.config.argon2);
+  try {
+    const saved = await users.save(
+      users.create({ agencyId, email, displayName: input.displayName.trim(), passwordHash, roles: input.roles, disabledAt: null }),
+    );
+    return toUser({ ...saved, agency });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict('A user with this email already exists');
+    throw error;
+  }
+}
+
+/**
+ * Disables a user of the administrator's own agency and ends their sessions: their tokens stop
+ * working at once. A user of another agency is NOT_FOUND, as if it did not exist.
+ */
+export async function disableUser(ctx: RequestContext, id: string): Promise<User> {
+  const admin = authorize(ctx, Permission.MANAGE_USERS);
+  if (id === admin.id) throw badInput('Administrators cannot disable themselves', 'id');
+  return ctx.db.transaction(async (tx) => {
+    const user = await tx.getRepository(UserEntity).findOne({ where: { id, agencyId: admin.agency.id }, relations: { agency: true } });
+    if (!user?.agency) throw notFound('User');
+    if (user.disabledAt === null) {
+      await tx.query('UPDATE users SET disabled_at = now(), updated_at = now() WHERE id = $1 AND disabled_at IS NULL', [id]);
+      await tx.query(
+        `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'user disabled' WHERE user_id = $1 AND revoked_at IS NULL`,
+        [id],
+      );
+      user.disabledAt = new Date();
+    }
+    return toUser({ ...user, agency: user.agency });
+  });
+}

@@ -1,0 +1,78 @@
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsEmail, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Agency } from '../agencies/agency.types';
+import { Role } from '../policy/roles';
+import { ServiceScope } from './service-account.entity';
+
+registerEnumType(Role, { name: 'Role' });
+registerEnumType(ServiceScope, { name: 'ServiceScope', description: "What a partner app's token may do" });
+
+/** Password policy (NCSC/NIST style): long rather than complex. Checked again by the service. */
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 128;
+
+@ObjectType({ description: 'A person who signs in to Safeshare on behalf of one agency' })
+export class User {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  email!: string;
+
+  @Field()
+  displayName!: string;
+
+  @Field(() => Agency)
+  agency!: Agency;
+
+  @Field(() => [Role])
+  roles!: Role[];
+
+  @Field({ description: 'A disabled user cannot sign in and their tokens no longer work' })
+  disabled!: boolean;
+
+  @Field()
+  createdAt!: Date;
+}
+
+@InputType()
+export class CreateUserInput {
+  @Field()
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @Field()
+  @IsString()
+  @Length(1, 200)
+  @Matches(/\S/, { message: 'displayName must not be blank' })
+  displayName!: string;
+
+  @Field({ description: `At least ${PASSWORD_MIN_LENGTH} characters` })
+  @IsString()
+  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, {
+    message: `password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
+  })
+  password!: string;
+
+  @Field(() => [Role])
+  @ArrayMinSize(1)
+  @ArrayMaxSize(8)
+  @ArrayUnique()
+  roles!: Role[];
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "Defaults to the caller's agency. An OVERSIGHT ADMIN may name another agency to create its first ADMIN.",
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'agencyId must be an agency id' })
+  agencyId?: string;
+}
+
+@ArgsType()
+export class UserIdArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'id must be a user id' })
+  id!: string;
+}

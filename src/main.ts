@@ -22,6 +22,9 @@ const USAGE = `Usage: node dist/src/main.js <command>
   token <email>  print an access token for a user (development)
   schema         write schema.graphql from the code`;
 
+/** In-flight requests get this long to finish before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
 interface Database {
   db: DataSource;
   embedded?: EmbeddedDatabase;
@@ -56,6 +59,7 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
     config,
     async close() {
       if (db.isInitialized) await db.destroy();
+      logger.debug('pool closed');
       await embedded?.stop();
     },
   };
@@ -90,14 +94,17 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
+    // npm and a process-group kill can deliver the same signal twice: drain once.
+    if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining requests');
+    setTimeout(() => {
+      logger.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
     try {
       await server.close();
+      logger.info('http drained');
       await database.close();
       logger.info('stopped');
       process.exit(0);

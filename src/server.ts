@@ -54,6 +54,8 @@ export async function startServer(services: AppServices, listen: { port: number;
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns shutdown order: drain HTTP, then close the pool, then stop the database.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     formatError: (formatted, error) => formatError(formatted, error, logger),
     plugins: [
@@ -74,7 +76,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+      logger.info({ requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms }, 'request');
     });
     next();
   });

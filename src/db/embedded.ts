@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -10,6 +11,8 @@ interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** The postgres child process (public in the package's JavaScript, undocumented). */
+  process?: ChildProcess;
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
@@ -56,6 +59,7 @@ export async function startEmbeddedPostgres(options: {
   const dataDir = path.resolve(options.dataDir);
   const clusterDir = path.join(dataDir, 'pg');
   const password = readOrCreateSecret(path.join(dataDir, 'pg-password'), () => randomBytes(24).toString('base64url'));
+  const recentLog: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: options.port,
@@ -66,14 +70,25 @@ export async function startEmbeddedPostgres(options: {
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: userInfo().uid === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message: string) => options.log.debug({ embeddedPostgres: message.trim() }, 'embedded postgres'),
+    onLog: (message: string) => {
+      recentLog.push(message.trim());
+      if (recentLog.length > 5) recentLog.shift();
+      options.log.debug({ embeddedPostgres: message.trim() }, 'embedded postgres');
+    },
     onError: (error: unknown) => options.log.warn({ err: error }, 'embedded postgres error'),
   });
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     options.log.info({ clusterDir }, 'initialising embedded PostgreSQL (first start)');
     await pg.initialise();
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch {
+    // The package rejects without a reason; PostgreSQL's own last words say what went wrong.
+    throw new Error(
+      `Embedded PostgreSQL did not start (is another Safeshare using ${dataDir}, or port ${options.port} taken?):\n${recentLog.join('\n')}`,
+    );
+  }
 
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
   const admin = new Client({ connectionString: `${base}/postgres` });
@@ -88,5 +103,12 @@ export async function startEmbeddedPostgres(options: {
   } finally {
     await admin.end();
   }
-  return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, created, stop: () => pg.stop() };
+  const stop = async () => {
+    // A signal to our whole process group also reaches postgres, which may already have exited;
+    // the package's stop() would then wait forever for an exit event that has passed.
+    const child = pg.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await pg.stop();
+  };
+  return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, created, stop };
 }

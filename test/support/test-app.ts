@@ -1,0 +1,79 @@
+import type { DataSource } from 'typeorm';
+import { buildKeyRing } from '../../src/auth/keys';
+import { TokenService } from '../../src/auth/tokens';
+import type { Config } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { DEMO_PASSWORD } from '../../src/demo/demo-seed';
+import { createLogger } from '../../src/logger';
+import { startServer } from '../../src/server';
+import { testConfig } from './test-config';
+import { createTestDatabase } from './test-database';
+
+export interface GqlResult<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[] };
+}
+
+export interface TestApp {
+  url: string;
+  baseUrl: string;
+  config: Config;
+  db: DataSource;
+  tokens: TokenService;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
+  /** Signs in a demo account (password safeshare-demo) and returns its tokens. */
+  login(email: string): Promise<{ accessToken: string; refreshToken: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real service over real HTTP on an ephemeral port, on a database of its own copied from the
+ * seeded template. `env` overrides configuration as an operator would.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = testConfig(database.url, env);
+  const db = createDataSource({ url: database.url, poolMax: 4, statementTimeoutMs: config.dbStatementTimeoutMs });
+  await db.initialize();
+  const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
+  const server = await startServer({ config, db, tokens, logger: createLogger(config.logLevel) }, { port: 0, host: '127.0.0.1' });
+
+  const gql: TestApp['gql'] = async (query, variables = {}, token) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as GqlResult['body'] };
+  };
+
+  return {
+    url: server.url,
+    baseUrl: server.url.replace(/\/graphql$/, ''),
+    config,
+    db,
+    tokens,
+    gql,
+    async login(email) {
+      const r = await gql<{ login: { accessToken: string; refreshToken: string } }>(
+        'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }',
+        { e: email, p: DEMO_PASSWORD },
+      );
+      if (!r.body.data?.login) throw new Error(`login ${email} failed: ${JSON.stringify(r.body)}`);
+      return r.body.data.login;
+    },
+    async close() {
+      await server.close();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
+
+/** The `extensions.code` of each error in a response. */
+export const codes = (r: GqlResult) => (r.body.errors ?? []).map((e) => e.extensions?.code);
+
+/** Row count of a table, to show that a refused request wrote nothing. */
+export async function countRows(db: DataSource, table: string): Promise<number> {
+  const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM ${table}`);
+  return n as number;
+}

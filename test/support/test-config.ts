@@ -1,0 +1,18 @@
+import { type Config, loadConfig } from '../../src/config';
+
+/** Cheap hashing for tests only: the production defaults are set in config.ts. */
+export const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+export const TEST_JWT_SECRET = 'test-only-secret-0123456789abcdefghijklmnop';
+
+/** A configuration as an operator would give it, through the same validation as production. */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ARGON2_MEMORY_KIB: String(TEST_ARGON2.memoryCost),
+    ARGON2_TIME_COST: String(TEST_ARGON2.timeCost),
+    ARGON2_PARALLELISM: String(TEST_ARGON2.parallelism),
+    ...env,
+  });
+}

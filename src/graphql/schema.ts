@@ -12,11 +12,11 @@ export const RESOLVERS = [AuthResolver, AgencyResolver, DivisionResolver, UserRe
  * Deny by default at the schema level: every query and mutation must declare its permission, or
  * the service refuses to start (and the permission test fails).
  */
-export function operationsWithoutPermission(): string[] {
+export function operationsWithoutPermission(resolvers: readonly Function[] = RESOLVERS): string[] {
   const storage = getMetadataStorage();
   const declared = new Set(storage.authorizedFields.map((f) => `${f.target.name}.${f.fieldName}`));
   return [...storage.queries, ...storage.mutations, ...storage.subscriptions]
-    .filter((op) => RESOLVERS.some((r) => r === op.target))
+    .filter((op) => resolvers.includes(op.target))
     .filter((op) => !declared.has(`${op.target.name}.${op.methodName}`))
     .map((op) => op.schemaName);
 }
@@ -30,6 +30,19 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     validate: { forbidUnknownValues: true },
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
+}
+
+/** Each operation's declared permission, by schema name (for the permission snapshot). */
+export function operationPermissions(): Record<string, string[]> {
+  const storage = getMetadataStorage();
+  const result: Record<string, string[]> = {};
+  for (const [kind, ops] of [['Query', storage.queries], ['Mutation', storage.mutations]] as const) {
+    for (const op of ops.filter((o) => RESOLVERS.some((r) => r === o.target))) {
+      const declared = storage.authorizedFields.find((f) => f.target === op.target && f.fieldName === op.methodName);
+      result[`${kind}.${op.schemaName}`] = (declared?.roles ?? []) as string[];
+    }
+  }
+  return result;
 }
 
 /** The committed `schema.graphql`: sorted, so it changes only when the schema does. */

@@ -27,13 +27,11 @@ export class AppError extends Error {
   }
 }
 
-export const unauthenticated = (message = 'Authentication required') =>
-  new AppError(ErrorCode.UNAUTHENTICATED, message);
+export const unauthenticated = (message = 'Authentication required') => new AppError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = 'Not permitted') => new AppError(ErrorCode.FORBIDDEN, message);
 /** Used for missing records and for records the caller may not see alike: no existence oracle. */
 export const notFound = (kind: string) => new AppError(ErrorCode.NOT_FOUND, `${kind} not found`);
-export const badInput = (message: string, field?: string) =>
-  new AppError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : undefined);
+export const badInput = (message: string, field?: string) => new AppError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : undefined);
 export const conflict = (message: string) => new AppError(ErrorCode.CONFLICT, message);
 
 const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode));
@@ -52,11 +50,7 @@ const INPUT_CODES = new Set([
  * Maps every error to one of the public codes and strips internals (stack traces, SQL, driver
  * messages). Unknown errors are logged with the request id and reported as INTERNAL_SERVER_ERROR.
  */
-export function formatError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  log: Pick<Logger, 'error'>,
-): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, log: Pick<Logger, 'error'>): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
@@ -70,11 +64,11 @@ export function formatError(
     }));
     return { ...base, message: 'Invalid input', extensions: { code: ErrorCode.BAD_USER_INPUT, fields } };
   }
-  const code = String(formatted.extensions?.code ?? '');
+  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : '';
   if (INPUT_CODES.has(code)) {
     return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
-  if (PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR && original instanceof GraphQLError) {
+  if (PUBLIC_CODES.has(code) && code !== String(ErrorCode.INTERNAL_SERVER_ERROR) && original instanceof GraphQLError) {
     return { ...base, extensions: { code } };
   }
   log.error({ err: original }, 'unhandled error');

@@ -149,7 +149,7 @@ async function main(argv: string[]): Promise<void> {
     case 'serve':
       return serve(config, logger);
     case 'migrate':
-      return withDatabase(config, logger, async () => logger.info('database is up to date'));
+      return withDatabase(config, logger, () => Promise.resolve(logger.info('database is up to date')));
     case 'seed':
       return withDatabase(config, logger, async ({ db, config: c }) => {
         await seedDemo(db, c.argon2);

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { RequestContext } from './graphql/context';
@@ -49,21 +50,22 @@ export function createMetrics(db: DataSource): Metrics {
   }
 
   const plugin: ApolloServerPlugin<RequestContext> = {
-    async requestDidStart() {
+    requestDidStart() {
       const end = latency.startTimer();
-      return {
-        async willSendResponse({ operation, response }) {
-          const selection = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
+      return Promise.resolve({
+        willSendResponse({ operation, response }) {
+          const selection = operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
           // The formatted errors carry our public codes; the raw ones may not.
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           const labels = {
-            operation: selection && selection.kind === 'Field' ? selection.name.value : 'unknown',
-            outcome: errors?.length ? String(errors[0].extensions?.code ?? 'ERROR') : 'OK',
+            operation: selection?.kind === Kind.FIELD ? selection.name.value : 'unknown',
+            outcome: errors?.length ? (typeof errors[0].extensions?.code === 'string' ? errors[0].extensions.code : 'ERROR') : 'OK',
           };
           requests.inc(labels);
           end(labels);
+          return Promise.resolve();
         },
-      };
+      });
     },
   };
   return { registry, plugin };

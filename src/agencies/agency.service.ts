@@ -23,11 +23,7 @@ export async function createAgency(ctx: RequestContext, input: CreateAgencyInput
   const name = input.name.trim();
   const divisionIds = input.divisionIds ?? [];
   return ctx.db.transaction(async (tx) => {
-    const taken = await tx
-      .getRepository(AgencyEntity)
-      .createQueryBuilder('a')
-      .where('lower(a.name) = lower(:name)', { name })
-      .getExists();
+    const taken = await tx.getRepository(AgencyEntity).createQueryBuilder('a').where('lower(a.name) = lower(:name)', { name }).getExists();
     if (taken) throw conflict('An agency with this name already exists');
     const divisions = divisionIds.length ? await tx.getRepository(DivisionEntity).findBy(divisionIds.map((id) => ({ id }))) : [];
     const unknown = divisionIds.filter((id) => !divisions.some((d) => d.id === id));

@@ -51,9 +51,7 @@ export async function login(ctx: RequestContext, email: string, password: string
 /** Signs a partner app in with its client id and secret (OAuth client-credentials style). */
 export async function serviceToken(ctx: RequestContext, clientId: string, clientSecret: string): Promise<AuthPayload> {
   const account = await ctx.db.getRepository(ServiceAccountEntity).findOneBy({ clientId });
-  const valid = account
-    ? await verifySecret(account.secretHash, clientSecret)
-    : await verifyAgainstDummy(clientSecret, ctx.config.argon2);
+  const valid = account ? await verifySecret(account.secretHash, clientSecret) : await verifyAgainstDummy(clientSecret, ctx.config.argon2);
   if (!account || !valid || account.disabledAt) throw unauthenticated(INVALID_CREDENTIALS);
   return ctx.db.transaction(async (tx) => {
     const session = await tx.getRepository(AuthSessionEntity).save({ userId: null, serviceAccountId: account.id });

@@ -41,9 +41,7 @@ export function withGeneratedKey(jwt: JwtConfig, dataDir: string): JwtConfig {
   const file = path.join(dataDir, `jwt-${jwt.algorithm.toLowerCase()}.pem`);
   const privateKey = readOrCreateSecret(file, () => {
     const pair =
-      jwt.algorithm === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      jwt.algorithm === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
     return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   });
   const publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();

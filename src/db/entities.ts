@@ -6,11 +6,4 @@ import { ServiceAccountEntity } from '../users/service-account.entity';
 import { UserEntity } from '../users/user.entity';
 
 /** Every persisted entity; the migrations must agree with these (a test compares them). */
-export const ENTITIES = [
-  DivisionEntity,
-  AgencyEntity,
-  UserEntity,
-  ServiceAccountEntity,
-  AuthSessionEntity,
-  RefreshTokenEntity,
-];
+export const ENTITIES = [DivisionEntity, AgencyEntity, UserEntity, ServiceAccountEntity, AuthSessionEntity, RefreshTokenEntity];

@@ -9,7 +9,19 @@ export const DEMO_PASSWORD = 'safeshare-demo';
 export const DEMO_CLIENT_ID = 'safe-futures-app';
 export const DEMO_CLIENT_SECRET = 'safeshare-demo-secret';
 
-const ALL_DIVISIONS = ['bolton', 'bury', 'north-manchester', 'oldham', 'rochdale', 'salford', 'south-manchester', 'stockport', 'tameside', 'trafford', 'wigan'];
+const ALL_DIVISIONS = [
+  'bolton',
+  'bury',
+  'north-manchester',
+  'oldham',
+  'rochdale',
+  'salford',
+  'south-manchester',
+  'stockport',
+  'tameside',
+  'trafford',
+  'wigan',
+];
 
 /** Synthetic agencies: names are invented for the demo and describe no real organisation's staff. */
 export const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind; divisions: string[] }[] = [
@@ -28,8 +40,18 @@ export const DEMO_USERS: { email: string; displayName: string; agency: string; r
   { email: 'supervisor@gmp.example', displayName: 'Demo Supervisor', agency: 'gmp', roles: [Role.SUPERVISOR] },
   { email: 'auditor@gmp.example', displayName: 'Demo Police Auditor', agency: 'gmp', roles: [Role.AUDITOR] },
   { email: 'practitioner@rochdale-csc.example', displayName: 'Demo Social Worker', agency: 'rochdale-csc', roles: [Role.PRACTITIONER] },
-  { email: 'lead@brookfield-high.example', displayName: 'Demo Safeguarding Lead', agency: 'brookfield-high', roles: [Role.SAFEGUARDING_LEAD, Role.REPORTER] },
-  { email: 'nurse@northern-health.example', displayName: 'Demo School Nurse', agency: 'northern-health', roles: [Role.PRACTITIONER, Role.REPORTER] },
+  {
+    email: 'lead@brookfield-high.example',
+    displayName: 'Demo Safeguarding Lead',
+    agency: 'brookfield-high',
+    roles: [Role.SAFEGUARDING_LEAD, Role.REPORTER],
+  },
+  {
+    email: 'nurse@northern-health.example',
+    displayName: 'Demo School Nurse',
+    agency: 'northern-health',
+    roles: [Role.PRACTITIONER, Role.REPORTER],
+  },
   { email: 'reporter@safe-futures.example', displayName: 'Demo Outreach Worker', agency: 'safe-futures', roles: [Role.REPORTER] },
   { email: 'auditor@oversight.example', displayName: 'Demo Oversight Auditor', agency: 'oversight', roles: [Role.AUDITOR] },
   { email: 'admin@oversight.example', displayName: 'Demo Oversight Admin', agency: 'oversight', roles: [Role.ADMIN] },
@@ -46,12 +68,12 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params): Promise<vo
     const agencyIds = new Map<string, string>();
     for (const agency of DEMO_AGENCIES) {
       await tx.query(`INSERT INTO agencies (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [agency.name, agency.kind]);
-      const [{ id }] = await tx.query(`SELECT id FROM agencies WHERE name = $1`, [agency.name]);
+      const [{ id }]: { id: string }[] = await tx.query(`SELECT id FROM agencies WHERE name = $1`, [agency.name]);
       agencyIds.set(agency.key, id);
-      await tx.query(
-        `INSERT INTO agency_divisions (agency_id, division_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
-        [id, agency.divisions],
-      );
+      await tx.query(`INSERT INTO agency_divisions (agency_id, division_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [
+        id,
+        agency.divisions,
+      ]);
     }
     for (const user of DEMO_USERS) {
       await tx.query(

@@ -36,7 +36,10 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
 export function operationPermissions(): Record<string, string[]> {
   const storage = getMetadataStorage();
   const result: Record<string, string[]> = {};
-  for (const [kind, ops] of [['Query', storage.queries], ['Mutation', storage.mutations]] as const) {
+  for (const [kind, ops] of [
+    ['Query', storage.queries],
+    ['Mutation', storage.mutations],
+  ] as const) {
     for (const op of ops.filter((o) => RESOLVERS.some((r) => r === o.target))) {
       const declared = storage.authorizedFields.find((f) => f.target === op.target && f.fieldName === op.methodName);
       result[`${kind}.${op.schemaName}`] = (declared?.roles ?? []) as string[];

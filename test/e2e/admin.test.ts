@@ -17,7 +17,11 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 async function createAgency(input: Record<string, unknown>, token = oversightAdmin) {
-  return app.gql<{ createAgency: { id: string; name: string; kind: string; divisions: { id: string }[] } }>(CREATE_AGENCY, { i: input }, token);
+  return app.gql<{ createAgency: { id: string; name: string; kind: string; divisions: { id: string }[] } }>(
+    CREATE_AGENCY,
+    { i: input },
+    token,
+  );
 }
 
 async function createUser(input: Record<string, unknown>, token: string) {
@@ -28,7 +32,10 @@ async function createUser(input: Record<string, unknown>, token: string) {
 async function agencyWithAdmin(name: string, kind: string) {
   const agency = (await createAgency({ name, kind })).body.data!.createAgency;
   const email = `admin@${name.toLowerCase().replace(/[^a-z]+/g, '-')}.example`;
-  const created = await createUser({ email, displayName: `${name} admin`, password: PASSWORD, roles: ['ADMIN'], agencyId: agency.id }, oversightAdmin);
+  const created = await createUser(
+    { email, displayName: `${name} admin`, password: PASSWORD, roles: ['ADMIN'], agencyId: agency.id },
+    oversightAdmin,
+  );
   expect(codes(created)).toEqual([]);
   const token = (await app.gql<{ login: { accessToken: string } }>(LOGIN, { e: email, p: PASSWORD })).body.data!.login.accessToken;
   return { agency, token };
@@ -42,8 +49,17 @@ describe('reference data', () => {
       analyst,
     );
     expect(r.body.data!.divisions.map((d) => d.name)).toEqual([
-      'Bolton', 'Bury', 'North Manchester', 'Oldham', 'Rochdale', 'Salford',
-      'South Manchester', 'Stockport', 'Tameside', 'Trafford', 'Wigan',
+      'Bolton',
+      'Bury',
+      'North Manchester',
+      'Oldham',
+      'Rochdale',
+      'Salford',
+      'South Manchester',
+      'Stockport',
+      'Tameside',
+      'Trafford',
+      'Wigan',
     ]);
     expect(r.body.data!.agencies.map((a) => a.name)).toContain('Greater Manchester Police');
   });
@@ -99,7 +115,10 @@ describe('createAgency', () => {
 describe('createUser', () => {
   it("lets an agency's admin create a user in their own agency, who can then sign in", async () => {
     const { token } = await agencyWithAdmin('Tameside Health Partnership', 'HEALTH');
-    const r = await createUser({ email: 'Nurse.One@tameside-health.example', displayName: 'Nurse One', password: PASSWORD, roles: ['PRACTITIONER', 'REPORTER'] }, token);
+    const r = await createUser(
+      { email: 'Nurse.One@tameside-health.example', displayName: 'Nurse One', password: PASSWORD, roles: ['PRACTITIONER', 'REPORTER'] },
+      token,
+    );
     expect(r.body.data!.createUser).toMatchObject({
       email: 'nurse.one@tameside-health.example',
       roles: ['PRACTITIONER', 'REPORTER'],
@@ -118,26 +137,38 @@ describe('createUser', () => {
   ])('refuses role %s in a %s agency as BAD_USER_INPUT, writing nothing', async (role, kind) => {
     const { token } = await agencyWithAdmin(`Agency for ${role} in ${kind}`, kind);
     const before = await countRows(app.db, 'users');
-    const r = await createUser({ email: `x-${role.toLowerCase()}@example.org`, displayName: 'X', password: PASSWORD, roles: [role] }, token);
+    const r = await createUser(
+      { email: `x-${role.toLowerCase()}@example.org`, displayName: 'X', password: PASSWORD, roles: [role] },
+      token,
+    );
     expect(codes(r)).toEqual(['BAD_USER_INPUT']);
     expect(r.body.errors![0].message).toContain(role);
     expect(await countRows(app.db, 'users')).toBe(before);
   });
 
-  it("refuses an admin creating a user in another agency as FORBIDDEN", async () => {
+  it('refuses an admin creating a user in another agency as FORBIDDEN', async () => {
     const { token } = await agencyWithAdmin('Bury Schools Trust', 'EDUCATION');
     const gmp = (await app.db.query(`SELECT id FROM agencies WHERE name = 'Greater Manchester Police'`))[0].id;
     const before = await countRows(app.db, 'users');
-    const r = await createUser({ email: 'intruder@example.org', displayName: 'Intruder', password: PASSWORD, roles: ['REPORTER'], agencyId: gmp }, token);
+    const r = await createUser(
+      { email: 'intruder@example.org', displayName: 'Intruder', password: PASSWORD, roles: ['REPORTER'], agencyId: gmp },
+      token,
+    );
     expect(codes(r)).toEqual(['FORBIDDEN']);
     expect(await countRows(app.db, 'users')).toBe(before);
   });
 
   it("lets an OVERSIGHT admin create another agency's ADMIN, but nothing else there", async () => {
     const gmp = (await app.db.query(`SELECT id FROM agencies WHERE name = 'Greater Manchester Police'`))[0].id;
-    const r = await createUser({ email: 'sneaky@example.org', displayName: 'Sneaky', password: PASSWORD, roles: ['SUPERVISOR'], agencyId: gmp }, oversightAdmin);
+    const r = await createUser(
+      { email: 'sneaky@example.org', displayName: 'Sneaky', password: PASSWORD, roles: ['SUPERVISOR'], agencyId: gmp },
+      oversightAdmin,
+    );
     expect(codes(r)).toEqual(['FORBIDDEN']);
-    const mixed = await createUser({ email: 'sneaky@example.org', displayName: 'Sneaky', password: PASSWORD, roles: ['ADMIN', 'SUPERVISOR'], agencyId: gmp }, oversightAdmin);
+    const mixed = await createUser(
+      { email: 'sneaky@example.org', displayName: 'Sneaky', password: PASSWORD, roles: ['ADMIN', 'SUPERVISOR'], agencyId: gmp },
+      oversightAdmin,
+    );
     expect(codes(mixed)).toEqual(['FORBIDDEN']);
   });
 
@@ -147,20 +178,38 @@ describe('createUser', () => {
   });
 
   it('refuses a duplicate email, whatever its case, as CONFLICT', async () => {
-    const r = await createUser({ email: 'ADMIN@oversight.example', displayName: 'Dup', password: PASSWORD, roles: ['AUDITOR'] }, oversightAdmin);
+    const r = await createUser(
+      { email: 'ADMIN@oversight.example', displayName: 'Dup', password: PASSWORD, roles: ['AUDITOR'] },
+      oversightAdmin,
+    );
     expect(codes(r)).toEqual(['CONFLICT']);
   });
 
   it.each([
     ['a malformed email', { email: 'not-an-email', displayName: 'X', password: PASSWORD, roles: ['AUDITOR'] }],
     ['a short password', { email: 'short@example.org', displayName: 'X', password: 'short', roles: ['AUDITOR'] }],
-    ['a password containing the email name', { email: 'jonathan@example.org', displayName: 'X', password: 'Jonathan-1234567', roles: ['AUDITOR'] }],
+    [
+      'a password containing the email name',
+      { email: 'jonathan@example.org', displayName: 'X', password: 'Jonathan-1234567', roles: ['AUDITOR'] },
+    ],
     ['no roles', { email: 'none@example.org', displayName: 'X', password: PASSWORD, roles: [] }],
     ['an unknown role', { email: 'none@example.org', displayName: 'X', password: PASSWORD, roles: ['GOD'] }],
     ['a repeated role', { email: 'rep@example.org', displayName: 'X', password: PASSWORD, roles: ['AUDITOR', 'AUDITOR'] }],
     ['a blank display name', { email: 'blank@example.org', displayName: '  ', password: PASSWORD, roles: ['AUDITOR'] }],
-    ['a malformed agency id', { email: 'bad@example.org', displayName: 'X', password: PASSWORD, roles: ['ADMIN'], agencyId: "1' OR '1'='1" }],
-    ['an unknown agency id', { email: 'bad@example.org', displayName: 'X', password: PASSWORD, roles: ['ADMIN'], agencyId: '00000000-0000-4000-8000-000000000000' }],
+    [
+      'a malformed agency id',
+      { email: 'bad@example.org', displayName: 'X', password: PASSWORD, roles: ['ADMIN'], agencyId: "1' OR '1'='1" },
+    ],
+    [
+      'an unknown agency id',
+      {
+        email: 'bad@example.org',
+        displayName: 'X',
+        password: PASSWORD,
+        roles: ['ADMIN'],
+        agencyId: '00000000-0000-4000-8000-000000000000',
+      },
+    ],
   ])('refuses %s as BAD_USER_INPUT and writes nothing', async (_case, input) => {
     const before = await countRows(app.db, 'users');
     const r = await createUser(input, oversightAdmin);
@@ -169,7 +218,10 @@ describe('createUser', () => {
   });
 
   it('never returns or stores the password in clear', async () => {
-    const r = await createUser({ email: 'hashcheck@example.org', displayName: 'Hash Check', password: PASSWORD, roles: ['AUDITOR'] }, oversightAdmin);
+    const r = await createUser(
+      { email: 'hashcheck@example.org', displayName: 'Hash Check', password: PASSWORD, roles: ['AUDITOR'] },
+      oversightAdmin,
+    );
     expect(JSON.stringify(r.body)).not.toContain(PASSWORD);
     const [{ password_hash }] = await app.db.query(`SELECT password_hash FROM users WHERE email = 'hashcheck@example.org'`);
     expect(password_hash).toMatch(/^\$argon2id\$/);
@@ -179,8 +231,11 @@ describe('createUser', () => {
 describe('disableUser', () => {
   it("ends a user's sessions at once and stops them signing in", async () => {
     const { token } = await agencyWithAdmin('Wigan Care Services', 'SOCIAL_CARE');
-    const user = (await createUser({ email: 'worker@wigan-care.example', displayName: 'Worker', password: PASSWORD, roles: ['PRACTITIONER'] }, token)).body.data!.createUser;
-    const session = (await app.gql<{ login: { accessToken: string } }>(LOGIN, { e: 'worker@wigan-care.example', p: PASSWORD })).body.data!.login.accessToken;
+    const user = (
+      await createUser({ email: 'worker@wigan-care.example', displayName: 'Worker', password: PASSWORD, roles: ['PRACTITIONER'] }, token)
+    ).body.data!.createUser;
+    const session = (await app.gql<{ login: { accessToken: string } }>(LOGIN, { e: 'worker@wigan-care.example', p: PASSWORD })).body.data!
+      .login.accessToken;
     expect(codes(await app.gql('{ me { id } }', {}, session))).toEqual([]);
 
     const r = await app.gql(DISABLE_USER, { id: user.id }, token);
@@ -193,7 +248,7 @@ describe('disableUser', () => {
     expect((await app.gql(DISABLE_USER, { id: user.id }, token)).body.data).toEqual({ disableUser: { id: user.id, disabled: true } });
   });
 
-  it("treats a user of another agency as NOT_FOUND and leaves them enabled", async () => {
+  it('treats a user of another agency as NOT_FOUND and leaves them enabled', async () => {
     const { token } = await agencyWithAdmin('Salford Youth Hub', 'VOLUNTARY');
     const [{ id }] = await app.db.query(`SELECT id FROM users WHERE email = 'analyst@gmp.example'`);
     expect(codes(await app.gql(DISABLE_USER, { id }, token))).toEqual(['NOT_FOUND']);

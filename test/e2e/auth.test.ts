@@ -86,7 +86,10 @@ describe('refresh tokens', () => {
 
   it('reuse of a spent refresh token revokes the whole session', async () => {
     const first = await app.login('supervisor@gmp.example');
-    const rotated = (await app.gql(REFRESH, { t: first.refreshToken })).body.data!.refreshToken as { accessToken: string; refreshToken: string };
+    const rotated = (await app.gql(REFRESH, { t: first.refreshToken })).body.data!.refreshToken as {
+      accessToken: string;
+      refreshToken: string;
+    };
     const replay = await app.gql(REFRESH, { t: first.refreshToken });
     expect(codes(replay)).toEqual(['UNAUTHENTICATED']);
     // The thief's replay also ends the legitimate holder's tokens from that session.
@@ -153,7 +156,7 @@ describe('service accounts', () => {
     }
   });
 
-  it("stop working when the account is disabled", async () => {
+  it('stop working when the account is disabled', async () => {
     const r = await app.gql(SERVICE, { c: DEMO_CLIENT_ID, s: DEMO_CLIENT_SECRET });
     const token = (r.body.data!.serviceToken as { accessToken: string }).accessToken;
     await app.db.query(`UPDATE service_accounts SET disabled_at = now() WHERE client_id = $1`, [DEMO_CLIENT_ID]);

@@ -57,7 +57,7 @@ describe('operations', () => {
 describe('errors never leak internals', () => {
   it('a malformed query is BAD_USER_INPUT without a stack trace', async () => {
     const r = await post(JSON.stringify({ query: '{ me { ' }));
-    const body = await r.json();
+    const body = (await r.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(body)).not.toMatch(/stacktrace|at .*\.js|node_modules/);
   });
@@ -77,7 +77,7 @@ describe('errors never leak internals', () => {
   it('a body over the limit is refused with 413', async () => {
     const r = await post(JSON.stringify({ query: `{ me { id } } # ${'x'.repeat(1_100_000)}` }));
     expect(r.status).toBe(413);
-    expect((await r.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(((await r.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('an unknown path is a JSON 404', async () => {
@@ -117,7 +117,9 @@ describe('transport defences', () => {
   });
 
   it('refuses mutations over GET and queries with a simple content type (CSRF)', async () => {
-    const get = await fetch(`${app.url}?query=${encodeURIComponent('mutation { logout }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const get = await fetch(`${app.url}?query=${encodeURIComponent('mutation { logout }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(get.status).toBe(405);
     const simple = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'text/plain' });
     expect(simple.status).toBe(400);

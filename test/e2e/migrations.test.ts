@@ -34,7 +34,9 @@ describe('migrations', () => {
       expect((await runMigrations(fresh)).length).toBeGreaterThan(0);
       expect(await runMigrations(fresh)).toEqual([]);
       while ((await fresh.query(`SELECT count(*)::int AS n FROM migrations`))[0].n > 0) await fresh.undoLastMigration();
-      const [{ n }] = await fresh.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`);
+      const [{ n }] = await fresh.query(
+        `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`,
+      );
       expect(n).toBe(0);
       expect((await runMigrations(fresh)).length).toBeGreaterThan(0);
     } finally {
@@ -82,8 +84,14 @@ describe('database invariants', () => {
   });
 
   it.each([
-    ['an email not stored lower-case', `INSERT INTO users (agency_id, email, display_name, password_hash, roles) SELECT id, 'Upper@Example.org', 'x', 'x', '{AUDITOR}' FROM agencies LIMIT 1`],
-    ['a user without roles', `INSERT INTO users (agency_id, email, display_name, password_hash, roles) SELECT id, 'noroles@example.org', 'x', 'x', '{}' FROM agencies LIMIT 1`],
+    [
+      'an email not stored lower-case',
+      `INSERT INTO users (agency_id, email, display_name, password_hash, roles) SELECT id, 'Upper@Example.org', 'x', 'x', '{AUDITOR}' FROM agencies LIMIT 1`,
+    ],
+    [
+      'a user without roles',
+      `INSERT INTO users (agency_id, email, display_name, password_hash, roles) SELECT id, 'noroles@example.org', 'x', 'x', '{}' FROM agencies LIMIT 1`,
+    ],
     ['a session for nobody', `INSERT INTO auth_sessions (user_id, service_account_id) VALUES (NULL, NULL)`],
     ['a blank agency name', `INSERT INTO agencies (name, kind) VALUES ('  ', 'HEALTH')`],
   ])('refuse %s', async (_case, sql) => {

@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+const SECRET = 'x'.repeat(32);
+
+describe('loadConfig', () => {
+  it('defaults: port 4000, 15-minute access tokens, embedded database, and production behaviour when NODE_ENV is unset', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ env: 'production', port: 4000, databaseUrl: undefined, introspection: false, bodyLimitBytes: 1024 * 1024 });
+    expect(c.jwt).toMatchObject({ algorithm: 'HS256', accessTtlSeconds: 900, issuer: 'safeshare', audience: 'safeshare-api' });
+    expect(c.jwt.signingKey).toBeUndefined();
+  });
+
+  it('turns introspection on by default only in development, and lets it be configured', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development', GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', LOG_LEVEL: '' }).port).toBe(4000);
+  });
+
+  it('reads every problem at once, naming the variable', () => {
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', ACCESS_TOKEN_TTL_SECONDS: '5' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const { problems, message } = error as ConfigError;
+      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['ACCESS_TOKEN_TTL_SECONDS', 'DATABASE_URL', 'LOG_LEVEL', 'PORT']);
+      expect(message).toMatch(/^Invalid configuration:/);
+    }
+  });
+
+  it('requires a signing secret with an external database, and a strong one', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://h/db' })).toThrow(/JWT_SECRET: required/);
+    expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: must be at least 32/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', JWT_SECRET: SECRET }).jwt.signingKey).toBe(SECRET);
+  });
+
+  it('takes asymmetric keys as a pair, with escaped newlines allowed', () => {
+    expect(() => loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: 'k' })).toThrow(/needs both/);
+    expect(() => loadConfig({ JWT_ALGORITHM: 'ES256', JWT_SECRET: SECRET })).toThrow(/not used with ES256/);
+    const c = loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: 'a\\nb', JWT_PUBLIC_KEY: 'c\\nd' });
+    expect(c.jwt).toMatchObject({ signingKey: 'a\nb', verificationKey: 'c\nd' });
+  });
+
+  it('allows only the listed signing algorithms', () => {
+    expect(() => loadConfig({ JWT_ALGORITHM: 'none' })).toThrow(/JWT_ALGORITHM/);
+    expect(() => loadConfig({ JWT_ALGORITHM: 'HS512' })).toThrow(/JWT_ALGORITHM/);
+  });
+});

@@ -4,6 +4,28 @@ import { RefreshTokenEntity } from '../auth/refresh-token.entity';
 import { AuthSessionEntity } from '../auth/session.entity';
 import { ServiceAccountEntity } from '../users/service-account.entity';
 import { UserEntity } from '../users/user.entity';
+import { CrimeEntity, CrimeSubjectEntity } from '../crimes/crime.entity';
+import { FlagEntity } from '../flags/flag.entity';
+import { RecordHistoryEntity } from '../history/record-history.entity';
+import { InformantEntity } from '../intelligence/informant.entity';
+import { IntelligenceReportEntity } from '../intelligence/intelligence-report.entity';
+import { ReportSubjectEntity } from '../subjects/report-subject.entity';
+import { SubjectEntity } from '../subjects/subject.entity';
 
 /** Every persisted entity; the migrations must agree with these (a test compares them). */
-export const ENTITIES = [DivisionEntity, AgencyEntity, UserEntity, ServiceAccountEntity, AuthSessionEntity, RefreshTokenEntity];
+export const ENTITIES = [
+  DivisionEntity,
+  AgencyEntity,
+  UserEntity,
+  ServiceAccountEntity,
+  AuthSessionEntity,
+  RefreshTokenEntity,
+  IntelligenceReportEntity,
+  InformantEntity,
+  SubjectEntity,
+  ReportSubjectEntity,
+  FlagEntity,
+  CrimeEntity,
+  CrimeSubjectEntity,
+  RecordHistoryEntity,
+];

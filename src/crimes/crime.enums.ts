@@ -1,0 +1,4 @@
+export enum CrimeRole {
+  VICTIM = 'VICTIM',
+  SUSPECT = 'SUSPECT',
+}

@@ -30,9 +30,10 @@ export class AppError extends Error {
 export const unauthenticated = (message = 'Authentication required') => new AppError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = 'Not permitted') => new AppError(ErrorCode.FORBIDDEN, message);
 /** Used for missing records and for records the caller may not see alike: no existence oracle. */
-export const notFound = (kind: string) => new AppError(ErrorCode.NOT_FOUND, `${kind} not found`);
+export const notFound = (kind: string, field?: string) =>
+  new AppError(ErrorCode.NOT_FOUND, `${kind} not found`, field ? { field } : undefined);
 export const badInput = (message: string, field?: string) => new AppError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : undefined);
-export const conflict = (message: string) => new AppError(ErrorCode.CONFLICT, message);
+export const conflict = (message: string, details?: Record<string, unknown>) => new AppError(ErrorCode.CONFLICT, message, details);
 
 const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode));
 /** Apollo's own codes for documents that fail to parse or validate, and bad variables. */

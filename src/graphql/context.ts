@@ -32,5 +32,5 @@ export function createRequestContext(
   request: Pick<RequestContext, 'requestId' | 'principal' | 'authError' | 'clientAddress' | 'userAgent'>,
 ): RequestContext {
   const log = services.logger.child({ requestId: request.requestId, principalId: request.principal?.id });
-  return { ...services, ...request, log, loaders: createLoaders(services.db) };
+  return { ...services, ...request, log, loaders: createLoaders(services.db, request.principal) };
 }

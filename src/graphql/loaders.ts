@@ -1,12 +1,20 @@
-import type DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { divisionsByAgencyLoader, type DivisionRef } from '../agencies/agency.loader';
+import type { Principal } from '../auth/principal';
+import { divisionsByAgencyLoader } from '../agencies/agency.loader';
+import { crimeLoaders } from '../crimes/crime.loader';
+import { historyLoader } from '../history/history.loader';
+import { reportLoaders } from '../intelligence/intelligence.loader';
+import { subjectLoaders } from '../subjects/subject.loader';
 
 /** Per-request batch loaders: nested fields cost one query per field, not one per row. */
-export interface Loaders {
-  divisionsByAgency: DataLoader<string, DivisionRef[]>;
+export function createLoaders(db: DataSource, principal: Principal | null) {
+  return {
+    divisionsByAgency: divisionsByAgencyLoader(db),
+    ...reportLoaders(db, principal),
+    ...subjectLoaders(db, principal),
+    ...crimeLoaders(db, principal),
+    history: historyLoader(db),
+  };
 }
 
-export function createLoaders(db: DataSource): Loaders {
-  return { divisionsByAgency: divisionsByAgencyLoader(db) };
-}
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -5,8 +5,21 @@ import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { authChecker } from '../policy/auth-checker';
 import { UserResolver } from '../users/user.resolver';
+import { CrimeResolver } from '../crimes/crime.resolver';
+import { FlagResolver } from '../flags/flag.resolver';
+import { IntelligenceResolver } from '../intelligence/intelligence.resolver';
+import { SubjectResolver } from '../subjects/subject.resolver';
 
-export const RESOLVERS = [AuthResolver, AgencyResolver, DivisionResolver, UserResolver] as const;
+export const RESOLVERS = [
+  AuthResolver,
+  AgencyResolver,
+  DivisionResolver,
+  UserResolver,
+  IntelligenceResolver,
+  SubjectResolver,
+  FlagResolver,
+  CrimeResolver,
+] as const;
 
 /**
  * Deny by default at the schema level: every query and mutation must declare its permission, or

@@ -1,5 +1,6 @@
 import { AgencyKind } from '../agencies/agency-kind';
 import type { Principal } from '../auth/principal';
+import { ServiceScope } from '../users/service-account.entity';
 import { Role } from './roles';
 
 /**
@@ -15,6 +16,26 @@ export enum Permission {
   MANAGE_AGENCIES = 'MANAGE_AGENCIES',
   /** Create and disable users: an agency's ADMIN (scope enforced by the users service). */
   MANAGE_USERS = 'MANAGE_USERS',
+  /** Submit intelligence: reporters, safeguarding leads, police, and partner apps with the scope. */
+  SUBMIT_INTELLIGENCE = 'SUBMIT_INTELLIGENCE',
+  /** Read intelligence reports within the caller's scope (see records.ts). */
+  READ_INTELLIGENCE = 'READ_INTELLIGENCE',
+  /** Grade intelligence and move it through its lifecycle: police ANALYST, SUPERVISOR. */
+  ASSESS_INTELLIGENCE = 'ASSESS_INTELLIGENCE',
+  /** Full-text and fuzzy search: police ANALYST, SUPERVISOR. */
+  SEARCH_RECORDS = 'SEARCH_RECORDS',
+  /** Read subjects and their flags: police INVESTIGATOR and above. */
+  READ_SUBJECTS = 'READ_SUBJECTS',
+  /** Link subjects to reports (creating them if new): police INVESTIGATOR and above. */
+  LINK_SUBJECTS = 'LINK_SUBJECTS',
+  /** Flag a subject: police INVESTIGATOR and above. */
+  FLAG_SUBJECTS = 'FLAG_SUBJECTS',
+  /** End a flag: police SUPERVISOR. */
+  END_FLAGS = 'END_FLAGS',
+  /** Read CSE-linked crimes: police INVESTIGATOR and above. */
+  READ_CRIMES = 'READ_CRIMES',
+  /** Record CSE-linked crimes: police INVESTIGATOR and above. */
+  RECORD_CRIMES = 'RECORD_CRIMES',
 }
 
 interface Rule {
@@ -24,6 +45,18 @@ interface Rule {
 }
 
 const isUserWith = (principal: Principal, role: Role) => principal.kind === 'USER' && principal.roles.includes(role);
+const isUserWithAny = (principal: Principal, roles: readonly Role[]) => roles.some((role) => isUserWith(principal, role));
+
+/** Police roles that read case records; the role/agency-kind rule keeps them in POLICE agencies. */
+export const POLICE_CASE_ROLES = [Role.INVESTIGATOR, Role.ANALYST, Role.SUPERVISOR] as const;
+const POLICE_ANALYSTS = [Role.ANALYST, Role.SUPERVISOR] as const;
+
+export const isPoliceCaseReader = (p: Principal) => p.agency.kind === AgencyKind.POLICE && isUserWithAny(p, POLICE_CASE_ROLES);
+export const isPoliceAnalyst = (p: Principal) => p.agency.kind === AgencyKind.POLICE && isUserWithAny(p, POLICE_ANALYSTS);
+export const isPoliceSupervisor = (p: Principal) => p.agency.kind === AgencyKind.POLICE && isUserWith(p, Role.SUPERVISOR);
+/** Reporters and leads read back their own agency's submissions; partner apps their own. */
+export const readsOwnSubmissions = (p: Principal) =>
+  p.kind === 'SERVICE' ? p.scopes.includes(ServiceScope.READ_OWN_SUBMISSIONS) : isUserWithAny(p, [Role.REPORTER, Role.SAFEGUARDING_LEAD]);
 
 const RULES: Record<Permission, Rule> = {
   [Permission.SIGN_IN]: { anonymous: true, allows: () => true },
@@ -33,6 +66,22 @@ const RULES: Record<Permission, Rule> = {
     allows: (p) => isUserWith(p, Role.ADMIN) && p.agency.kind === AgencyKind.OVERSIGHT,
   },
   [Permission.MANAGE_USERS]: { anonymous: false, allows: (p) => isUserWith(p, Role.ADMIN) },
+  [Permission.SUBMIT_INTELLIGENCE]: {
+    anonymous: false,
+    allows: (p) =>
+      p.kind === 'SERVICE'
+        ? p.scopes.includes(ServiceScope.SUBMIT_INTELLIGENCE)
+        : isUserWithAny(p, [Role.REPORTER, Role.SAFEGUARDING_LEAD, ...POLICE_CASE_ROLES]),
+  },
+  [Permission.READ_INTELLIGENCE]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || readsOwnSubmissions(p) },
+  [Permission.ASSESS_INTELLIGENCE]: { anonymous: false, allows: isPoliceAnalyst },
+  [Permission.SEARCH_RECORDS]: { anonymous: false, allows: isPoliceAnalyst },
+  [Permission.READ_SUBJECTS]: { anonymous: false, allows: isPoliceCaseReader },
+  [Permission.LINK_SUBJECTS]: { anonymous: false, allows: isPoliceCaseReader },
+  [Permission.FLAG_SUBJECTS]: { anonymous: false, allows: isPoliceCaseReader },
+  [Permission.END_FLAGS]: { anonymous: false, allows: isPoliceSupervisor },
+  [Permission.READ_CRIMES]: { anonymous: false, allows: isPoliceCaseReader },
+  [Permission.RECORD_CRIMES]: { anonymous: false, allows: isPoliceCaseReader },
 };
 
 export type Decision = 'ALLOW' | 'UNAUTHENTICATED' | 'FORBIDDEN';

@@ -1,0 +1,89 @@
+import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { DateScalar } from '../graphql/scalars';
+import { FlagKind, FlagStatus, RiskLevel } from './flag.enums';
+
+registerEnumType(FlagKind, { name: 'FlagKind', description: 'CSE_RISK: potential victim; CSE_PERPETRATOR' });
+registerEnumType(RiskLevel, { name: 'RiskLevel', description: 'A child under 13 is never LOW' });
+registerEnumType(FlagStatus, { name: 'FlagStatus' });
+
+@ObjectType({ description: 'A CSE flag on a subject. Flags are never deleted, only ended.' })
+export class Flag {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  subjectId!: string;
+
+  @Field(() => FlagKind)
+  kind!: FlagKind;
+
+  @Field(() => RiskLevel)
+  riskLevel!: RiskLevel;
+
+  @Field(() => FlagStatus)
+  status!: FlagStatus;
+
+  @Field()
+  reason!: string;
+
+  @Field(() => DateScalar, { nullable: true })
+  reviewDate!: string | null;
+
+  @Field()
+  setAt!: Date;
+
+  @Field(() => ID)
+  setByUserId!: string;
+
+  @Field(() => ID)
+  setByAgencyId!: string;
+
+  @Field(() => Date, { nullable: true })
+  endedAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  endReason!: string | null;
+}
+
+@InputType()
+export class FlagInput {
+  @Field(() => FlagKind)
+  kind!: FlagKind;
+
+  @Field(() => RiskLevel)
+  riskLevel!: RiskLevel;
+
+  @Field()
+  @IsString()
+  @Length(1, 2000)
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason!: string;
+
+  @Field(() => DateScalar, { nullable: true, description: 'When the flag should be reviewed; today or later' })
+  @IsOptional()
+  reviewDate?: string;
+}
+
+@ArgsType()
+export class FlagSubjectArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'subjectId must be a subject id' })
+  subjectId!: string;
+
+  @Field(() => FlagInput)
+  input!: FlagInput;
+}
+
+@ArgsType()
+export class EndFlagArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'flagId must be a flag id' })
+  flagId!: string;
+
+  @Field()
+  @IsString()
+  @Length(1, 2000)
+  @Matches(/\S/, { message: 'reason must not be blank' })
+  reason!: string;
+}

@@ -1,0 +1,166 @@
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
+import { and, run, sql, type Sql } from '../db/sql';
+import { badInput } from '../errors';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})` })
+  @IsOptional()
+  @IsInt()
+  @Min(1, { message: `first must be between 1 and ${MAX_PAGE_SIZE}` })
+  @Max(MAX_PAGE_SIZE, { message: `first must be between 1 and ${MAX_PAGE_SIZE}` })
+  first?: number;
+
+  @Field(() => String, { nullable: true, description: 'The endCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  after?: string;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field()
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+export interface Page<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** A Relay connection type for `nodeType`, named e.g. IntelligenceReportConnection. */
+export function connectionOf<T extends object>(name: string, nodeType: new () => T) {
+  @ObjectType(`${name}Edge`)
+  class EdgeType {
+    @Field()
+    cursor!: string;
+
+    @Field(() => nodeType)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class ConnectionType {
+    @Field(() => [EdgeType])
+    edges!: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'All matching records the caller may see, across pages' })
+    totalCount!: number;
+  }
+  return ConnectionType;
+}
+
+const encodeCursor = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+
+/** Decodes a cursor made by this module; anything else is BAD_USER_INPUT, never a SQL error. */
+function decodeCursor(cursor: string, shape: ((v: unknown) => boolean)[]): unknown[] {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(values) && values.length === shape.length && shape.every((ok, i) => ok(values[i]))) return values;
+  } catch {
+    // fall through
+  }
+  throw badInput('after is not a cursor from this list', 'after');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
+const isSortValue = (v: unknown) => typeof v === 'string' && v.length <= 40 && !Number.isNaN(Date.parse(v));
+const isOffset = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1_000_000;
+
+interface Query {
+  /** The selected columns, e.g. sql`r.*`. Each row must have `id`. */
+  select: Sql;
+  /** FROM and joins. */
+  from: Sql;
+  /** Scope and filters: applied to the page and to totalCount alike. */
+  where: Sql;
+}
+
+type Db = { query(text: string, params?: unknown[]): Promise<unknown> };
+
+async function countOf(db: Db, q: Query): Promise<number> {
+  const [{ n }] = await run<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where}`);
+  return n;
+}
+
+function pageOf<R>(
+  rows: R[],
+  first: number,
+  cursorOf: (row: R, index: number) => string,
+  totalCount: number,
+  hasPrevious: boolean,
+): Page<R> {
+  const pageRows = rows.slice(0, first);
+  const edges = pageRows.map((node, i) => ({ node, cursor: cursorOf(node, i) }));
+  return {
+    edges,
+    totalCount,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: hasPrevious,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/**
+ * Newest-first keyset pagination on (sort column, id): stable under inserts and cheap at any depth.
+ * `sortColumn` and `idColumn` are trusted expressions chosen by our code.
+ */
+export async function keysetPage<R extends { id: string }>(
+  db: Db,
+  q: Query & { sortColumn: Sql; idColumn: Sql; sortType: 'timestamptz' | 'date'; sortValue: (row: R) => string },
+  args: PageArgs,
+): Promise<Page<R>> {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  const conditions = [q.where];
+  if (args.after) {
+    const [sortValue, id] = decodeCursor(args.after, [isSortValue, isUuid]);
+    const cast = q.sortType === 'date' ? sql`${sortValue}::date` : sql`${sortValue}::timestamptz`;
+    conditions.push(sql`(${q.sortColumn}, ${q.idColumn}) < (${cast}, ${id}::uuid)`);
+  }
+  // Sequential, not parallel: inside a transaction both run on one connection.
+  const rows = await run<R>(
+    db,
+    sql`SELECT ${q.select} FROM ${q.from} WHERE ${and(conditions)}
+        ORDER BY ${q.sortColumn} DESC, ${q.idColumn} DESC LIMIT ${first + 1}`,
+  );
+  const totalCount = await countOf(db, q);
+  return pageOf(rows, first, (row) => encodeCursor([q.sortValue(row), row.id]), totalCount, Boolean(args.after));
+}
+
+/** Offset pagination for ranked results (search), whose order has no natural key. */
+export async function offsetPage<R>(db: Db, q: Query & { orderBy: Sql }, args: PageArgs): Promise<Page<R>> {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  const offset = args.after ? (decodeCursor(args.after, [isOffset])[0] as number) + 1 : 0;
+  const rows = await run<R>(
+    db,
+    sql`SELECT ${q.select} FROM ${q.from} WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT ${first + 1} OFFSET ${offset}`,
+  );
+  const totalCount = await countOf(db, q);
+  return pageOf(rows, first, (_row, i) => encodeCursor([offset + i]), totalCount, offset > 0);
+}

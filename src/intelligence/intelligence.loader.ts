@@ -1,0 +1,63 @@
+import DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { raw, run, sql } from '../db/sql';
+import { groupedLoader } from '../graphql/grouped-loader';
+import { reportReadScope, subjectReadScope } from '../policy/records';
+import { SUBJECT_COLUMNS, type SubjectRow, toSubjectView } from '../subjects/subject.queries';
+import type { SubjectRole } from '../subjects/subject.enums';
+import type { ReportSubjectLink } from '../subjects/subject.types';
+import { REPORT_COLUMNS, type ReportRow, toReportView } from './intelligence.queries';
+import type { Informant, SubjectReportLink } from './intelligence.types';
+
+interface AgencyRow {
+  id: string;
+  name: string;
+  kind: string;
+}
+
+/** Loaders for the fields nested under a report; each applies the caller's scope in its SQL. */
+export function reportLoaders(db: DataSource, principal: Principal | null) {
+  const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
+  const reportScope = (principal && reportReadScope(principal)) ?? raw('false');
+  return {
+    agencyById: new DataLoader<string, AgencyRow | undefined>(async (ids) => {
+      const rows = await run<AgencyRow>(db, sql`SELECT id, name, kind FROM agencies WHERE id = ANY(${[...ids]}::uuid[])`);
+      return ids.map((id) => rows.find((r) => r.id === id));
+    }),
+    divisionById: new DataLoader<string, { id: string; name: string } | undefined>(async (ids) => {
+      const rows = await run<{ id: string; name: string }>(db, sql`SELECT id, name FROM divisions WHERE id = ANY(${[...ids]}::text[])`);
+      return ids.map((id) => rows.find((r) => r.id === id));
+    }),
+    informantByReport: new DataLoader<string, Informant | null>(async (ids) => {
+      const rows = await run<Informant & { report_id: string }>(
+        db,
+        sql`SELECT report_id, name, contact, notes FROM informants WHERE report_id = ANY(${[...ids]}::uuid[])`,
+      );
+      return ids.map((id) => rows.find((r) => r.report_id === id) ?? null);
+    }),
+    subjectLinksByReport: groupedLoader<string, SubjectRow & { report_id: string; role: SubjectRole }, ReportSubjectLink>(
+      (ids) =>
+        run(
+          db,
+          sql`SELECT rs.report_id, rs.role, ${SUBJECT_COLUMNS} FROM report_subjects rs JOIN subjects s ON s.id = rs.subject_id
+               WHERE rs.report_id = ANY(${[...ids]}::uuid[]) AND ${subjectScope}
+               ORDER BY rs.linked_at, s.id`,
+        ),
+      (row) => row.report_id,
+      (row) => ({ role: row.role, subject: toSubjectView(row) }),
+    ),
+    /** Reports a subject is linked to, limited to those the caller may read, newest first. */
+    reportLinksBySubject: groupedLoader<string, ReportRow & { subject_id: string; role: SubjectRole }, SubjectReportLink>(
+      (ids) =>
+        run(
+          db,
+          sql`SELECT rs.subject_id, rs.role, ${REPORT_COLUMNS} FROM report_subjects rs JOIN intelligence_reports r ON r.id = rs.report_id
+               WHERE rs.subject_id = ANY(${[...ids]}::uuid[]) AND ${reportScope}
+               ORDER BY r.received_at DESC, r.id DESC`,
+        ),
+      (row) => row.subject_id,
+      (row) => ({ role: row.role, report: toReportView(row, principal!) }),
+    ),
+  };
+}

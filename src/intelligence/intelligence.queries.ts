@@ -1,0 +1,163 @@
+import type { Principal } from '../auth/principal';
+import { and, raw, run, sql, type Sql } from '../db/sql';
+import { badInput, forbidden, notFound } from '../errors';
+import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
+import { decide, Permission } from '../policy/permissions';
+import { reportReadScope, reportRedactions } from '../policy/records';
+import type {
+  Classification,
+  HandlingCode,
+  IntelligenceAssessment,
+  ReportStatus,
+  RiskIndicator,
+  SourceEvaluation,
+  SourceType,
+} from './intelligence.enums';
+import type { IntelligenceFilter, IntelligenceReport } from './intelligence.types';
+
+export type Queryable = { query(text: string, params?: unknown[]): Promise<unknown> };
+
+export interface ReportRow {
+  id: string;
+  reference: string;
+  source_type: SourceType;
+  status: ReportStatus;
+  division_id: string | null;
+  received_at: Date;
+  occurred_at: Date | null;
+  location: string | null;
+  narrative: string;
+  risk_indicators: RiskIndicator[];
+  classification: Classification;
+  submitted_by_agency_id: string;
+  source_evaluation: SourceEvaluation | null;
+  intelligence_assessment: IntelligenceAssessment | null;
+  handling_code: HandlingCode | null;
+  handling_conditions: string | null;
+  assessed_at: Date | null;
+}
+
+export const REPORT_COLUMNS = raw(`r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location,
+  r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation,
+  r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at`);
+
+/** The report as this principal may see it: withheld fields null and named. */
+export function toReportView(row: ReportRow, principal: Principal): IntelligenceReport {
+  const redacted = reportRedactions(principal);
+  const hide = <T>(field: string, value: T): T | null => (redacted.includes(field as never) ? null : value);
+  return {
+    id: row.id,
+    reference: row.reference,
+    sourceType: row.source_type,
+    status: row.status,
+    divisionId: row.division_id,
+    receivedAt: row.received_at,
+    occurredAt: row.occurred_at,
+    location: row.location,
+    narrative: row.narrative,
+    riskIndicators: row.risk_indicators,
+    classification: row.classification,
+    submittedByAgencyId: row.submitted_by_agency_id,
+    sourceEvaluation: hide('sourceEvaluation', row.source_evaluation),
+    intelligenceAssessment: hide('intelligenceAssessment', row.intelligence_assessment),
+    handlingCode: hide('handlingCode', row.handling_code),
+    handlingConditions: hide('handlingConditions', row.handling_conditions),
+    assessedAt: hide('assessedAt', row.assessed_at),
+    redactedFields: [...redacted],
+  };
+}
+
+function scopeOf(principal: Principal): Sql {
+  const scope = reportReadScope(principal);
+  if (!scope) throw forbidden();
+  return scope;
+}
+
+/** One report within the caller's scope, or NOT_FOUND exactly as if it did not exist. */
+export async function findReport(db: Queryable, principal: Principal, id: string): Promise<IntelligenceReport> {
+  const [row] = await run<ReportRow>(
+    db,
+    sql`SELECT ${REPORT_COLUMNS} FROM intelligence_reports r WHERE r.id = ${id}::uuid AND ${scopeOf(principal)}`,
+  );
+  if (!row) throw notFound('Intelligence report');
+  return toReportView(row, principal);
+}
+
+/** Filters on subjects and flags reveal case content, so they need the right to read subjects. */
+async function filterConditions(db: Queryable, principal: Principal, filter: IntelligenceFilter = {}): Promise<Sql[]> {
+  const conditions: Sql[] = [];
+  if (filter.division === 'none') conditions.push(sql`r.division_id IS NULL`);
+  else if (filter.division !== undefined) {
+    const [known] = await run(db, sql`SELECT 1 FROM divisions WHERE id = ${filter.division}`);
+    if (!known) throw badInput(`Unknown division: ${filter.division}`, 'filter.division');
+    conditions.push(sql`r.division_id = ${filter.division}`);
+  }
+  if (filter.sourceType) conditions.push(sql`r.source_type = ${filter.sourceType}`);
+  if (filter.status) conditions.push(sql`r.status = ${filter.status}`);
+  if (filter.receivedFrom) conditions.push(sql`r.received_at >= ${filter.receivedFrom}`);
+  if (filter.receivedTo) conditions.push(sql`r.received_at < ${filter.receivedTo}`);
+  if (filter.receivedFrom && filter.receivedTo && filter.receivedFrom > filter.receivedTo) {
+    throw badInput('receivedFrom must not be after receivedTo', 'filter.receivedFrom');
+  }
+  if (filter.riskIndicator) conditions.push(sql`${filter.riskIndicator}::risk_indicator = ANY (r.risk_indicators)`);
+  if (filter.flagged !== undefined || filter.subjectId !== undefined) {
+    if (decide(Permission.READ_SUBJECTS, principal) !== 'ALLOW') throw forbidden('Filtering by subject or flag needs access to subjects');
+  }
+  if (filter.flagged !== undefined) {
+    const flagged = sql`EXISTS (SELECT 1 FROM report_subjects rs JOIN flags f ON f.subject_id = rs.subject_id AND f.status = 'ACTIVE'
+                                 WHERE rs.report_id = r.id)`;
+    conditions.push(filter.flagged ? flagged : sql`NOT ${flagged}`);
+  }
+  if (filter.subjectId) {
+    conditions.push(sql`EXISTS (SELECT 1 FROM report_subjects rs WHERE rs.report_id = r.id AND rs.subject_id = ${filter.subjectId}::uuid)`);
+  }
+  return conditions;
+}
+
+/** Reports newest first, within the caller's scope (applied before paging and counting). */
+export async function listReports(
+  db: Queryable,
+  principal: Principal,
+  args: PageArgs & { filter?: IntelligenceFilter },
+): Promise<Page<IntelligenceReport>> {
+  const where = and([scopeOf(principal), ...(await filterConditions(db, principal, args.filter))]);
+  const page = await keysetPage<ReportRow>(
+    db,
+    {
+      select: REPORT_COLUMNS,
+      from: raw('intelligence_reports r'),
+      where,
+      sortColumn: raw('r.received_at'),
+      idColumn: raw('r.id'),
+      sortType: 'timestamptz',
+      sortValue: (row) => row.received_at.toISOString(),
+    },
+    args,
+  );
+  return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toReportView(e.node, principal) })) };
+}
+
+/** Full-text search over narratives and locations, best match first, within the caller's scope. */
+export async function searchReports(
+  db: Queryable,
+  principal: Principal,
+  args: PageArgs & { filter?: IntelligenceFilter; text: string },
+): Promise<Page<IntelligenceReport>> {
+  const query = sql`websearch_to_tsquery('english', ${args.text})`;
+  const where = and([
+    scopeOf(principal),
+    sql`report_search_vector(r.location, r.narrative) @@ ${query}`,
+    ...(await filterConditions(db, principal, args.filter)),
+  ]);
+  const page = await offsetPage<ReportRow>(
+    db,
+    {
+      select: REPORT_COLUMNS,
+      from: raw('intelligence_reports r'),
+      where,
+      orderBy: sql`ts_rank_cd(report_search_vector(r.location, r.narrative), ${query}) DESC, r.received_at DESC, r.id DESC`,
+    },
+    args,
+  );
+  return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toReportView(e.node, principal) })) };
+}

@@ -1,0 +1,110 @@
+import type { Principal } from '../auth/principal';
+import { and, raw, run, sql, type Sql } from '../db/sql';
+import { forbidden, notFound } from '../errors';
+import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
+import type { Queryable } from '../intelligence/intelligence.queries';
+import { decide, Permission } from '../policy/permissions';
+import { subjectReadScope } from '../policy/records';
+import type { Gender } from './subject.enums';
+import { normaliseNhsNumber } from './nhs-number';
+import type { Subject, SubjectFilter } from './subject.types';
+
+export interface SubjectRow {
+  id: string;
+  full_name: string;
+  aliases: string[];
+  date_of_birth: string | null;
+  approximate_age: number | null;
+  age: number | null;
+  gender: Gender;
+  police_reference: string | null;
+  nhs_number: string | null;
+  school_upn: string | null;
+  social_care_id: string | null;
+  created_at: Date;
+}
+
+/** Dates come back as text (no time-zone shift); age is computed by PostgreSQL from the date of birth. */
+export const SUBJECT_COLUMNS = raw(`s.id, s.full_name, s.aliases, s.date_of_birth::text AS date_of_birth, s.approximate_age,
+  coalesce(date_part('year', age(current_date, s.date_of_birth))::int, s.approximate_age) AS age, s.gender, s.police_reference,
+  s.nhs_number, s.school_upn, s.social_care_id, s.created_at`);
+
+export function toSubjectView(row: SubjectRow): Subject {
+  return {
+    id: row.id,
+    fullName: row.full_name,
+    aliases: row.aliases,
+    dateOfBirth: row.date_of_birth,
+    approximateAge: row.approximate_age,
+    age: row.age,
+    gender: row.gender,
+    policeReference: row.police_reference,
+    nhsNumber: row.nhs_number,
+    schoolUpn: row.school_upn,
+    socialCareId: row.social_care_id,
+    createdAt: row.created_at,
+    redactedFields: [],
+  };
+}
+
+export function subjectScopeOf(principal: Principal): Sql {
+  const scope = subjectReadScope(principal);
+  if (!scope) throw forbidden();
+  return scope;
+}
+
+/** One subject within the caller's scope, or NOT_FOUND exactly as if it did not exist. */
+export async function findSubject(db: Queryable, principal: Principal, id: string, field?: string): Promise<Subject> {
+  const [row] = await run<SubjectRow>(
+    db,
+    sql`SELECT ${SUBJECT_COLUMNS} FROM subjects s WHERE s.id = ${id}::uuid AND ${subjectScopeOf(principal)}`,
+  );
+  if (!row) throw notFound('Subject', field);
+  return toSubjectView(row);
+}
+
+function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql[] {
+  const conditions: Sql[] = [];
+  if (filter.name !== undefined) {
+    if (decide(Permission.SEARCH_RECORDS, principal) !== 'ALLOW') throw forbidden('Fuzzy name search is for police analysts');
+    conditions.push(sql`(s.full_name % ${filter.name} OR EXISTS (SELECT 1 FROM unnest(s.aliases) a WHERE a % ${filter.name}))`);
+  }
+  if (filter.dateOfBirth) conditions.push(sql`s.date_of_birth = ${filter.dateOfBirth}::date`);
+  if (filter.identifier) {
+    const id = filter.identifier.trim();
+    conditions.push(
+      sql`(s.police_reference = ${id} OR s.nhs_number = ${normaliseNhsNumber(id)} OR s.school_upn = ${id} OR s.social_care_id = ${id})`,
+    );
+  }
+  if (filter.flagKind || filter.riskLevel) {
+    const kind = filter.flagKind ? sql`f.kind = ${filter.flagKind}` : raw('true');
+    const level = filter.riskLevel ? sql`f.risk_level = ${filter.riskLevel}` : raw('true');
+    conditions.push(sql`EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = s.id AND f.status = 'ACTIVE' AND ${kind} AND ${level})`);
+  }
+  return conditions;
+}
+
+/** Subjects newest first, or by name likeness when searching by name; scope applied before paging. */
+export async function listSubjects(
+  db: Queryable,
+  principal: Principal,
+  args: PageArgs & { filter?: SubjectFilter },
+): Promise<Page<Subject>> {
+  const where = and([subjectScopeOf(principal), ...filterConditions(principal, args.filter)]);
+  const base = { select: SUBJECT_COLUMNS, from: raw('subjects s'), where };
+  const page =
+    args.filter?.name !== undefined
+      ? await offsetPage<SubjectRow>(db, { ...base, orderBy: sql`similarity(s.full_name, ${args.filter.name}) DESC, s.id` }, args)
+      : await keysetPage<SubjectRow>(
+          db,
+          {
+            ...base,
+            sortColumn: raw('s.created_at'),
+            idColumn: raw('s.id'),
+            sortType: 'timestamptz',
+            sortValue: (r) => r.created_at.toISOString(),
+          },
+          args,
+        );
+  return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toSubjectView(e.node) })) };
+}

@@ -1,0 +1,55 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { SubjectCrimeLink } from '../crimes/crime.types';
+import { Flag } from '../flags/flag.types';
+import type { RequestContext } from '../graphql/context';
+import { HistoryEntry } from '../history/history.types';
+import { SubjectReportLink } from '../intelligence/intelligence.types';
+import { Permission } from '../policy/permissions';
+import { findPossibleMatches, getSubject, listSubjectsFor } from './subject.service';
+import { NewSubjectInput, Subject, SubjectConnection, SubjectIdArgs, SubjectListArgs, SubjectMatch } from './subject.types';
+
+@Resolver(() => Subject)
+export class SubjectResolver {
+  @Authorized(Permission.READ_SUBJECTS)
+  @Query(() => Subject, { nullable: true, description: 'NOT_FOUND when missing or outside the caller’s scope' })
+  subject(@Ctx() ctx: RequestContext, @Args(() => SubjectIdArgs) { id }: SubjectIdArgs) {
+    return getSubject(ctx, id);
+  }
+
+  @Authorized(Permission.READ_SUBJECTS)
+  @Query(() => SubjectConnection, { description: 'Newest first; by likeness when filtering by name' })
+  subjects(@Ctx() ctx: RequestContext, @Args(() => SubjectListArgs) args: SubjectListArgs) {
+    return listSubjectsFor(ctx, args);
+  }
+
+  @Authorized(Permission.LINK_SUBJECTS)
+  @Query(() => [SubjectMatch], { description: 'Existing subjects who may be this person, best first (check before linking a new subject)' })
+  subjectMatches(@Ctx() ctx: RequestContext, @Arg('candidate', () => NewSubjectInput) candidate: NewSubjectInput) {
+    return findPossibleMatches(ctx, candidate);
+  }
+
+  @FieldResolver(() => [Flag], { description: 'Flags in force' })
+  activeFlags(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.activeFlagsBySubject.load(subject.id);
+  }
+
+  @FieldResolver(() => [Flag], { description: 'Every flag ever set, newest first, ended ones included' })
+  flags(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.flagsBySubject.load(subject.id);
+  }
+
+  @FieldResolver(() => [SubjectReportLink], { description: 'Reports the subject is linked to that the caller may read' })
+  reports(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.reportLinksBySubject.load(subject.id);
+  }
+
+  @FieldResolver(() => [SubjectCrimeLink], { description: 'Crimes the subject is victim or suspect of' })
+  crimes(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.crimeLinksBySubject.load(subject.id);
+  }
+
+  @FieldResolver(() => [HistoryEntry], { description: 'Changes to the subject record, oldest first' })
+  history(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.history.load(`subject:${subject.id}`);
+  }
+}

@@ -1,0 +1,178 @@
+import type { EntityManager } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { isUniqueViolation } from '../db/errors';
+import { run, sql } from '../db/sql';
+import { badInput, conflict, notFound } from '../errors';
+import type { RequestContext } from '../graphql/context';
+import { recordChange } from '../history/history.service';
+import { findReport, type Queryable } from '../intelligence/intelligence.queries';
+import type { IntelligenceReport } from '../intelligence/intelligence.types';
+import { authorize } from '../policy/auth-checker';
+import { Permission } from '../policy/permissions';
+import { reportReadScope } from '../policy/records';
+import { isValidNhsNumber, normaliseNhsNumber } from './nhs-number';
+import { Gender, type SubjectRole } from './subject.enums';
+import { findSubject, listSubjects, SUBJECT_COLUMNS, subjectScopeOf, type SubjectRow, toSubjectView } from './subject.queries';
+import type { Page } from '../graphql/pagination';
+import {
+  type LinkSubjectInput,
+  MatchReason,
+  type NewSubjectInput,
+  type Subject,
+  type SubjectListArgs,
+  type SubjectMatch,
+} from './subject.types';
+
+/** Checks a new subject's details and returns them cleaned (trimmed, NHS number without spaces). */
+function readNewSubject(input: NewSubjectInput, field: string): NewSubjectInput {
+  if (input.nhsNumber !== undefined && !isValidNhsNumber(input.nhsNumber)) {
+    throw badInput('nhsNumber is not a valid NHS number (10 digits with a correct check digit)', `${field}.nhsNumber`);
+  }
+  if (input.dateOfBirth !== undefined) {
+    const today = new Date().toISOString().slice(0, 10);
+    if (input.dateOfBirth > today) throw badInput('dateOfBirth must not be in the future', `${field}.dateOfBirth`);
+    if (input.dateOfBirth < '1900-01-01') throw badInput('dateOfBirth is implausibly early', `${field}.dateOfBirth`);
+    if (input.approximateAge !== undefined)
+      throw badInput('Give a date of birth or an approximate age, not both', `${field}.approximateAge`);
+  }
+  return {
+    ...input,
+    fullName: input.fullName.trim().replace(/\s+/g, ' '),
+    aliases: input.aliases?.map((a) => a.trim()),
+    nhsNumber: input.nhsNumber && normaliseNhsNumber(input.nhsNumber),
+    policeReference: input.policeReference?.trim(),
+    socialCareId: input.socialCareId?.trim(),
+  };
+}
+
+/**
+ * Existing subjects who may be this person: the same identifier (confidence 1), or a similar name
+ * (pg_trgm) with the same date of birth. Best first; scope applied.
+ */
+export async function possibleMatches(db: Queryable, principal: Principal, candidate: NewSubjectInput): Promise<SubjectMatch[]> {
+  const rows = await run<SubjectRow & { confidence: number; reason: MatchReason }>(
+    db,
+    sql`SELECT ${SUBJECT_COLUMNS}, m.confidence, m.reason FROM subjects s
+        CROSS JOIN LATERAL (
+          SELECT CASE WHEN s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
+                        OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
+                      THEN 1.0
+                      ELSE round((0.5 + 0.5 * greatest(similarity(s.full_name, ${candidate.fullName}),
+                                   coalesce((SELECT max(similarity(a, ${candidate.fullName})) FROM unnest(s.aliases) a), 0)))::numeric, 2)
+                 END::float8 AS confidence,
+                 CASE WHEN s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
+                        OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
+                      THEN ${MatchReason.IDENTIFIER} ELSE ${MatchReason.NAME_AND_DATE_OF_BIRTH} END AS reason
+        ) m
+        WHERE ${subjectScopeOf(principal)}
+          AND (s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
+               OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
+               OR (s.date_of_birth = ${candidate.dateOfBirth ?? null}::date
+                   AND (s.full_name % ${candidate.fullName} OR EXISTS (SELECT 1 FROM unnest(s.aliases) a WHERE a % ${candidate.fullName}))))
+        ORDER BY m.confidence DESC, s.created_at DESC
+        LIMIT 10`,
+  );
+  return rows.map((row) => ({ subject: toSubjectView(row), confidence: row.confidence, reason: row.reason }));
+}
+
+/** For a caller checking before linking: who might this person already be? */
+export async function findPossibleMatches(ctx: RequestContext, candidate: NewSubjectInput): Promise<SubjectMatch[]> {
+  const principal = authorize(ctx, Permission.LINK_SUBJECTS);
+  return possibleMatches(ctx.db, principal, readNewSubject(candidate, 'candidate'));
+}
+
+async function createSubject(
+  tx: EntityManager,
+  principal: Principal,
+  input: NewSubjectInput,
+  allowPossibleDuplicate: boolean,
+): Promise<string> {
+  const matches = await possibleMatches(tx, principal, input);
+  const sameIdentifier = matches.some((m) => m.reason === MatchReason.IDENTIFIER);
+  if (sameIdentifier || (matches.length && !allowPossibleDuplicate)) {
+    throw conflict(
+      sameIdentifier
+        ? 'A subject with this identifier already exists: link them by subjectId'
+        : 'This person may already be known: link one of possibleMatches by subjectId, or set allowPossibleDuplicate',
+      {
+        field: 'input.newSubject',
+        possibleMatches: matches.map((m) => ({ subjectId: m.subject.id, confidence: m.confidence, reason: m.reason })),
+      },
+    );
+  }
+  try {
+    const [{ id }] = await run<{ id: string }>(
+      tx,
+      sql`INSERT INTO subjects (full_name, aliases, date_of_birth, approximate_age, gender, police_reference, nhs_number,
+                                school_upn, social_care_id, created_by_agency_id)
+          VALUES (${input.fullName}, ${input.aliases ?? []}::text[], ${input.dateOfBirth ?? null}::date, ${input.approximateAge ?? null},
+                  ${input.gender ?? Gender.UNKNOWN}, ${input.policeReference ?? null}, ${input.nhsNumber ?? null}, ${input.schoolUpn ?? null},
+                  ${input.socialCareId ?? null}, ${principal.agency.id}::uuid)
+          RETURNING id`,
+    );
+    await recordChange(tx, principal, {
+      kind: 'subject',
+      id,
+      action: 'created',
+      before: null,
+      after: await findSubject(tx, principal, id),
+    });
+    return id;
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict('A subject with this identifier already exists: link them by subjectId', { field: 'input.newSubject' });
+    throw error;
+  }
+}
+
+/**
+ * Links a subject to a report with their role in it, creating the subject if new. A new subject
+ * who resembles an existing one is refused with the possible matches, so no flag lands on a
+ * duplicate of the right child. Re-linking with the same role changes nothing; with another role
+ * it is CONFLICT (a perpetrator never silently becomes a victim).
+ */
+export async function linkSubject(ctx: RequestContext, reportId: string, input: LinkSubjectInput): Promise<IntelligenceReport> {
+  const principal = authorize(ctx, Permission.LINK_SUBJECTS);
+  if ((input.subjectId === undefined) === (input.newSubject === undefined)) {
+    throw badInput('Give exactly one of subjectId and newSubject', 'input.subjectId');
+  }
+  const newSubject = input.newSubject && readNewSubject(input.newSubject, 'input.newSubject');
+  const scope = reportReadScope(principal);
+  return ctx.db.transaction(async (tx) => {
+    const [report] = scope
+      ? await run(tx, sql`SELECT r.id FROM intelligence_reports r WHERE r.id = ${reportId}::uuid AND ${scope} FOR UPDATE`)
+      : [];
+    if (!report) throw notFound('Intelligence report', 'reportId');
+    const subjectId = input.subjectId ?? (await createSubject(tx, principal, newSubject!, input.allowPossibleDuplicate ?? false));
+    if (input.subjectId) await findSubject(tx, principal, input.subjectId, 'input.subjectId');
+
+    const [existing] = await run<{ role: SubjectRole }>(
+      tx,
+      sql`SELECT role FROM report_subjects WHERE report_id = ${reportId}::uuid AND subject_id = ${subjectId}::uuid`,
+    );
+    if (existing && existing.role !== input.role)
+      throw conflict(`This subject is already linked to the report as ${existing.role}`, { field: 'input.role' });
+    if (!existing) {
+      await run(
+        tx,
+        sql`INSERT INTO report_subjects (report_id, subject_id, role, linked_by_user_id) VALUES (${reportId}::uuid, ${subjectId}::uuid, ${input.role}, ${principal.id}::uuid)`,
+      );
+      await recordChange(tx, principal, {
+        kind: 'intelligence_report',
+        id: reportId,
+        action: 'subject_linked',
+        before: null,
+        after: { subjectId, role: input.role },
+      });
+    }
+    return findReport(tx, principal, reportId);
+  });
+}
+
+export function getSubject(ctx: RequestContext, id: string): Promise<Subject> {
+  return findSubject(ctx.db, authorize(ctx, Permission.READ_SUBJECTS), id);
+}
+
+export function listSubjectsFor(ctx: RequestContext, args: SubjectListArgs): Promise<Page<Subject>> {
+  return listSubjects(ctx.db, authorize(ctx, Permission.READ_SUBJECTS), args);
+}

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type Logger } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './naming';
@@ -8,6 +8,8 @@ export interface DataSourceOptions {
   poolMax?: number;
   statementTimeoutMs?: number;
   applicationName?: string;
+  /** Sees every query (tests count them); none by default. */
+  logger?: Logger;
 }
 
 /** A TypeORM data source over `pg`. Schema changes come only from migrations, never `synchronize`. */
@@ -23,7 +25,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     // gen_random_uuid() is built into PostgreSQL 13+, so no extension is needed for ids.
     uuidExtension: 'pgcrypto',
     synchronize: false,
-    logging: false,
+    logging: options.logger ? ['query'] : false,
+    logger: options.logger,
     extra: {
       max: options.poolMax ?? 10,
       // Applied by the server to every statement on every pooled connection.

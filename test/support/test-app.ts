@@ -24,6 +24,8 @@ export interface TestApp {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
   /** Signs in a demo account (password safeshare-demo) and returns its tokens. */
   login(email: string): Promise<{ accessToken: string; refreshToken: string }>;
+  /** Every SQL statement the service ran, in order (clear it to count a request's queries). */
+  queries: string[];
   close(): Promise<void>;
 }
 
@@ -34,7 +36,16 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig(database.url, env);
-  const db = createDataSource({ url: database.url, poolMax: 4, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const queries: string[] = [];
+  const logger = {
+    logQuery: (query: string) => void queries.push(query),
+    logQueryError: () => undefined,
+    logQuerySlow: () => undefined,
+    logSchemaBuild: () => undefined,
+    logMigration: () => undefined,
+    log: () => undefined,
+  };
+  const db = createDataSource({ url: database.url, poolMax: 4, statementTimeoutMs: config.dbStatementTimeoutMs, logger });
   await db.initialize();
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
   const server = await startServer({ config, db, tokens, logger: createLogger(config.logLevel) }, { port: 0, host: '127.0.0.1' });
@@ -53,6 +64,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     db,
     tokens,
     gql,
+    queries,
     async login(email) {
       const r = await gql<{ login: { accessToken: string; refreshToken: string } }>(
         'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }',

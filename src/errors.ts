@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { Logger } from 'pino';
+import { PG_CHECK_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './db/errors';
 
 /** The `extensions.code` values of API.md; the only codes a client ever sees. */
 export enum ErrorCode {
@@ -51,7 +52,7 @@ const INPUT_CODES = new Set([
  * Maps every error to one of the public codes and strips internals (stack traces, SQL, driver
  * messages). Unknown errors are logged with the request id and reported as INTERNAL_SERVER_ERROR.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, log: Pick<Logger, 'error'>): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, log: Pick<Logger, 'error' | 'warn'>): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
@@ -64,6 +65,17 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
       problems: Object.values(v.constraints ?? {}),
     }));
     return { ...base, message: 'Invalid input', extensions: { code: ErrorCode.BAD_USER_INPUT, fields } };
+  }
+  // A database constraint caught what validation missed: still the caller's input, never a 500.
+  const dbCode = pgErrorCode(original);
+  if (dbCode === PG_CHECK_VIOLATION || dbCode === PG_UNIQUE_VIOLATION) {
+    log.warn({ err: original }, 'constraint violation reached the client');
+    const conflicting = dbCode === PG_UNIQUE_VIOLATION;
+    return {
+      ...base,
+      message: conflicting ? 'Conflicts with an existing record' : 'Invalid input',
+      extensions: { code: conflicting ? ErrorCode.CONFLICT : ErrorCode.BAD_USER_INPUT },
+    };
   }
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : '';
   if (INPUT_CODES.has(code)) {

@@ -1,4 +1,4 @@
-import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { DateScalar } from '../graphql/scalars';
 import { FlagKind, FlagStatus, RiskLevel } from './flag.enums';
@@ -72,6 +72,7 @@ export class FlagSubjectArgs {
   subjectId!: string;
 
   @Field(() => FlagInput)
+  @ValidateNested()
   input!: FlagInput;
 }
 

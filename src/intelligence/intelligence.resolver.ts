@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { IsUUID } from 'class-validator';
+import { IsUUID, ValidateNested } from 'class-validator';
 import { ArgsType, Field } from 'type-graphql';
 import { Agency, Division } from '../agencies/agency.types';
 import type { RequestContext } from '../graphql/context';
@@ -26,6 +26,7 @@ class LinkSubjectArgs {
   reportId!: string;
 
   @Field(() => LinkSubjectInput)
+  @ValidateNested()
   input!: LinkSubjectInput;
 }
 

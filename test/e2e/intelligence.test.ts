@@ -50,7 +50,11 @@ describe('submitIntelligence', () => {
   });
 
   it('is idempotent: the same key and payload return the same report; another payload is CONFLICT', async () => {
-    const input = { idempotencyKey: 'retry-1', narrative: 'Pupil seen with older youths near the retail park', riskIndicators: ['SCHOOL_ABSENCE', 'OLDER_PARTNER'] };
+    const input = {
+      idempotencyKey: 'retry-1',
+      narrative: 'Pupil seen with older youths near the retail park',
+      riskIndicators: ['SCHOOL_ABSENCE', 'OLDER_PARTNER'],
+    };
     const first = await submit(tokens.lead, input);
     const before = await countRows(app.db, 'intelligence_reports');
     // Same content, indicators in another order: still the same submission.
@@ -90,7 +94,11 @@ describe('submitIntelligence', () => {
     });
     expect(codes(r)).toEqual([]);
     const id = idOf(r);
-    const asSupervisor = await app.gql<{ intelligenceReport: { informant: unknown; redactedFields: string[] } }>(GET, { id }, tokens.supervisor);
+    const asSupervisor = await app.gql<{ intelligenceReport: { informant: unknown; redactedFields: string[] } }>(
+      GET,
+      { id },
+      tokens.supervisor,
+    );
     expect(asSupervisor.body.data!.intelligenceReport.informant).toEqual({ name: 'Anonymous neighbour', contact: '07700 900123' });
     expect(asSupervisor.body.data!.intelligenceReport.redactedFields).toEqual([]);
     for (const who of ['analyst', 'investigator']) {
@@ -103,7 +111,11 @@ describe('submitIntelligence', () => {
   it('lets a partner app submit and read back its own submissions, with grading withheld', async () => {
     const r = await submit(tokens.app, { sourceType: 'VOLUNTARY', narrative: 'Outreach van saw a girl in a car with two men' });
     expect(codes(r)).toEqual([]);
-    const back = await app.gql<{ intelligenceReport: { sourceEvaluation: unknown; redactedFields: string[] } }>(GET, { id: idOf(r) }, tokens.app);
+    const back = await app.gql<{ intelligenceReport: { sourceEvaluation: unknown; redactedFields: string[] } }>(
+      GET,
+      { id: idOf(r) },
+      tokens.app,
+    );
     expect(back.body.data!.intelligenceReport.redactedFields).toEqual(expect.arrayContaining(['sourceEvaluation', 'informant']));
   });
 
@@ -146,7 +158,9 @@ describe('reading intelligence', () => {
   let charityReport: string;
   beforeAll(async () => {
     schoolReport = idOf(await submit(tokens.lead, { narrative: 'Scoped read check: school concern zanzibar' }));
-    charityReport = idOf(await submit(tokens.reporter, { sourceType: 'VOLUNTARY', narrative: 'Scoped read check: charity concern zanzibar' }));
+    charityReport = idOf(
+      await submit(tokens.reporter, { sourceType: 'VOLUNTARY', narrative: 'Scoped read check: charity concern zanzibar' }),
+    );
   });
 
   it("gives an agency's reporter its own submissions only; another agency's report is NOT_FOUND", async () => {
@@ -179,11 +193,13 @@ describe('reading intelligence', () => {
     let after: string | undefined;
     let total = 0;
     for (let page = 0; page < 500; page++) {
-      const r = await app.gql<{ intelligenceReports: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { id: string } }[] } }>(
-        LIST,
-        { f: filter, first: 100, after },
-        tokens.analyst,
-      );
+      const r = await app.gql<{
+        intelligenceReports: {
+          totalCount: number;
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+          edges: { node: { id: string } }[];
+        };
+      }>(LIST, { f: filter, first: 100, after }, tokens.analyst);
       const conn = r.body.data!.intelligenceReports;
       total = conn.totalCount;
       seen.push(...conn.edges.map((e) => e.node.id));
@@ -213,7 +229,14 @@ describe('reading intelligence', () => {
 
   it('filters by division (or none), source type, status, dates and risk indicator', async () => {
     const marker = 'filtertoken';
-    const a = idOf(await submit(tokens.lead, { narrative: `${marker} one`, divisionId: 'bury', riskIndicators: ['SELF_HARM'], receivedAt: '2020-05-01T10:00:00Z' }));
+    const a = idOf(
+      await submit(tokens.lead, {
+        narrative: `${marker} one`,
+        divisionId: 'bury',
+        riskIndicators: ['SELF_HARM'],
+        receivedAt: '2020-05-01T10:00:00Z',
+      }),
+    );
     const b = idOf(await submit(tokens.lead, { narrative: `${marker} two`, receivedAt: '2020-06-01T10:00:00Z' }));
     const ids = async (f: Record<string, unknown>) => {
       const r = await app.gql<{ intelligenceReports: { edges: { node: { id: string; narrative: string } }[] } }>(
@@ -248,7 +271,9 @@ describe('assessIntelligence', () => {
     expect((await app.gql(ASSESS, { id, i: grade }, tokens.analyst)).body.data).toEqual({
       assessIntelligence: { status: 'ASSESSED', sourceEvaluation: 'UNTESTED', handlingCode: 'P' },
     });
-    expect((await app.gql(ASSESS, { id, i: { status: 'ACTIONED' } }, tokens.supervisor)).body.data).toMatchObject({ assessIntelligence: { status: 'ACTIONED' } });
+    expect((await app.gql(ASSESS, { id, i: { status: 'ACTIONED' } }, tokens.supervisor)).body.data).toMatchObject({
+      assessIntelligence: { status: 'ACTIONED' },
+    });
     expect(codes(await app.gql(ASSESS, { id, i: { status: 'NO_FURTHER_ACTION' } }, tokens.analyst))).toEqual(['BAD_USER_INPUT']);
     const [{ n }] = await app.db.query(`SELECT count(*)::int AS n FROM record_history WHERE record_id = $1`, [id]);
     expect(n).toBe(4);
@@ -257,7 +282,10 @@ describe('assessIntelligence', () => {
   it('allows re-grading an assessed report and keeps the earlier grade in the history', async () => {
     await app.gql(ASSESS, { id, i: grade }, tokens.analyst);
     await app.gql(ASSESS, { id, i: { ...grade, sourceEvaluation: 'RELIABLE' } }, tokens.analyst);
-    const [row] = await app.db.query(`SELECT before->>'sourceEvaluation' AS was FROM record_history WHERE record_id = $1 ORDER BY id DESC LIMIT 1`, [id]);
+    const [row] = await app.db.query(
+      `SELECT before->>'sourceEvaluation' AS was FROM record_history WHERE record_id = $1 ORDER BY id DESC LIMIT 1`,
+      [id],
+    );
     expect(row.was).toBe('UNTESTED');
   });
 
@@ -285,7 +313,12 @@ describe('assessIntelligence', () => {
 
 describe('searchIntelligence', () => {
   it('finds words in narratives and locations, ranks better matches first, and respects filters', async () => {
-    const both = idOf(await submit(tokens.lead, { narrative: 'Girl seen with a mauvecar driver, another mauvecar sighting later', location: 'mauvecar depot' }));
+    const both = idOf(
+      await submit(tokens.lead, {
+        narrative: 'Girl seen with a mauvecar driver, another mauvecar sighting later',
+        location: 'mauvecar depot',
+      }),
+    );
     const once = idOf(await submit(tokens.lead, { narrative: 'One mauvecar mention only' }));
     const r = await app.gql<{ searchIntelligence: { totalCount: number; edges: { node: { id: string } }[] } }>(
       `query($t: String!) { searchIntelligence(text: $t) { totalCount edges { node { id } } } }`,

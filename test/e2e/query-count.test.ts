@@ -1,0 +1,68 @@
+import { codes, startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * Nested fields batch through per-request DataLoaders: a page of 100 reports with their subjects,
+ * flags and crimes costs the same number of SQL queries as a page of 10.
+ */
+let app: TestApp;
+let analyst: string;
+beforeAll(async () => {
+  app = await startTestApp();
+  analyst = (await app.login('analyst@gmp.example')).accessToken;
+  // 120 reports in a division of their own (by date), each with two subjects, one flagged, one crime.
+  await app.db.query(`
+    WITH u AS (SELECT id, agency_id FROM users WHERE email = 'investigator@gmp.example'),
+    reports AS (
+      INSERT INTO intelligence_reports (source_type, received_at, division_id, narrative, submitted_by_agency_id, submitted_by_user_id)
+      SELECT 'POLICE', timestamptz '1999-01-01' + g * interval '1 hour', 'wigan', 'Query count fixture ' || g, u.agency_id, u.id
+        FROM generate_series(1, 120) g, u RETURNING id),
+    people AS (
+      INSERT INTO subjects (full_name, approximate_age, created_by_agency_id)
+      SELECT 'Fixture Person ' || g, 15 + g % 30, u.agency_id FROM generate_series(1, 240) g, u RETURNING id),
+    numbered_reports AS (SELECT id, row_number() OVER () AS n FROM reports),
+    numbered_people AS (SELECT id, row_number() OVER () AS n FROM people)
+    INSERT INTO report_subjects (report_id, subject_id, role, linked_by_user_id)
+    SELECT r.id, p.id, CASE WHEN p.n % 2 = 0 THEN 'POTENTIAL_VICTIM'::subject_role ELSE 'POTENTIAL_PERPETRATOR'::subject_role END, u.id
+      FROM numbered_reports r JOIN numbered_people p ON (p.n + 1) / 2 = r.n, u`);
+  await app.db.query(`
+    INSERT INTO flags (subject_id, kind, risk_level, reason, set_by_user_id, set_by_agency_id)
+    SELECT s.id, 'CSE_RISK', 'HIGH', 'fixture', u.id, u.agency_id
+      FROM subjects s, users u WHERE s.full_name LIKE 'Fixture Person %' AND u.email = 'supervisor@gmp.example'`);
+  await app.db.query(`
+    WITH u AS (SELECT id FROM users WHERE email = 'investigator@gmp.example'),
+    c AS (INSERT INTO crimes (crime_reference, offence, recorded_on, recorded_by_user_id)
+          SELECT 'QC-' || g, 'fixture offence', date '1999-02-01', u.id FROM generate_series(1, 1) g, u RETURNING id)
+    INSERT INTO crime_subjects (crime_id, subject_id, role)
+    SELECT c.id, s.id, 'VICTIM' FROM c, subjects s WHERE s.full_name LIKE 'Fixture Person %'`);
+});
+afterAll(() => app.close());
+
+const QUERY = `query($first: Int) {
+  intelligenceReports(first: $first, filter: { receivedTo: "2000-01-01T00:00:00Z", division: "wigan" }) {
+    totalCount
+    edges { node {
+      id reference division { name } submittedBy { name kind }
+      subjects { role subject { id fullName activeFlags { kind riskLevel } flags { status } crimes { role crime { crimeReference victims { id } } } } }
+      history { action }
+    } }
+  }
+}`;
+
+async function queriesFor(first: number): Promise<{ count: number; reports: number }> {
+  app.queries.length = 0;
+  const r = await app.gql<{ intelligenceReports: { edges: { node: { subjects: unknown[] } }[] } }>(QUERY, { first }, analyst);
+  expect(codes(r)).toEqual([]);
+  const edges = r.body.data!.intelligenceReports.edges;
+  expect(edges.every((e) => e.node.subjects.length === 2)).toBe(true);
+  return { count: app.queries.length, reports: edges.length };
+}
+
+it('costs a constant number of queries whatever the page size', async () => {
+  const small = await queriesFor(10);
+  const large = await queriesFor(100);
+  expect(small.reports).toBe(10);
+  expect(large.reports).toBe(100);
+  expect(large.count).toBe(small.count);
+  // principal, page, count, division check, then one per nested field kind
+  expect(large.count).toBeLessThanOrEqual(14);
+});

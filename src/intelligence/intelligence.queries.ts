@@ -83,6 +83,20 @@ export async function findReport(db: Queryable, principal: Principal, id: string
   return toReportView(row, principal);
 }
 
+/**
+ * A report as returned to the user or app that just submitted it: a submitter always gets its own
+ * submission back (even a partner app that may only submit), with the usual redactions.
+ */
+export async function findOwnSubmission(db: Queryable, principal: Principal, id: string): Promise<IntelligenceReport> {
+  const [row] = await run<ReportRow>(
+    db,
+    sql`SELECT ${REPORT_COLUMNS} FROM intelligence_reports r
+         WHERE r.id = ${id}::uuid AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${principal.id}::uuid`,
+  );
+  if (!row) throw notFound('Intelligence report');
+  return toReportView(row, principal);
+}
+
 /** Filters on subjects and flags reveal case content, so they need the right to read subjects. */
 async function filterConditions(db: Queryable, principal: Principal, filter: IntelligenceFilter = {}): Promise<Sql[]> {
   const conditions: Sql[] = [];

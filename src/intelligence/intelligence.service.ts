@@ -10,7 +10,7 @@ import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
 import { reportReadScope, submittableSourceTypes } from '../policy/records';
 import { Classification, HandlingCode, ReportStatus, SourceType, STATUS_TRANSITIONS } from './intelligence.enums';
-import { findReport, listReports, type Queryable, searchReports } from './intelligence.queries';
+import { findOwnSubmission, findReport, listReports, type Queryable, searchReports } from './intelligence.queries';
 import type { Page } from '../graphql/pagination';
 import type {
   AssessmentInput,
@@ -65,7 +65,7 @@ async function earlierSubmission(db: Queryable, principal: Principal, key: strin
   );
   if (!existing) return null;
   if (existing.payload_hash !== hash) throw conflict('This idempotencyKey was already used for a different submission');
-  return findReport(db, principal, existing.id);
+  return findOwnSubmission(db, principal, existing.id);
 }
 
 /**
@@ -92,7 +92,7 @@ export async function submitIntelligence(ctx: RequestContext, input: SubmitIntel
         if (earlier) return earlier;
       }
       const id = await insertReport(tx, principal, input, key ? hash : null);
-      const report = await findReport(tx, principal, id);
+      const report = await findOwnSubmission(tx, principal, id);
       await recordChange(tx, principal, { kind: 'intelligence_report', id, action: 'submitted', before: null, after: report });
       return report;
     });

@@ -25,15 +25,17 @@ export function toUser(entity: UserEntity & { agency: AgencyEntity }): User {
 }
 
 /**
- * Creates a user. An agency's ADMIN creates users in their own agency; an OVERSIGHT ADMIN may also
- * create another agency's first ADMIN (and nothing else there), so a new agency can be bootstrapped.
+ * Creates a user. An agency's ADMIN creates users in their own agency. An OVERSIGHT ADMIN may also
+ * create the first user of a new agency, and only as its ADMIN, so the agency can be bootstrapped;
+ * once an agency has users, only its own administrators manage them.
  */
 export async function createUser(ctx: RequestContext, input: CreateUserInput): Promise<User> {
   const admin = authorize(ctx, Permission.MANAGE_USERS);
   const agencyId = input.agencyId ?? admin.agency.id;
-  if (agencyId !== admin.agency.id) {
-    const bootstrapsAdmin = admin.agency.kind === AgencyKind.OVERSIGHT && input.roles.length === 1 && input.roles[0] === Role.ADMIN;
-    if (!bootstrapsAdmin) throw forbidden("Users can only be created in the administrator's own agency");
+  const bootstrapping = agencyId !== admin.agency.id;
+  if (bootstrapping) {
+    const asFirstAdmin = admin.agency.kind === AgencyKind.OVERSIGHT && input.roles.length === 1 && input.roles[0] === Role.ADMIN;
+    if (!asFirstAdmin) throw forbidden("Users can only be created in the administrator's own agency");
   }
   const agency = await ctx.db.getRepository(AgencyEntity).findOneBy({ id: agencyId });
   if (!agency) throw badInput('Unknown agency', 'agencyId');
@@ -44,15 +46,23 @@ export async function createUser(ctx: RequestContext, input: CreateUserInput): P
   if (localPart.length >= 4 && input.password.toLowerCase().includes(localPart)) {
     throw badInput('password must not contain the email address', 'password');
   }
-
-  const users = ctx.db.getRepository(UserEntity);
-  if (await users.existsBy({ email })) throw conflict('A user with this email already exists');
+  if (await ctx.db.getRepository(UserEntity).existsBy({ email })) throw conflict('A user with this email already exists');
   const passwordHash = await hashSecret(input.password, ctx.config.argon2);
+
   try {
-    const saved = await users.save(
-      users.create({ agencyId, email, displayName: input.displayName.trim(), passwordHash, roles: input.roles, disabledAt: null }),
-    );
-    return toUser({ ...saved, agency });
+    return await ctx.db.transaction(async (tx) => {
+      if (bootstrapping) {
+        // Locking the agency serialises concurrent bootstraps, so only one can be "the first".
+        await tx.query('SELECT id FROM agencies WHERE id = $1 FOR UPDATE', [agencyId]);
+        const [{ n }]: { n: number }[] = await tx.query('SELECT count(*)::int AS n FROM users WHERE agency_id = $1', [agencyId]);
+        if (n > 0) throw forbidden('This agency already has users: its own administrators manage them');
+      }
+      const users = tx.getRepository(UserEntity);
+      const saved = await users.save(
+        users.create({ agencyId, email, displayName: input.displayName.trim(), passwordHash, roles: input.roles, disabledAt: null }),
+      );
+      return toUser({ ...saved, agency });
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict('A user with this email already exists');
     throw error;

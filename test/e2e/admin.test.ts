@@ -158,18 +158,35 @@ describe('createUser', () => {
     expect(await countRows(app.db, 'users')).toBe(before);
   });
 
-  it("lets an OVERSIGHT admin create another agency's ADMIN, but nothing else there", async () => {
+  it('lets an OVERSIGHT admin create only the first user of another agency, as its ADMIN', async () => {
     const gmp = (await app.db.query(`SELECT id FROM agencies WHERE name = 'Greater Manchester Police'`))[0].id;
-    const r = await createUser(
-      { email: 'sneaky@example.org', displayName: 'Sneaky', password: PASSWORD, roles: ['SUPERVISOR'], agencyId: gmp },
-      oversightAdmin,
+    const before = await countRows(app.db, 'users');
+    for (const roles of [['SUPERVISOR'], ['ADMIN', 'SUPERVISOR'], ['ADMIN']]) {
+      const r = await createUser(
+        { email: 'sneaky@example.org', displayName: 'Sneaky', password: PASSWORD, roles, agencyId: gmp },
+        oversightAdmin,
+      );
+      expect(codes(r)).toEqual(['FORBIDDEN']);
+    }
+    expect(await countRows(app.db, 'users')).toBe(before);
+
+    const fresh = (await createAgency({ name: 'Trafford Outreach', kind: 'VOLUNTARY' })).body.data!.createAgency;
+    const first = { displayName: 'First', password: PASSWORD, roles: ['ADMIN'], agencyId: fresh.id };
+    expect(codes(await createUser({ ...first, email: 'first@trafford-outreach.example' }, oversightAdmin))).toEqual([]);
+    expect(codes(await createUser({ ...first, email: 'second@trafford-outreach.example' }, oversightAdmin))).toEqual(['FORBIDDEN']);
+  });
+
+  it('lets only one of two concurrent bootstraps of an agency through', async () => {
+    const fresh = (await createAgency({ name: 'Bolton Drop-in', kind: 'VOLUNTARY' })).body.data!.createAgency;
+    const results = await Promise.all(
+      ['a', 'b', 'c'].map((x) =>
+        createUser(
+          { email: `${x}@bolton-drop-in.example`, displayName: x, password: PASSWORD, roles: ['ADMIN'], agencyId: fresh.id },
+          oversightAdmin,
+        ),
+      ),
     );
-    expect(codes(r)).toEqual(['FORBIDDEN']);
-    const mixed = await createUser(
-      { email: 'sneaky@example.org', displayName: 'Sneaky', password: PASSWORD, roles: ['ADMIN', 'SUPERVISOR'], agencyId: gmp },
-      oversightAdmin,
-    );
-    expect(codes(mixed)).toEqual(['FORBIDDEN']);
+    expect(results.map((r) => codes(r)[0] ?? 'OK').sort()).toEqual(['FORBIDDEN', 'FORBIDDEN', 'OK']);
   });
 
   it('is FORBIDDEN to non-admins', async () => {

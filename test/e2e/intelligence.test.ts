@@ -344,3 +344,26 @@ describe('searchIntelligence', () => {
     expect(codes(await app.gql(`{ searchIntelligence(text: "  ") { totalCount } }`, {}, tokens.analyst))).toEqual(['BAD_USER_INPUT']);
   });
 });
+
+describe('a partner app that may only submit', () => {
+  it('gets its submission back but cannot read it later', async () => {
+    await app.db.query(`UPDATE service_accounts SET scopes = '{SUBMIT_INTELLIGENCE}' WHERE client_id = $1`, [DEMO_CLIENT_ID]);
+    try {
+      const token = (
+        await app.gql<{ serviceToken: { accessToken: string } }>(
+          'mutation($c: String!, $s: String!) { serviceToken(clientId: $c, clientSecret: $s) { accessToken } }',
+          { c: DEMO_CLIENT_ID, s: DEMO_CLIENT_SECRET },
+        )
+      ).body.data!.serviceToken.accessToken;
+      const input = { idempotencyKey: 'submit-only', sourceType: 'VOLUNTARY', narrative: 'Submit-only app report' };
+      const r = await submit(token, input);
+      expect(codes(r)).toEqual([]);
+      expect(idOf(await submit(token, input))).toBe(idOf(r));
+      expect(codes(await app.gql(GET, { id: idOf(r) }, token))).toEqual(['FORBIDDEN']);
+    } finally {
+      await app.db.query(`UPDATE service_accounts SET scopes = '{SUBMIT_INTELLIGENCE,READ_OWN_SUBMISSIONS}' WHERE client_id = $1`, [
+        DEMO_CLIENT_ID,
+      ]);
+    }
+  });
+});

@@ -65,19 +65,23 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   };
 }
 
+const hasUsers = async (db: DataSource) => ((await db.query('SELECT EXISTS (SELECT 1 FROM users) AS e')) as { e: boolean }[])[0].e;
+const hasDemoAccounts = async (db: DataSource) =>
+  ((await db.query('SELECT EXISTS (SELECT 1 FROM users WHERE email = $1) AS e', [DEMO_USERS[0].email])) as { e: boolean }[])[0].e;
+
 async function serve(config: Config, logger: Logger): Promise<void> {
   const database = await openDatabase(config, logger);
   const { db, embedded } = database;
   config = database.config;
-  const seeded = config.seedDemo ?? embedded?.created ?? false;
-  if (seeded) {
+  // The embedded demo seeds itself while it has no users (a first start, or after `migrate` alone).
+  if (config.seedDemo ?? (embedded !== undefined && !(await hasUsers(db)))) {
     await seedDemo(db, config.argon2);
     logger.info('synthetic demo data seeded');
   }
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
   const server = await startServer({ config, db, tokens, logger }, { port: config.port, host: config.host });
   logger.info({ url: server.url }, 'Safeshare is serving GraphQL');
-  if (embedded) {
+  if (embedded && (await hasDemoAccounts(db))) {
     console.log(
       [
         '',

@@ -33,7 +33,8 @@ function requestIdOf(req: Request): string {
 async function authenticate(services: AppServices, req: Request): Promise<Pick<RequestContext, 'principal' | 'authError'>> {
   const header = req.get('authorization');
   if (!header) return { principal: null };
-  const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header);
+  // The scheme name is case-insensitive (RFC 7235).
+  const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(header);
   const claims = match ? services.tokens.verify(match[1], 'access') : null;
   const principal = claims ? await loadPrincipal(services.db, claims) : null;
   return principal ? { principal } : { principal: null, authError: unauthenticated('Invalid or expired token') };

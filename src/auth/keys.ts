@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import jsonwebtoken from 'jsonwebtoken';
 import path from 'node:path';
 import type { JwtAlgorithm, JwtConfig } from '../config';
 import { readOrCreateSecret } from '../secret-file';
@@ -17,10 +18,46 @@ export interface KeyRing {
 /** A key id derived from the verification key, so it changes whenever the key does. */
 const keyId = (verificationKey: string) => createHash('sha256').update(verificationKey).digest('base64url').slice(0, 16);
 
+/** The key type each asymmetric algorithm needs (and, for EC, its curve). */
+const KEY_TYPES: Partial<Record<JwtAlgorithm, { type: string; curve?: string }>> = {
+  RS256: { type: 'rsa' },
+  ES256: { type: 'ec', curve: 'prime256v1' },
+};
+
+/**
+ * Refuses, at start, keys that would fail every sign-in later: unparsable PEM, the wrong key type
+ * for the algorithm, or a public key that does not belong to the private key.
+ */
+function assertUsableKeys(algorithm: JwtAlgorithm, signingKey: string, verificationKey: string): void {
+  const expected = KEY_TYPES[algorithm];
+  if (!expected) return;
+  let privateKey: KeyObject;
+  let publicKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(signingKey);
+    publicKey = createPublicKey(verificationKey);
+  } catch {
+    throw new Error(`JWT_PRIVATE_KEY / JWT_PUBLIC_KEY: not PEM keys that ${algorithm} can use`);
+  }
+  for (const key of [privateKey, publicKey]) {
+    const details = key.asymmetricKeyDetails;
+    if (key.asymmetricKeyType !== expected.type || (expected.curve && details?.namedCurve !== expected.curve)) {
+      throw new Error(`JWT keys: ${algorithm} needs ${expected.curve ? `a ${expected.curve} EC` : 'an RSA'} key pair`);
+    }
+  }
+  const probe = jsonwebtoken.sign({ probe: true }, privateKey, { algorithm });
+  try {
+    jsonwebtoken.verify(probe, publicKey, { algorithms: [algorithm] });
+  } catch {
+    throw new Error('JWT_PUBLIC_KEY does not belong to JWT_PRIVATE_KEY');
+  }
+}
+
 export function buildKeyRing(jwt: JwtConfig): KeyRing {
   if (!jwt.signingKey || !jwt.verificationKey) {
     throw new Error('No token signing key is configured (set JWT_SECRET, or JWT_PRIVATE_KEY and JWT_PUBLIC_KEY)');
   }
+  assertUsableKeys(jwt.algorithm, jwt.signingKey, jwt.verificationKey);
   const kid = keyId(jwt.verificationKey);
   return {
     signing: { kid, algorithm: jwt.algorithm, key: jwt.signingKey },

@@ -1,14 +1,14 @@
+import { assertDivisionExists } from '../agencies/divisions';
 import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
-import { and, raw, run, sql, type Sql } from '../db/sql';
-import { badInput, conflict, forbidden, notFound } from '../errors';
+import { and, raw, run, sql, type Sql, type Queryable } from '../db/sql';
+import { badInput, conflict, notFound } from '../errors';
 import type { RequestContext } from '../graphql/context';
 import { keysetPage, type Page, type PageArgs } from '../graphql/pagination';
 import { recordChange } from '../history/history.service';
-import type { Queryable } from '../intelligence/intelligence.queries';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
-import { crimeReadScope, subjectReadScope } from '../policy/records';
+import { crimeReadScope, requireScope, subjectReadScope } from '../policy/records';
 import { CrimeRole } from './crime.enums';
 import type { Crime, CrimeFilter, RecordCrimeInput } from './crime.types';
 
@@ -32,11 +32,7 @@ export const toCrimeView = (row: CrimeRow): Crime => ({
   createdAt: row.created_at,
 });
 
-function crimeScopeOf(principal: Principal): Sql {
-  const scope = crimeReadScope(principal);
-  if (!scope) throw forbidden();
-  return scope;
-}
+const crimeScopeOf = (principal: Principal) => requireScope(crimeReadScope(principal));
 
 export async function findCrime(db: Queryable, principal: Principal, id: string): Promise<Crime> {
   const [row] = await run<CrimeRow>(db, sql`SELECT ${CRIME_COLUMNS} FROM crimes c WHERE c.id = ${id}::uuid AND ${crimeScopeOf(principal)}`);
@@ -51,8 +47,7 @@ export function getCrime(ctx: RequestContext, id: string): Promise<Crime> {
 async function filterConditions(db: Queryable, filter: CrimeFilter = {}): Promise<Sql[]> {
   const conditions: Sql[] = [];
   if (filter.division) {
-    const [known] = await run(db, sql`SELECT 1 FROM divisions WHERE id = ${filter.division}`);
-    if (!known) throw badInput(`Unknown division: ${filter.division}`, 'filter.division');
+    await assertDivisionExists(db, filter.division, 'filter.division');
     conditions.push(sql`c.division_id = ${filter.division}`);
   }
   if (filter.recordedFrom) conditions.push(sql`c.recorded_on >= ${filter.recordedFrom}::date`);
@@ -94,10 +89,7 @@ export async function recordCrime(ctx: RequestContext, input: RecordCrimeInput):
   if (input.recordedOn > new Date().toISOString().slice(0, 10)) throw badInput('recordedOn must not be in the future', 'input.recordedOn');
   const subjectScope = subjectReadScope(principal) ?? raw('false');
   return ctx.db.transaction(async (tx) => {
-    if (input.divisionId) {
-      const [known] = await run(tx, sql`SELECT 1 FROM divisions WHERE id = ${input.divisionId}`);
-      if (!known) throw badInput(`Unknown division: ${input.divisionId}`, 'input.divisionId');
-    }
+    if (input.divisionId) await assertDivisionExists(tx, input.divisionId, 'input.divisionId');
     const people = [...input.victimIds, ...suspectIds];
     const found = await run<{ id: string }>(tx, sql`SELECT s.id FROM subjects s WHERE s.id = ANY(${people}::uuid[]) AND ${subjectScope}`);
     const missing = people.filter((id) => !found.some((f) => f.id === id));

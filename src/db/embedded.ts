@@ -21,8 +21,6 @@ export interface EmbeddedDatabase {
   url: string;
   /** URL of the maintenance database, for creating and dropping databases (tests). */
   adminUrl: string;
-  /** True when this start created the application database (so the demo should be seeded). */
-  created: boolean;
   stop(): Promise<void>;
 }
 
@@ -93,13 +91,9 @@ export async function startEmbeddedPostgres(options: {
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
   const admin = new Client({ connectionString: `${base}/postgres` });
   await admin.connect();
-  let created = false;
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
-    if (exists.rowCount === 0) {
-      await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(options.database)}`);
-      created = true;
-    }
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(options.database)}`);
   } finally {
     await admin.end();
   }
@@ -110,5 +104,5 @@ export async function startEmbeddedPostgres(options: {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await pg.stop();
   };
-  return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, created, stop };
+  return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, stop };
 }

@@ -50,8 +50,11 @@ export function and(conditions: readonly Sql[]): Sql {
   return conditions.length ? sql`(${join(conditions, ') AND (')})` : raw('true');
 }
 
+/** Anything that runs SQL: a DataSource, or the EntityManager of a transaction. */
+export type Queryable = { query(text: string, params?: unknown[]): Promise<unknown> };
+
 /** Runs a built query on anything with TypeORM's `query(text, params)`. */
-export function run<T>(db: { query(text: string, params?: unknown[]): Promise<unknown> }, query: Sql): Promise<T[]> {
+export function run<T>(db: Queryable, query: Sql): Promise<T[]> {
   const { text, values } = query.toQuery();
   return db.query(text, values) as Promise<T[]>;
 }

@@ -1,10 +1,9 @@
 import type { Principal } from '../auth/principal';
-import { raw, run, sql } from '../db/sql';
+import { raw, run, sql, type Queryable } from '../db/sql';
 import { isUniqueViolation } from '../db/errors';
 import { badInput, conflict, notFound } from '../errors';
 import type { RequestContext } from '../graphql/context';
 import { recordChange } from '../history/history.service';
-import type { Queryable } from '../intelligence/intelligence.queries';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
 import { findSubject, subjectScopeOf } from '../subjects/subject.queries';

@@ -1,6 +1,6 @@
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
-import { and, run, sql, type Sql } from '../db/sql';
+import { and, type Queryable, run, sql, type Sql } from '../db/sql';
 import { badInput } from '../errors';
 
 export const MAX_PAGE_SIZE = 100;
@@ -99,9 +99,7 @@ interface Query {
   where: Sql;
 }
 
-type Db = { query(text: string, params?: unknown[]): Promise<unknown> };
-
-async function countOf(db: Db, q: Query): Promise<number> {
+async function countOf(db: Queryable, q: Query): Promise<number> {
   const [{ n }] = await run<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where}`);
   return n;
 }
@@ -132,7 +130,7 @@ function pageOf<R>(
  * `sortColumn` and `idColumn` are trusted expressions chosen by our code.
  */
 export async function keysetPage<R extends { id: string }>(
-  db: Db,
+  db: Queryable,
   q: Query & { sortColumn: Sql; idColumn: Sql; sortType: 'timestamptz' | 'date'; sortValue: (row: R) => string },
   args: PageArgs,
 ): Promise<Page<R>> {
@@ -154,7 +152,7 @@ export async function keysetPage<R extends { id: string }>(
 }
 
 /** Offset pagination for ranked results (search), whose order has no natural key. */
-export async function offsetPage<R>(db: Db, q: Query & { orderBy: Sql }, args: PageArgs): Promise<Page<R>> {
+export async function offsetPage<R>(db: Queryable, q: Query & { orderBy: Sql }, args: PageArgs): Promise<Page<R>> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   const offset = args.after ? (decodeCursor(args.after, [isOffset])[0] as number) + 1 : 0;
   const rows = await run<R>(

@@ -1,9 +1,10 @@
+import { assertDivisionExists } from '../agencies/divisions';
 import type { Principal } from '../auth/principal';
-import { and, raw, run, sql, type Sql } from '../db/sql';
+import { and, type Queryable, raw, run, sql, type Sql } from '../db/sql';
 import { badInput, forbidden, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
 import { decide, Permission } from '../policy/permissions';
-import { reportReadScope, reportRedactions } from '../policy/records';
+import { reportReadScope, reportRedactions, requireScope } from '../policy/records';
 import type {
   Classification,
   HandlingCode,
@@ -14,8 +15,6 @@ import type {
   SourceType,
 } from './intelligence.enums';
 import type { IntelligenceFilter, IntelligenceReport } from './intelligence.types';
-
-export type Queryable = { query(text: string, params?: unknown[]): Promise<unknown> };
 
 export interface ReportRow {
   id: string;
@@ -67,11 +66,7 @@ export function toReportView(row: ReportRow, principal: Principal): Intelligence
   };
 }
 
-function scopeOf(principal: Principal): Sql {
-  const scope = reportReadScope(principal);
-  if (!scope) throw forbidden();
-  return scope;
-}
+const scopeOf = (principal: Principal) => requireScope(reportReadScope(principal));
 
 /** One report within the caller's scope, or NOT_FOUND exactly as if it did not exist. */
 export async function findReport(db: Queryable, principal: Principal, id: string): Promise<IntelligenceReport> {
@@ -102,8 +97,7 @@ async function filterConditions(db: Queryable, principal: Principal, filter: Int
   const conditions: Sql[] = [];
   if (filter.division === 'none') conditions.push(sql`r.division_id IS NULL`);
   else if (filter.division !== undefined) {
-    const [known] = await run(db, sql`SELECT 1 FROM divisions WHERE id = ${filter.division}`);
-    if (!known) throw badInput(`Unknown division: ${filter.division}`, 'filter.division');
+    await assertDivisionExists(db, filter.division, 'filter.division');
     conditions.push(sql`r.division_id = ${filter.division}`);
   }
   if (filter.sourceType) conditions.push(sql`r.source_type = ${filter.sourceType}`);

@@ -1,8 +1,9 @@
+import { assertDivisionExists } from '../agencies/divisions';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
-import { run, sql } from '../db/sql';
+import { type Queryable, run, sql } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
 import type { RequestContext } from '../graphql/context';
 import { recordChange } from '../history/history.service';
@@ -10,7 +11,7 @@ import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
 import { reportReadScope, submittableSourceTypes } from '../policy/records';
 import { Classification, HandlingCode, ReportStatus, SourceType, STATUS_TRANSITIONS } from './intelligence.enums';
-import { findOwnSubmission, findReport, listReports, type Queryable, searchReports } from './intelligence.queries';
+import { findOwnSubmission, findReport, listReports, searchReports } from './intelligence.queries';
 import type { Page } from '../graphql/pagination';
 import type {
   AssessmentInput,
@@ -22,11 +23,6 @@ import type {
 
 /** Clocks differ a little between an agency's system and ours; beyond this, "future" is an error. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
-
-async function assertDivisionExists(db: Queryable, divisionId: string, field: string): Promise<void> {
-  const [known] = await run(db, sql`SELECT 1 FROM divisions WHERE id = ${divisionId}`);
-  if (!known) throw badInput(`Unknown division: ${divisionId}`, field);
-}
 
 function validateTimes(input: SubmitIntelligenceInput): void {
   const latest = Date.now() + FUTURE_TOLERANCE_MS;

@@ -1,3 +1,4 @@
+import { forbidden } from '../errors';
 import type { Principal } from '../auth/principal';
 import { type Sql, raw, sql } from '../db/sql';
 import { AgencyKind } from '../agencies/agency-kind';
@@ -26,6 +27,12 @@ export function subjectReadScope(p: Principal): Sql | null {
 /** Which crimes a principal may read, as a SQL condition on the crimes alias `c`. */
 export function crimeReadScope(p: Principal): Sql | null {
   return isPoliceCaseReader(p) ? raw('true') : null;
+}
+
+/** A scope the caller must have: none at all means the operation is FORBIDDEN to them. */
+export function requireScope(scope: Sql | null): Sql {
+  if (!scope) throw forbidden();
+  return scope;
 }
 
 /** Report fields that only some readers see; redacted ones come back null and are listed. */

@@ -1,10 +1,9 @@
 import type { Principal } from '../auth/principal';
-import { and, raw, run, sql, type Sql } from '../db/sql';
+import { and, raw, run, sql, type Sql, type Queryable } from '../db/sql';
 import { forbidden, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
-import type { Queryable } from '../intelligence/intelligence.queries';
 import { decide, Permission } from '../policy/permissions';
-import { subjectReadScope } from '../policy/records';
+import { requireScope, subjectReadScope } from '../policy/records';
 import type { Gender } from './subject.enums';
 import { normaliseNhsNumber } from './nhs-number';
 import type { Subject, SubjectFilter } from './subject.types';
@@ -47,11 +46,7 @@ export function toSubjectView(row: SubjectRow): Subject {
   };
 }
 
-export function subjectScopeOf(principal: Principal): Sql {
-  const scope = subjectReadScope(principal);
-  if (!scope) throw forbidden();
-  return scope;
-}
+export const subjectScopeOf = (principal: Principal) => requireScope(subjectReadScope(principal));
 
 /** One subject within the caller's scope, or NOT_FOUND exactly as if it did not exist. */
 export async function findSubject(db: Queryable, principal: Principal, id: string, field?: string): Promise<Subject> {

@@ -1,11 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
-import { run, sql } from '../db/sql';
+import { run, sql, type Queryable } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
 import type { RequestContext } from '../graphql/context';
 import { recordChange } from '../history/history.service';
-import { findReport, type Queryable } from '../intelligence/intelligence.queries';
+import { findReport } from '../intelligence/intelligence.queries';
 import type { IntelligenceReport } from '../intelligence/intelligence.types';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';

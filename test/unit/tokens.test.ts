@@ -41,10 +41,14 @@ describe('TokenService with ES256', () => {
     expect(tokens.verify(`${forgedHeader}.${body}.${signature}`, 'access')).toBeNull();
   });
 
-  it('refuses a token from another key pair even with the same kid', () => {
-    const a = es256Service();
-    const b = es256Service();
-    expect(b.tokens.verify(a.tokens.issue('access', subject).token, 'access')).toBeNull();
+  it("refuses a token signed with another key pair's private key under our kid", () => {
+    const ours = es256Service();
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const genuine = ours.tokens.issue('access', subject).token;
+    const { header, payload } = jwt.decode(genuine, { complete: true })!;
+    const forged = jwt.sign(payload as object, privateKey, { algorithm: 'ES256', keyid: header.kid });
+    expect(ours.tokens.verify(genuine, 'access')).not.toBeNull();
+    expect(ours.tokens.verify(forged, 'access')).toBeNull();
   });
 });
 
@@ -65,5 +69,29 @@ describe('clock skew', () => {
       );
     expect(tokens.verify(sign(now - 10), 'access')).not.toBeNull();
     expect(tokens.verify(sign(now - 60), 'access')).toBeNull();
+  });
+});
+
+describe('key checks at start', () => {
+  const pem = (k: import('node:crypto').KeyObject, type: 'pkcs8' | 'spki') => k.export({ type, format: 'pem' }).toString();
+  const ring = (algorithm: string, priv: string, pub: string) =>
+    buildKeyRing(loadConfig({ JWT_ALGORITHM: algorithm, JWT_PRIVATE_KEY: priv, JWT_PUBLIC_KEY: pub }).jwt);
+
+  it('refuses keys that are not PEM', () => {
+    expect(() => ring('RS256', 'not a key', 'not a key either')).toThrow(/not PEM keys/);
+  });
+
+  it('refuses a key of the wrong type for the algorithm', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    expect(() => ring('ES256', pem(rsa.privateKey, 'pkcs8'), pem(rsa.publicKey, 'spki'))).toThrow(/EC key pair/);
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    expect(() => ring('ES256', pem(p384.privateKey, 'pkcs8'), pem(p384.publicKey, 'spki'))).toThrow(/EC key pair/);
+  });
+
+  it('refuses a public key that does not belong to the private key', () => {
+    const a = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const b = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    expect(() => ring('ES256', pem(a.privateKey, 'pkcs8'), pem(b.publicKey, 'spki'))).toThrow(/does not belong/);
+    expect(() => ring('ES256', pem(a.privateKey, 'pkcs8'), pem(a.publicKey, 'spki'))).not.toThrow();
   });
 });

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import type { Logger } from 'pino';
+import type { ValidationError } from 'class-validator';
 import { PG_CHECK_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './db/errors';
 
 /** The `extensions.code` values of API.md; the only codes a client ever sees. */
@@ -48,42 +48,59 @@ const INPUT_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-/**
- * Maps every error to one of the public codes and strips internals (stack traces, SQL, driver
- * messages). Unknown errors are logged with the request id and reported as INTERNAL_SERVER_ERROR.
- */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, log: Pick<Logger, 'error' | 'warn'>): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+interface PublicError {
+  message?: string;
+  extensions: Record<string, unknown> & { code: ErrorCode };
+}
 
+/** Every failed constraint of a class-validator tree, as dotted field paths (`input.newSubject.nhsNumber`). */
+function validationFields(errors: ValidationError[], prefix = ''): { field: string; problems: string[] }[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
+    return [...own, ...validationFields(e.children ?? [], field)];
+  });
+}
+
+/**
+ * What the client may learn of an error: one of the public codes, and a message only when it is
+ * ours to give. 'internal' means an unexpected failure, whose details never leave the server.
+ */
+export function classifyError(error: unknown): PublicError | 'internal' {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (original instanceof AppError) {
-    return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+    return { message: original.message, extensions: { code: original.code, ...original.details } };
   }
   if (original instanceof ArgumentValidationError) {
-    const fields = original.extensions.validationErrors.map((v) => ({
-      field: v.property,
-      problems: Object.values(v.constraints ?? {}),
-    }));
-    return { ...base, message: 'Invalid input', extensions: { code: ErrorCode.BAD_USER_INPUT, fields } };
+    const fields = validationFields(original.extensions.validationErrors);
+    const message = `Invalid input: ${fields.map((f) => `${f.field} (${f.problems.join('; ')})`).join(', ')}`;
+    return { message, extensions: { code: ErrorCode.BAD_USER_INPUT, field: fields[0]?.field, fields } };
   }
   // A database constraint caught what validation missed: still the caller's input, never a 500.
   const dbCode = pgErrorCode(original);
-  if (dbCode === PG_CHECK_VIOLATION || dbCode === PG_UNIQUE_VIOLATION) {
-    log.warn({ err: original }, 'constraint violation reached the client');
-    const conflicting = dbCode === PG_UNIQUE_VIOLATION;
-    return {
-      ...base,
-      message: conflicting ? 'Conflicts with an existing record' : 'Invalid input',
-      extensions: { code: conflicting ? ErrorCode.CONFLICT : ErrorCode.BAD_USER_INPUT },
-    };
-  }
-  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : '';
-  if (INPUT_CODES.has(code)) {
-    return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
-  }
+  if (dbCode === PG_UNIQUE_VIOLATION) return { message: 'Conflicts with an existing record', extensions: { code: ErrorCode.CONFLICT } };
+  if (dbCode === PG_CHECK_VIOLATION) return { message: 'Invalid input', extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  const code = error instanceof GraphQLError && typeof error.extensions.code === 'string' ? error.extensions.code : '';
+  if (INPUT_CODES.has(code)) return { extensions: { code: ErrorCode.BAD_USER_INPUT } };
   if (PUBLIC_CODES.has(code) && code !== String(ErrorCode.INTERNAL_SERVER_ERROR) && original instanceof GraphQLError) {
-    return { ...base, extensions: { code } };
+    return { extensions: { code: code as ErrorCode } };
   }
-  log.error({ err: original }, 'unhandled error');
-  return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  return 'internal';
+}
+
+/**
+ * Apollo's formatError: maps every error to a public code and strips internals (stack traces, SQL,
+ * driver messages). Internal errors are logged, with the request id, by the errors plugin.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const classified = classifyError(error);
+  if (classified === 'internal') {
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  }
+  return {
+    message: classified.message ?? formatted.message,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: classified.extensions,
+  };
 }

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
+import type { Logger } from 'pino';
 import { loadPrincipal } from './auth/principal';
-import { unauthenticated } from './errors';
-import { formatError } from './errors';
+import { classifyError, formatError, unauthenticated } from './errors';
 import { type AppServices, createRequestContext, type RequestContext } from './graphql/context';
 import { buildAppSchema } from './graphql/schema';
 import { createMetrics } from './metrics';
@@ -40,6 +40,21 @@ async function authenticate(services: AppServices, req: Request): Promise<Pick<R
   return principal ? { principal } : { principal: null, authError: unauthenticated('Invalid or expired token') };
 }
 
+/** Logs unexpected errors with the request's logger (so with its request id) before they are masked. */
+const errorLogPlugin = (fallback: Logger): ApolloServerPlugin<RequestContext> => ({
+  requestDidStart: () =>
+    Promise.resolve({
+      didEncounterErrors: ({ contextValue, errors }) => {
+        // The context is missing only when building it failed; the root logger still records that.
+        const log = (contextValue as RequestContext | undefined)?.log ?? fallback;
+        for (const error of errors) {
+          if (classifyError(error) === 'internal') log.error({ err: error.originalError ?? error }, 'unhandled error');
+        }
+        return Promise.resolve();
+      },
+    }),
+});
+
 /** Assembles HTTP (express) and GraphQL (Apollo Server) and starts listening. */
 export async function startServer(services: AppServices, listen: { port: number; host: string }): Promise<RunningServer> {
   const { config, db, logger } = services;
@@ -58,12 +73,13 @@ export async function startServer(services: AppServices, listen: { port: number;
     // main.ts owns shutdown order: drain HTTP, then close the pool, then stop the database.
     stopOnTerminationSignals: false,
     csrfPrevention: true,
-    formatError: (formatted, error) => formatError(formatted, error, logger),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDisableSuggestions(),
       metrics.plugin,
+      errorLogPlugin(logger),
     ],
   });
   await apollo.start();

@@ -69,6 +69,13 @@ describe('linkSubject', () => {
     expect([await countRows(app.db, 'subjects'), await countRows(app.db, 'report_subjects')]).toEqual(before);
   });
 
+  it('names the nested field that failed validation', async () => {
+    const r = await newSubject({ schoolUpn: 'short' });
+    expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+    expect(r.body.errors![0].extensions!.field).toBe('input.newSubject.schoolUpn');
+    expect(r.body.errors![0].message).toContain('schoolUpn');
+  });
+
   it('is NOT_FOUND for an unknown report and FORBIDDEN to non-police', async () => {
     const input = { role: 'WITNESS', newSubject: { fullName: 'Someone Else' } };
     expect(codes(await app.gql(LINK, { r: '00000000-0000-4000-8000-000000000000', i: input }, t.investigator))).toEqual(['NOT_FOUND']);

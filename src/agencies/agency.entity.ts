@@ -1,8 +1,10 @@
-import { Check, Column, CreateDateColumn, Entity, JoinTable, ManyToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinTable, ManyToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { AgencyKind } from './agency-kind';
 import { DivisionEntity } from './division.entity';
 
 @Check('CHK_agencies_name_not_blank', `btrim(name) <> ''`)
+// Case-insensitive uniqueness; maintained by migration SQL.
+@Index('IDX_agencies_name_lower', { synchronize: false })
 @Entity('agencies')
 export class AgencyEntity {
   @PrimaryGeneratedColumn('uuid')

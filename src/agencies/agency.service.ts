@@ -1,4 +1,5 @@
 import type { RequestContext } from '../graphql/context';
+import { isUniqueViolation } from '../db/errors';
 import { badInput, conflict } from '../errors';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
@@ -22,12 +23,16 @@ export async function createAgency(ctx: RequestContext, input: CreateAgencyInput
   authorize(ctx, Permission.MANAGE_AGENCIES);
   const name = input.name.trim();
   const divisionIds = input.divisionIds ?? [];
-  return ctx.db.transaction(async (tx) => {
-    const taken = await tx.getRepository(AgencyEntity).createQueryBuilder('a').where('lower(a.name) = lower(:name)', { name }).getExists();
-    if (taken) throw conflict('An agency with this name already exists');
-    const divisions = divisionIds.length ? await tx.getRepository(DivisionEntity).findBy(divisionIds.map((id) => ({ id }))) : [];
-    const unknown = divisionIds.filter((id) => !divisions.some((d) => d.id === id));
-    if (unknown.length) throw badInput(`Unknown division: ${unknown.join(', ')}`, 'divisionIds');
-    return tx.getRepository(AgencyEntity).save(tx.getRepository(AgencyEntity).create({ name, kind: input.kind, divisions }));
-  });
+  const divisions = divisionIds.length ? await ctx.db.getRepository(DivisionEntity).findBy(divisionIds.map((id) => ({ id }))) : [];
+  const unknown = divisionIds.filter((id) => !divisions.some((d) => d.id === id));
+  if (unknown.length) throw badInput(`Unknown division: ${unknown.join(', ')}`, 'divisionIds');
+  try {
+    return await ctx.db.transaction((tx) =>
+      tx.getRepository(AgencyEntity).save(tx.getRepository(AgencyEntity).create({ name, kind: input.kind, divisions })),
+    );
+  } catch (error) {
+    // The unique index on lower(name) decides, so two racing requests cannot both win.
+    if (isUniqueViolation(error)) throw conflict('An agency with this name already exists');
+    throw error;
+  }
 }

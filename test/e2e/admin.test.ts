@@ -281,3 +281,10 @@ describe('disableUser', () => {
     expect(codes(await app.gql(DISABLE_USER, { id }))).toEqual(['UNAUTHENTICATED']);
   });
 });
+
+describe('agency names', () => {
+  it('are unique whatever their case, even when two requests race', async () => {
+    const results = await Promise.all(['Race Agency', 'race agency', 'RACE AGENCY'].map((name) => createAgency({ name, kind: 'HEALTH' })));
+    expect(results.map((r) => codes(r)[0] ?? 'OK').sort()).toEqual(['CONFLICT', 'CONFLICT', 'OK']);
+  });
+});

@@ -29,6 +29,7 @@ const envSchema = z.object({
   JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
   JWT_PRIVATE_KEY: optional(z.string()),
   JWT_PUBLIC_KEY: optional(z.string()),
+  JWT_GENERATE_KEY: optional(bool),
   JWT_ISSUER: optional(z.string().min(1)),
   JWT_AUDIENCE: optional(z.string().min(1)),
   JWT_CLOCK_SKEW_SECONDS: optional(int(0, 300)),
@@ -62,6 +63,8 @@ export interface Config {
   embeddedPgPort: number;
   dbPoolMax: number;
   dbStatementTimeoutMs: number;
+  /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
+  generateJwtKey: boolean;
   /** Undefined: seed the demo only on the first start of the embedded database. */
   seedDemo?: boolean;
   logLevel: string;
@@ -109,12 +112,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingKey = pem(e.JWT_PRIVATE_KEY);
     verificationKey = pem(e.JWT_PUBLIC_KEY);
   }
-  // Only the embedded demo may run without a configured key: it generates one into DATA_DIR.
-  if (e.DATABASE_URL && !signingKey) {
+  // Without a configured key, only the embedded demo, or an operator who asks for it (a single
+  // instance with a persistent DATA_DIR), gets one generated into DATA_DIR.
+  if (e.DATABASE_URL && !signingKey && !e.JWT_GENERATE_KEY) {
     problems.push(
       algorithm === 'HS256'
-        ? 'JWT_SECRET: required when DATABASE_URL is set (at least 32 random characters)'
-        : 'JWT_PRIVATE_KEY and JWT_PUBLIC_KEY: required when DATABASE_URL is set',
+        ? 'JWT_SECRET: required when DATABASE_URL is set (at least 32 random characters), unless JWT_GENERATE_KEY=true'
+        : 'JWT_PRIVATE_KEY and JWT_PUBLIC_KEY: required when DATABASE_URL is set, unless JWT_GENERATE_KEY=true',
     );
   }
   if (problems.length) throw new ConfigError(problems);
@@ -123,13 +127,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: nodeEnv,
     port: e.PORT ?? 4000,
-    host: e.HOST ?? '0.0.0.0',
+    // Loopback unless told otherwise: the demo's passwords are public. Containers set HOST=0.0.0.0.
+    host: e.HOST ?? '127.0.0.1',
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR ?? '.data',
     embeddedPgPort: e.EMBEDDED_PG_PORT ?? 54329,
     dbPoolMax: e.DB_POOL_MAX ?? 10,
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
     seedDemo: e.SEED_DEMO,
+    generateJwtKey: !e.DATABASE_URL || (e.JWT_GENERATE_KEY ?? false),
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     introspection: e.GRAPHQL_INTROSPECTION ?? nodeEnv === 'development',
     trustProxy: e.TRUST_PROXY ?? false,

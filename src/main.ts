@@ -41,9 +41,9 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
     const { startEmbeddedPostgres } = await import('./db/embedded');
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'safeshare', log: logger });
     url = embedded.url;
-    config = { ...config, jwt: withGeneratedKey(config.jwt, config.dataDir) };
     logger.info({ dataDir: path.resolve(config.dataDir), port: config.embeddedPgPort }, 'embedded PostgreSQL running');
   }
+  if (config.generateJwtKey) config = { ...config, jwt: withGeneratedKey(config.jwt, config.dataDir) };
   const db = createDataSource({ url, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs });
   try {
     await db.initialize();

@@ -50,3 +50,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ JWT_ALGORITHM: 'HS512' })).toThrow(/JWT_ALGORITHM/);
   });
 });
+
+describe('signing key generation', () => {
+  it('is on for the embedded demo, off with DATABASE_URL unless asked for', () => {
+    expect(loadConfig({}).generateJwtKey).toBe(true);
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', JWT_SECRET: SECRET }).generateJwtKey).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', JWT_GENERATE_KEY: 'true' }).generateJwtKey).toBe(true);
+  });
+
+  it('listens on loopback unless HOST says otherwise', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+});

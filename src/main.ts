@@ -65,9 +65,9 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   };
 }
 
-const hasUsers = async (db: DataSource) => ((await db.query('SELECT EXISTS (SELECT 1 FROM users) AS e')) as { e: boolean }[])[0].e;
+const hasUsers = async (db: DataSource) => (await db.query<{ e: boolean }[]>('SELECT EXISTS (SELECT 1 FROM users) AS e'))[0].e;
 const hasDemoAccounts = async (db: DataSource) =>
-  ((await db.query('SELECT EXISTS (SELECT 1 FROM users WHERE email = $1) AS e', [DEMO_USERS[0].email])) as { e: boolean }[])[0].e;
+  (await db.query<{ e: boolean }[]>('SELECT EXISTS (SELECT 1 FROM users WHERE email = $1) AS e', [DEMO_USERS[0].email]))[0].e;
 
 async function serve(config: Config, logger: Logger): Promise<void> {
   const database = await openDatabase(config, logger);

@@ -1,5 +1,7 @@
 # Safeshare API. Build: docker build -t safeshare .   Run: see docker-compose.yml.
-FROM node:20-bookworm-slim AS build
+# The full image has python3, make and g++: argon2 is compiled from source (its bundled prebuilt
+# binary crashed on load on our Debian 12 machines).
+FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

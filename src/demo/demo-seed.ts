@@ -3,6 +3,7 @@ import { AgencyKind } from '../agencies/agency-kind';
 import { hashSecret, type Argon2Params } from '../auth/passwords';
 import { Role } from '../policy/roles';
 import { ServiceScope } from '../users/service-account.entity';
+import { seedDemoRecords } from './demo-records';
 
 /** Demo credentials, published in API.md and the README. A real deployment seeds no users. */
 export const DEMO_PASSWORD = 'safeshare-demo';
@@ -58,7 +59,7 @@ export const DEMO_USERS: { email: string; displayName: string; agency: string; r
 ];
 
 /**
- * Seeds the synthetic demo. Idempotent: what already exists (by agency name, email, client id) is
+ * Seeds the synthetic demo: agencies, users, a partner app and the GMP records. Idempotent: what already exists (by agency name, email, client id) is
  * left alone, so running it twice changes nothing.
  */
 export async function seedDemo(db: DataSource, argon2: Argon2Params): Promise<void> {
@@ -87,5 +88,6 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params): Promise<vo
        VALUES ($1, $2, 'Safe Futures referral app', $3, $4::service_scope[]) ON CONFLICT (client_id) DO NOTHING`,
       [agencyIds.get('safe-futures'), DEMO_CLIENT_ID, secretHash, [ServiceScope.SUBMIT_INTELLIGENCE, ServiceScope.READ_OWN_SUBMISSIONS]],
     );
+    await seedDemoRecords(tx);
   });
 }

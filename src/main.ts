@@ -65,7 +65,6 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   };
 }
 
-const hasUsers = async (db: DataSource) => (await db.query<{ e: boolean }[]>('SELECT EXISTS (SELECT 1 FROM users) AS e'))[0].e;
 const hasDemoAccounts = async (db: DataSource) =>
   (await db.query<{ e: boolean }[]>('SELECT EXISTS (SELECT 1 FROM users WHERE email = $1) AS e', [DEMO_USERS[0].email]))[0].e;
 
@@ -73,8 +72,8 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const database = await openDatabase(config, logger);
   const { db, embedded } = database;
   config = database.config;
-  // The embedded demo seeds itself while it has no users (a first start, or after `migrate` alone).
-  if (config.seedDemo ?? (embedded !== undefined && !(await hasUsers(db)))) {
+  // The embedded demo is brought up to the current demo on every start (the seed is idempotent).
+  if (config.seedDemo ?? embedded !== undefined) {
     await seedDemo(db, config.argon2);
     logger.info('synthetic demo data seeded');
   }

@@ -11,7 +11,7 @@ import { TEST_ARGON2 } from './test-config';
 import { databaseUrl, TEST_ADMIN_URL_ENV, TEST_TEMPLATE_ENV, withAdminClient } from './test-database';
 
 declare global {
-  var __SAFESHARE_TEST__: { embedded?: EmbeddedDatabase; adminUrl: string; template: string } | undefined;
+  var __SAFESHARE_TEST__: { embedded?: EmbeddedDatabase; dataDir?: string; adminUrl: string; template: string } | undefined;
 }
 
 async function freePort(): Promise<number> {
@@ -34,10 +34,11 @@ const silent = { info: () => undefined, debug: () => undefined, warn: () => unde
  */
 export default async function globalSetup(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
+  let dataDir: string | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (!adminUrl) {
     const { startEmbeddedPostgres } = await import('../../src/db/embedded');
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'safeshare-test-'));
+    dataDir = mkdtempSync(path.join(tmpdir(), 'safeshare-test-'));
     // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its cluster.
     chmodSync(dataDir, 0o711);
     embedded = await startEmbeddedPostgres({
@@ -64,5 +65,5 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env[TEST_ADMIN_URL_ENV] = adminUrl;
   process.env[TEST_TEMPLATE_ENV] = template;
-  globalThis.__SAFESHARE_TEST__ = { embedded, adminUrl, template };
+  globalThis.__SAFESHARE_TEST__ = { embedded, dataDir, adminUrl, template };
 }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { withAdminClient } from './test-database';
 
 export default async function globalTeardown(): Promise<void> {
@@ -5,4 +6,5 @@ export default async function globalTeardown(): Promise<void> {
   if (!state) return;
   await withAdminClient(state.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${state.template} WITH (FORCE)`));
   await state.embedded?.stop();
+  if (state.dataDir) rmSync(state.dataDir, { recursive: true, force: true });
 }

@@ -1,23 +1,16 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../src/db/data-source';
 import { DEMO_REPORTS_BY_DIVISION, seedDemoRecords } from '../../src/demo/demo-records';
 import { seedDemo } from '../../src/demo/demo-seed';
 import { TEST_ARGON2 } from '../support/test-config';
-import { createTestDatabase } from '../support/test-database';
+import { openTestDatabase } from '../support/test-database';
 
 /** The seeded demo reproduces GMP's figures for April 2013 to January 2014 exactly (DESIGN.md). */
 let db: DataSource;
-let drop: () => Promise<void>;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  drop = database.drop;
-  db = createDataSource({ url: database.url, poolMax: 2 });
-  await db.initialize();
+  ({ db, close } = await openTestDatabase());
 });
-afterAll(async () => {
-  await db.destroy();
-  await drop();
-});
+afterAll(() => close());
 
 const one = async <T>(sql: string): Promise<T> => (await db.query<T[]>(sql))[0];
 

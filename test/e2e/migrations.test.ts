@@ -3,20 +3,14 @@ import { AgencyKind } from '../../src/agencies/agency-kind';
 import { createDataSource } from '../../src/db/data-source';
 import { runMigrations } from '../../src/db/migrate';
 import { Role, ROLE_AGENCY_KINDS } from '../../src/policy/roles';
-import { createTestDatabase, TEST_ADMIN_URL_ENV, withAdminClient, databaseUrl } from '../support/test-database';
+import { databaseUrl, openTestDatabase, TEST_ADMIN_URL_ENV, withAdminClient } from '../support/test-database';
 
 let db: DataSource;
-let drop: () => Promise<void>;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  drop = database.drop;
-  db = createDataSource({ url: database.url, poolMax: 2 });
-  await db.initialize();
+  ({ db, close } = await openTestDatabase());
 });
-afterAll(async () => {
-  await db.destroy();
-  await drop();
-});
+afterAll(() => close());
 
 describe('migrations', () => {
   it('agree with the entities: TypeORM finds nothing to change', async () => {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/db/data-source';
 
 /** Set by the global setup: a server where tests may create databases, and the migrated, seeded template. */
 export const TEST_ADMIN_URL_ENV = 'SAFESHARE_TEST_ADMIN_URL';
@@ -45,5 +47,19 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   return {
     url: databaseUrl(adminUrl, name),
     drop: () => withAdminClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** A fresh test database with a connected data source, for tests that need SQL but no server. */
+export async function openTestDatabase(): Promise<{ db: DataSource; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const db = createDataSource({ url: database.url, poolMax: 2 });
+  await db.initialize();
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      await database.drop();
+    },
   };
 }

@@ -87,7 +87,9 @@ function decodeCursor(cursor: string, shape: ((v: unknown) => boolean)[]): unkno
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
-const isSortValue = (v: unknown) => typeof v === 'string' && v.length <= 40 && !Number.isNaN(Date.parse(v));
+// Only the ISO forms this module writes (a date, or toISOString()), so PostgreSQL's cast cannot fail.
+const isSortValue = (v: unknown) =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}\.\d{3}Z)?$/.test(v) && !Number.isNaN(Date.parse(v));
 const isOffset = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1_000_000;
 
 interface Query {

@@ -24,8 +24,14 @@ import type {
 /** Clocks differ a little between an agency's system and ours; beyond this, "future" is an error. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
+/** Nothing Safeshare records happened before this; earlier dates are typing errors. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+
 function validateTimes(input: SubmitIntelligenceInput): void {
   const latest = Date.now() + FUTURE_TOLERANCE_MS;
+  for (const field of ['receivedAt', 'occurredAt'] as const) {
+    if (input[field] && input[field].getTime() < EARLIEST) throw badInput(`${field} is implausibly early`, field);
+  }
   if (input.receivedAt && input.receivedAt.getTime() > latest) throw badInput('receivedAt must not be in the future', 'receivedAt');
   if (input.occurredAt && input.occurredAt.getTime() > latest) throw badInput('occurredAt must not be in the future', 'occurredAt');
   if (input.occurredAt && input.receivedAt && input.occurredAt > input.receivedAt) {

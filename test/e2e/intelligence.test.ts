@@ -138,6 +138,7 @@ describe('submitIntelligence', () => {
     ['a receivedAt in the future', { receivedAt: tomorrow }],
     ['an occurredAt after receivedAt', { receivedAt: '2024-01-01T00:00:00Z', occurredAt: '2024-02-01T00:00:00Z' }],
     ['a malformed date', { occurredAt: 'last Tuesday' }],
+    ['a receivedAt in year 1', { receivedAt: '0001-01-01T00:00:00Z' }],
     ['an unknown division', { divisionId: 'atlantis' }],
     ['an unknown risk indicator', { riskIndicators: ['BAD_VIBES'] }],
     ['a repeated risk indicator', { riskIndicators: ['SELF_HARM', 'SELF_HARM'] }],
@@ -216,6 +217,10 @@ describe('reading intelligence', () => {
     ['first of 99999999', { first: 99_999_999 }],
     ['a forged cursor', { after: Buffer.from('["x", "y"]').toString('base64url') }],
     ['a garbage cursor', { after: "'; DROP TABLE intelligence_reports; --" }],
+    [
+      'a cursor with a date PostgreSQL cannot read',
+      { after: Buffer.from('["1 2", "00000000-0000-4000-8000-000000000000"]').toString('base64url') },
+    ],
     ['an unknown division filter', { f: { division: 'atlantis' } }],
     ['a reversed date range', { f: { receivedFrom: '2014-01-01T00:00:00Z', receivedTo: '2013-01-01T00:00:00Z' } }],
     ['a malformed subject id', { f: { subjectId: 'nope' } }],

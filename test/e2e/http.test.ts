@@ -86,8 +86,8 @@ describe('errors never leak internals', () => {
     expect(r.status).toBe(404);
   });
 
-  it('a database failure is INTERNAL_SERVER_ERROR with a generic message', async () => {
-    const other = await startTestApp();
+  it('a database failure is INTERNAL_SERVER_ERROR with a generic message, logged with the request id', async () => {
+    const other = await startTestApp({ LOG_LEVEL: 'error' });
     try {
       const token = (await other.login('analyst@gmp.example')).accessToken;
       await other.db.query(`ALTER TABLE divisions RENAME TO divisions_gone`);
@@ -95,6 +95,9 @@ describe('errors never leak internals', () => {
       expect(codes(r)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(r.body.errors![0].message).toBe('Internal server error');
       expect(JSON.stringify(r.body)).not.toMatch(/divisions_gone|relation|SELECT/);
+      const logged = other.logs.find((l) => l.msg === 'unhandled error');
+      expect(logged).toMatchObject({ requestId: r.headers.get('x-request-id') });
+      expect(JSON.stringify(logged)).toMatch(/divisions/);
     } finally {
       await other.close();
     }

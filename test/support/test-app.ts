@@ -26,6 +26,8 @@ export interface TestApp {
   login(email: string): Promise<{ accessToken: string; refreshToken: string }>;
   /** Every SQL statement the service ran, in order (clear it to count a request's queries). */
   queries: string[];
+  /** Every log line the service wrote, parsed (the level comes from LOG_LEVEL in `env`). */
+  logs: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const database = await createTestDatabase();
   const config = testConfig(database.url, env);
   const queries: string[] = [];
-  const logger = {
+  const queryLogger = {
     logQuery: (query: string) => void queries.push(query),
     logQueryError: () => undefined,
     logQuerySlow: () => undefined,
@@ -45,10 +47,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     logMigration: () => undefined,
     log: () => undefined,
   };
-  const db = createDataSource({ url: database.url, poolMax: 4, statementTimeoutMs: config.dbStatementTimeoutMs, logger });
+  const db = createDataSource({ url: database.url, poolMax: 4, statementTimeoutMs: config.dbStatementTimeoutMs, logger: queryLogger });
   await db.initialize();
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
-  const server = await startServer({ config, db, tokens, logger: createLogger(config.logLevel) }, { port: 0, host: '127.0.0.1' });
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const server = await startServer({ config, db, tokens, logger }, { port: 0, host: '127.0.0.1' });
 
   const gql: TestApp['gql'] = async (query, variables = {}, token) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -65,6 +69,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     tokens,
     gql,
     queries,
+    logs,
     async login(email) {
       const r = await gql<{ login: { accessToken: string; refreshToken: string } }>(
         'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }',

@@ -1,11 +1,18 @@
-import { Arg, Args, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { PageArgs } from '../graphql/pagination';
 import type { RequestContext } from '../graphql/context';
 import { Permission } from '../policy/permissions';
-import { createUser, disableUser } from './user.service';
-import { CreateUserInput, User, UserIdArgs } from './user.types';
+import { createUser, disableUser, listUsers } from './user.service';
+import { CreateUserInput, User, UserConnection, UserIdArgs } from './user.types';
 
 @Resolver(() => User)
 export class UserResolver {
+  @Authorized(Permission.MANAGE_USERS)
+  @Query(() => UserConnection, { description: "ADMIN: the admin's own agency's users, newest first" })
+  users(@Ctx() ctx: RequestContext, @Args(() => PageArgs) args: PageArgs) {
+    return listUsers(ctx, args);
+  }
+
   @Authorized(Permission.MANAGE_USERS)
   @Mutation(() => User, { description: "ADMIN: create a user in the admin's own agency" })
   createUser(@Ctx() ctx: RequestContext, @Arg('input', () => CreateUserInput) input: CreateUserInput) {

@@ -8,6 +8,8 @@ import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
 import { Role, rolesInvalidFor } from '../policy/roles';
 import { UserEntity } from './user.entity';
+import { raw, sql } from '../db/sql';
+import { keysetPage, type Page, type PageArgs } from '../graphql/pagination';
 import type { CreateUserInput, User } from './user.types';
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
@@ -89,4 +91,47 @@ export async function disableUser(ctx: RequestContext, id: string): Promise<User
     }
     return toUser({ ...user, agency: user.agency });
   });
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  display_name: string;
+  roles: Role[];
+  disabled_at: Date | null;
+  created_at: Date;
+}
+
+/** The administrator's own agency's users, newest first: who they can disable, and who is active. */
+export async function listUsers(ctx: RequestContext, args: PageArgs): Promise<Page<User>> {
+  const admin = authorize(ctx, Permission.MANAGE_USERS);
+  const agency = await ctx.db.getRepository(AgencyEntity).findOneByOrFail({ id: admin.agency.id });
+  const page = await keysetPage<UserRow>(
+    ctx.db,
+    {
+      select: raw('u.id, u.email, u.display_name, u.roles::text[] AS roles, u.disabled_at, u.created_at'),
+      from: raw('users u'),
+      where: sql`u.agency_id = ${admin.agency.id}::uuid`,
+      sortColumn: raw('u.created_at'),
+      idColumn: raw('u.id'),
+      sortType: 'timestamptz',
+      sortValue: (row) => row.created_at.toISOString(),
+    },
+    args,
+  );
+  return {
+    ...page,
+    edges: page.edges.map(({ cursor, node }) => ({
+      cursor,
+      node: {
+        id: node.id,
+        email: node.email,
+        displayName: node.display_name,
+        agency,
+        roles: node.roles,
+        disabled: node.disabled_at !== null,
+        createdAt: node.created_at,
+      },
+    })),
+  };
 }

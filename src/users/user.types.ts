@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { Agency } from '../agencies/agency.types';
+import { connectionOf } from '../graphql/pagination';
 import { Role } from '../policy/roles';
 import { ServiceScope } from './service-account.entity';
 
@@ -87,3 +88,5 @@ export class UserIdArgs {
   @IsUUID('all', { message: 'id must be a user id' })
   id!: string;
 }
+
+export const UserConnection = connectionOf('User', User);

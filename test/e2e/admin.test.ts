@@ -288,3 +288,22 @@ describe('agency names', () => {
     expect(results.map((r) => codes(r)[0] ?? 'OK').sort()).toEqual(['CONFLICT', 'CONFLICT', 'OK']);
   });
 });
+
+describe('users', () => {
+  it("lists the admin's own agency's users only, with their state", async () => {
+    const { token } = await agencyWithAdmin('Oldham Youth Line', 'VOLUNTARY');
+    const worker = (
+      await createUser({ email: 'worker@oldham-youth-line.example', displayName: 'Worker', password: PASSWORD, roles: ['REPORTER'] }, token)
+    ).body.data!.createUser;
+    await app.gql(DISABLE_USER, { id: worker.id }, token);
+    const r = await app.gql<{
+      users: { totalCount: number; edges: { node: { email: string; disabled: boolean; agency: { name: string } } }[] };
+    }>('{ users(first: 10) { totalCount edges { node { email disabled agency { name } } } } }', {}, token);
+    expect(r.body.data!.users.totalCount).toBe(2);
+    expect(r.body.data!.users.edges.map((e) => [e.node.email, e.node.disabled, e.node.agency.name])).toEqual([
+      ['worker@oldham-youth-line.example', true, 'Oldham Youth Line'],
+      ['admin@oldham-youth-line.example', false, 'Oldham Youth Line'],
+    ]);
+    expect(codes(await app.gql('{ users { totalCount } }', {}, analyst))).toEqual(['FORBIDDEN']);
+  });
+});

@@ -79,7 +79,9 @@ export function classifyError(error: unknown): PublicError | 'internal' {
   // A database constraint caught what validation missed: still the caller's input, never a 500.
   const dbCode = pgErrorCode(original);
   if (dbCode === PG_UNIQUE_VIOLATION) return { message: 'Conflicts with an existing record', extensions: { code: ErrorCode.CONFLICT } };
-  if (dbCode === PG_CHECK_VIOLATION) return { message: 'Invalid input', extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  // Check violations and SQLSTATE class 22 (data exceptions: bad text encoding, out-of-range values).
+  if (dbCode === PG_CHECK_VIOLATION || dbCode?.startsWith('22'))
+    return { message: 'Invalid input', extensions: { code: ErrorCode.BAD_USER_INPUT } };
   const code = error instanceof GraphQLError && typeof error.extensions.code === 'string' ? error.extensions.code : '';
   if (INPUT_CODES.has(code)) return { extensions: { code: ErrorCode.BAD_USER_INPUT } };
   if (PUBLIC_CODES.has(code) && code !== String(ErrorCode.INTERNAL_SERVER_ERROR) && original instanceof GraphQLError) {

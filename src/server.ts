@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { loadPrincipal } from './auth/principal';
 import { classifyError, formatError, unauthenticated } from './errors';
 import { type AppServices, createRequestContext, type RequestContext } from './graphql/context';
+import { nulGuardPlugin } from './graphql/nul-guard';
 import { buildAppSchema } from './graphql/schema';
 import { createMetrics } from './metrics';
 
@@ -80,6 +81,7 @@ export async function startServer(services: AppServices, listen: { port: number;
       ApolloServerPluginDisableSuggestions(),
       metrics.plugin,
       errorLogPlugin(logger),
+      nulGuardPlugin,
     ],
   });
   await apollo.start();

@@ -1,4 +1,4 @@
-import { codes, startTestApp, type TestApp } from '../support/test-app';
+import { codes, countRows, startTestApp, type TestApp } from '../support/test-app';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -101,6 +101,26 @@ describe('errors never leak internals', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('text the database cannot store', () => {
+  it('refuses NUL characters in any argument, variable or literal, as BAD_USER_INPUT', async () => {
+    const token = (await app.login('analyst@gmp.example')).accessToken;
+    const before = await countRows(app.db, 'intelligence_reports');
+    const cases: [string, Record<string, unknown>, string?][] = [
+      ['mutation($e: String!) { login(email: $e, password: "x") { accessToken } }', { e: 'a\u0000b@x.org' }],
+      ['mutation($c: String!) { serviceToken(clientId: $c, clientSecret: "x") { accessToken } }', { c: 'app\u0000' }],
+      ['mutation($n: String!) { submitIntelligence(input: { sourceType: POLICE, narrative: $n }) { id } }', { n: 'abc\u0000def' }, token],
+      ['mutation { submitIntelligence(input: { sourceType: POLICE, narrative: "abc\\u0000def" }) { id } }', {}, token],
+      ['query($t: String!) { searchIntelligence(text: $t) { totalCount } }', { t: 'taxi\u0000' }, token],
+      ['query($f: SubjectFilter) { subjects(filter: $f) { totalCount } }', { f: { identifier: 'GMP\u0000' } }, token],
+    ];
+    for (const [query, variables, bearer] of cases) {
+      const r = await app.gql(query, variables, bearer);
+      expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(await countRows(app.db, 'intelligence_reports')).toBe(before);
   });
 });
 

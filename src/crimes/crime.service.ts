@@ -87,6 +87,7 @@ export async function recordCrime(ctx: RequestContext, input: RecordCrimeInput):
   const both = input.victimIds.filter((id) => suspectIds.includes(id));
   if (both.length) throw badInput('The same person cannot be both victim and suspect of one crime', 'input.suspectIds');
   if (input.recordedOn > new Date().toISOString().slice(0, 10)) throw badInput('recordedOn must not be in the future', 'input.recordedOn');
+  if (input.recordedOn < '1970-01-01') throw badInput('recordedOn is implausibly early', 'input.recordedOn');
   const subjectScope = subjectReadScope(principal) ?? raw('false');
   return ctx.db.transaction(async (tx) => {
     if (input.divisionId) await assertDivisionExists(tx, input.divisionId, 'input.divisionId');

@@ -233,6 +233,7 @@ describe('crimes', () => {
     ['the same person as victim and suspect', { suspectIds: [victim] }, 'BAD_USER_INPUT'],
     ['no victims', { victimIds: [] }, 'BAD_USER_INPUT'],
     ['a future date', { recordedOn: '2999-01-01' }, 'BAD_USER_INPUT'],
+    ['a date in year 1', { recordedOn: '0001-01-01' }, 'BAD_USER_INPUT'],
     ['an unknown division', { divisionId: 'atlantis' }, 'BAD_USER_INPUT'],
     ['an unknown subject', { suspectIds: ['00000000-0000-4000-8000-000000000000'] }, 'NOT_FOUND'],
     ['a malformed subject id', { victimIds: ['nope'] }, 'BAD_USER_INPUT'],

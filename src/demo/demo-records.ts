@@ -1,17 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { CrimeRole } from '../crimes/crime.enums';
+import { FlagKind, FlagStatus, RiskLevel } from '../flags/flag.enums';
+import {
+  Classification,
+  HandlingCode,
+  IntelligenceAssessment,
+  ReportStatus,
+  RiskIndicator,
+  SourceEvaluation,
+  SourceType,
+} from '../intelligence/intelligence.enums';
 import { nhsCheckDigit } from '../subjects/nhs-number';
+import { Gender, SubjectRole } from '../subjects/subject.enums';
 
 /**
  * The synthetic CSE records of the demo, reproducing Greater Manchester Police's published figures
  * for April 2013 to January 2014 (DESIGN.md): 2,286 pieces of intelligence by division, 105
  * CSE-linked crimes with 402 distinct victims and 242 distinct suspects (Rochdale: 37, 47, 49).
- * Every name, place and narrative is invented; the generator is seeded, so each run makes the same
+ * Every name, place and narrative is invented. The generator is seeded, so every run plans the same
  * records (apart from their uuids).
  */
 
 /** Reports per division; one more report has no division. */
-export const DEMO_REPORTS_BY_DIVISION: Record<string, number> = {
+export const DEMO_REPORTS_BY_DIVISION: Readonly<Record<string, number>> = {
   rochdale: 693,
   'south-manchester': 269,
   oldham: 224,
@@ -24,77 +36,100 @@ export const DEMO_REPORTS_BY_DIVISION: Record<string, number> = {
   salford: 75,
   bury: 65,
 };
-export const DEMO_CRIMES = { total: 105, victims: 402, suspects: 242, rochdale: { crimes: 37, victims: 47, suspects: 49 } };
+export const DEMO_CRIMES = { total: 105, victims: 402, suspects: 242, rochdale: { crimes: 37, victims: 47, suspects: 49 } } as const;
 export const DEMO_FIRST_CRIME_REFERENCE = 'GMP-CSE-2013-0001';
+const EXTRA_SUBJECTS = 150;
+const SEED = 20130401;
 
+const DAY = 86_400_000;
 const PERIOD_START = Date.UTC(2013, 3, 1); // 2013-04-01
 const PERIOD_END = Date.UTC(2014, 1, 1); // 2014-02-01, exclusive
 
-/** mulberry32: a small, fast, seedable PRNG; Math.random would make every demo different. */
+const GMP = 'Greater Manchester Police';
+const INVESTIGATOR = 'investigator@gmp.example';
+const ANALYST = 'analyst@gmp.example';
+const SUPERVISOR = 'supervisor@gmp.example';
+const PARTNER_APP = 'safe-futures-app';
+
+// ---------------------------------------------------------------------------------------------
+// Randomness: mulberry32, small and seedable; Math.random would make every demo different.
+
 function prng(seed: number) {
-  let a = seed >>> 0;
+  let state = seed >>> 0;
   const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-  const weighted = <T extends string>(weights: Record<T, number>): T => {
-    const entries = Object.entries(weights) as [T, number][];
+  const weighted = <T extends string>(weights: Partial<Record<T, number>>): T => {
+    const entries = (Object.entries(weights) as [T, number][]).filter(([, w]) => w > 0);
     let r = next() * entries.reduce((sum, [, w]) => sum + w, 0);
     for (const [value, w] of entries) if ((r -= w) < 0) return value;
     return entries[entries.length - 1][0];
   };
-  return { next, int, pick, weighted, chance: (p: number) => next() < p };
+  return { int, pick, weighted, chance: (p: number) => next() < p };
 }
 type Rng = ReturnType<typeof prng>;
 
-const FIRST_NAMES_F = [
-  'Amelia',
-  'Chloe',
-  'Ellie',
-  'Grace',
-  'Holly',
-  'Jade',
-  'Kayleigh',
-  'Leah',
-  'Megan',
-  'Nadia',
-  'Paige',
-  'Rosie',
-  'Sana',
-  'Tia',
-  'Zara',
+// ---------------------------------------------------------------------------------------------
+// Vocabulary: common names (combined at random, so no real person) and generic places.
+
+/** First names with the short form a friend might use, which becomes an alias. */
+const GIRLS: [string, string][] = [
+  ['Amelia', 'Millie'],
+  ['Chloe', 'Clo'],
+  ['Courtney', 'Court'],
+  ['Demi', 'Dem'],
+  ['Ellie', 'Elle'],
+  ['Grace', 'Gracie'],
+  ['Holly', 'Hols'],
+  ['Jade', 'Jadey'],
+  ['Kayleigh', 'Kay'],
+  ['Leah', 'Lee-Lee'],
+  ['Megan', 'Meg'],
+  ['Nadia', 'Nad'],
+  ['Paige', 'Paigey'],
+  ['Rosie', 'Ro'],
+  ['Sana', 'San'],
+  ['Shannon', 'Shan'],
+  ['Tia', 'T'],
+  ['Zara', 'Zee'],
 ];
-const FIRST_NAMES_M = [
-  'Aaron',
-  'Callum',
-  'Dean',
-  'Farid',
-  'Gary',
-  'Imran',
-  'Jason',
-  'Kieran',
-  'Lee',
-  'Mark',
-  'Nathan',
-  'Omar',
-  'Ryan',
-  'Shane',
-  'Wayne',
+const BOYS: [string, string][] = [
+  ['Aaron', 'Az'],
+  ['Callum', 'Cal'],
+  ['Darren', 'Daz'],
+  ['Dean', 'Deano'],
+  ['Farid', 'Faz'],
+  ['Gary', 'Gaz'],
+  ['Imran', 'Immy'],
+  ['Jason', 'Jay'],
+  ['Kieran', 'Kez'],
+  ['Liam', 'Li'],
+  ['Mark', 'Marky'],
+  ['Nathan', 'Nate'],
+  ['Omar', 'O'],
+  ['Ryan', 'Ry'],
+  ['Shane', 'Shaney'],
+  ['Tariq', 'Taz'],
+  ['Wayne', 'Wazza'],
 ];
 const SURNAMES = [
   'Ashworth',
   'Birtwistle',
+  'Butterworth',
+  'Clegg',
   'Cropper',
   'Dunkerley',
   'Entwistle',
   'Fothergill',
   'Greenhalgh',
   'Haworth',
+  'Holt',
   'Ingham',
   'Kershaw',
   'Lomax',
@@ -103,375 +138,686 @@ const SURNAMES = [
   'Pickup',
   'Ramsbottom',
   'Schofield',
+  'Stott',
   'Tattersall',
   'Whitworth',
 ];
 const PLACES = [
   'a takeaway on the high street',
   'the bus station',
+  'the park',
+  'the taxi rank',
   'the retail park',
-  'a taxi rank near the market',
   'the canal towpath',
-  'a park behind the leisure centre',
-  'a flat above a shop',
+  'the shops on the main road',
   'the railway station car park',
   'a shisha bar',
-  'outside a school',
+  'the market',
 ];
-const NARRATIVES = [
-  'Girl aged about {age} seen getting into cars with older men near {place}.',
-  'Pupil regularly collected by an unknown adult in a taxi after school; has new phone and expensive trainers.',
-  'Young person reported missing overnight, returned saying she had been at a party at {place}.',
-  'Concern that a group of men are giving girls alcohol and cannabis at {place}.',
-  'Child disclosed to a teacher that an older boyfriend takes her to {place} and gives her gifts.',
-  'Officers on patrol saw two girls in school uniform with adult males at {place} late at night.',
-  'Health professional concerned about repeat sexual health attendance by a {age}-year-old.',
-  'Member of the public reports taxis dropping girls at {place} in the early hours.',
-  'Young person has been recruiting friends to attend parties hosted by older men near {place}.',
-  'Outreach workers saw a girl being driven away from {place} by a man who gave her cigarettes.',
-];
+/** Templates by source, each in the voice of whoever would report it. */
+const NARRATIVES: Record<SourceType, string[]> = {
+  [SourceType.PUBLIC]: [
+    'Caller reports taxis dropping girls who look about {age} at {place} in the early hours.',
+    'Neighbour concerned that older men in cars collect teenage girls from {place} most evenings.',
+    'Anonymous caller says men are giving girls alcohol at parties held near {place}.',
+  ],
+  [SourceType.POLICE]: [
+    'Officers on patrol saw two girls in school uniform with adult males in a car near {place} late at night.',
+    'Girl aged {age} found at {place} after being reported missing from home; she had a new phone she would not explain.',
+    'Taxi seen repeatedly collecting a {age}-year-old girl from {place}; the driver is not known to the family.',
+  ],
+  [SourceType.SOCIAL_CARE]: [
+    'Looked-after child aged {age} missing from her placement overnight, returned saying she had been at a party near {place}.',
+    'Young person has unexplained gifts (clothes, a phone, money) and talks of an older boyfriend who picks her up from {place}.',
+  ],
+  [SourceType.EDUCATION]: [
+    'Pupil aged {age} regularly collected from school by an unknown adult in a taxi; has a new phone and expensive trainers.',
+    'Pupil told a teacher that older men take her and her friends to parties near {place} and give them alcohol.',
+  ],
+  [SourceType.HEALTH]: [
+    'School nurse concerned by repeat sexual health attendance by a {age}-year-old who mentions an older partner.',
+    'A {age}-year-old brought to A&E intoxicated by adult men who left before staff could speak to them.',
+  ],
+  [SourceType.VOLUNTARY]: [
+    'Outreach workers saw a girl aged about {age} being driven away from {place} by a man who gave her cigarettes and vodka.',
+    'Young person told a youth worker she is asked to bring friends to parties near {place} for older men.',
+  ],
+  [SourceType.OTHER_AGENCY]: [
+    'Passed on by a neighbouring authority: a {age}-year-old missing from home was found with older men near {place}.',
+    'Housing officer reports girls of about {age} visiting a flat near {place} at all hours, with taxis coming and going.',
+  ],
+};
+/** Offences of the Sexual Offences Act 2003 as named in 2013. */
 const OFFENCES = [
+  'Rape',
+  'Sexual assault',
   'Sexual activity with a child',
-  'Rape of a child under 16',
   'Causing or inciting a child to engage in sexual activity',
+  'Arranging or facilitating a child sex offence',
   'Meeting a child following sexual grooming',
   'Trafficking within the UK for sexual exploitation',
-  'Controlling child prostitution',
-  'Sexual communication with a child',
 ];
-const RISK_INDICATORS = [
-  'MISSING_EPISODES',
-  'SCHOOL_ABSENCE',
-  'SUBSTANCE_MISUSE',
-  'UNEXPLAINED_GIFTS',
-  'OLDER_PARTNER',
-  'SEXUAL_HEALTH',
-  'SELF_HARM',
-  'FAMILY_ESTRANGEMENT',
-  'ONLINE_CONTACT',
-  'RECRUITING_OTHERS',
-  'TRANSPORTED_BY_ADULTS',
+const HANDLING_CONDITIONS = [
+  'Share only with named safeguarding leads; do not disclose the source.',
+  'Not to be shared with the family; the source is at risk if identified.',
+  'Police use only until the source has been spoken to again.',
 ];
-const SOURCE_MIX = { PUBLIC: 20, POLICE: 32, SOCIAL_CARE: 15, EDUCATION: 14, HEALTH: 9, VOLUNTARY: 7, OTHER_AGENCY: 3 };
-const STATUS_MIX = { SUBMITTED: 8, UNDER_ASSESSMENT: 5, ASSESSED: 42, ACTIONED: 30, NO_FURTHER_ACTION: 15 };
 
-interface Ids {
-  agencies: Record<string, string>;
-  users: Record<string, string>;
-  serviceAccount: string;
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoDate = (ms: number) => iso(ms).slice(0, 10);
+function addYears(ms: number, years: number): number {
+  const d = new Date(ms);
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  return d.getTime();
+}
+function ageOn(dateOfBirth: string, at: number): number {
+  const born = new Date(`${dateOfBirth}T00:00:00Z`);
+  const on = new Date(at);
+  const hadBirthday =
+    on.getUTCMonth() > born.getUTCMonth() || (on.getUTCMonth() === born.getUTCMonth() && on.getUTCDate() >= born.getUTCDate());
+  return on.getUTCFullYear() - born.getUTCFullYear() - (hadBirthday ? 0 : 1);
+}
+/** A birth date making the person between minAge and maxAge on every one of the dates. */
+function birthDate(rng: Rng, dates: number[], minAge: number, maxAge: number): string {
+  const latestBirth = addYears(Math.min(...dates), -minAge) - DAY;
+  const earliestBirth = addYears(Math.max(...dates), -(maxAge + 1)) + DAY;
+  return isoDate(earliestBirth + rng.int(Math.floor((latestBirth - earliestBirth) / DAY) + 1) * DAY);
 }
 
-async function lookUpIds(tx: EntityManager): Promise<Ids> {
-  const agencies = Object.fromEntries(
-    (await tx.query<{ name: string; id: string }[]>('SELECT name, id FROM agencies')).map((a) => [a.name, a.id]),
-  );
-  const users = Object.fromEntries(
-    (await tx.query<{ email: string; id: string }[]>('SELECT email, id FROM users')).map((u) => [u.email, u.id]),
-  );
-  const [{ id: serviceAccount }] = await tx.query<
-    {
-      id: string;
-    }[]
-  >(`SELECT id FROM service_accounts WHERE client_id = 'safe-futures-app'`);
-  return { agencies, users, serviceAccount };
+// ---------------------------------------------------------------------------------------------
+// The plan: every record described with indexes instead of ids, so it is pure and comparable.
+
+/** Who submitted a report: a demo user (by email) or the partner app (by client id), with their agency. */
+export type Submitter = { agency: string; user: string } | { agency: string; serviceAccount: string };
+
+export interface PlannedReport {
+  division: string | null;
+  source: SourceType;
+  receivedAt: number;
+  occurredAt: number | null;
+  location: string | null;
+  narrative: string;
+  riskIndicators: RiskIndicator[];
+  classification: Classification;
+  submitter: Submitter;
+  status: ReportStatus;
+  grading: {
+    evaluation: SourceEvaluation;
+    assessment: IntelligenceAssessment;
+    handling: HandlingCode;
+    conditions: string | null;
+    assessedAt: number;
+  } | null;
+  informant: { name: string; contact: string } | null;
 }
 
-/** Who submits each source type in the demo: the agency (by name) and its user (or the partner app). */
-function submitterOf(source: string, rng: Rng, ids: Ids): { agency: string; user: string | null; service: string | null } {
-  const by = (agency: string, email: string) => ({ agency: ids.agencies[agency], user: ids.users[email], service: null });
+export interface PlannedSubject {
+  fullName: string;
+  aliases: string[];
+  dateOfBirth: string;
+  gender: Gender;
+  policeReference: string | null;
+  nhsNumber: string | null;
+  schoolUpn: string | null;
+  socialCareId: string | null;
+}
+
+export interface PlannedCrime {
+  reference: string;
+  offence: string;
+  division: string;
+  recordedOn: number;
+  victims: number[];
+  suspects: number[];
+}
+
+export interface PlannedLink {
+  report: number;
+  subject: number;
+  role: SubjectRole;
+  linkedAt: number;
+}
+
+export interface PlannedFlag {
+  subject: number;
+  kind: FlagKind;
+  level: RiskLevel;
+  reason: string;
+  setAt: number;
+  reviewDate: string;
+  ended: { at: number; reason: string } | null;
+}
+
+export interface DemoPlan {
+  reports: PlannedReport[];
+  subjects: PlannedSubject[];
+  crimes: PlannedCrime[];
+  links: PlannedLink[];
+  flags: PlannedFlag[];
+}
+
+/** The demo records, the same on every call. */
+export function planDemoRecords(): DemoPlan {
+  const rng = prng(SEED);
+  const reports = planReports(rng);
+  const cast: CastMember[] = [];
+  const crimes = planCrimes(rng, cast);
+  addExtras(rng, reports, cast);
+  const nextNhsNumber = nhsNumbers();
+  const subjects = cast.map((member, i) => planSubject(rng, i, member, nextNhsNumber));
+  return {
+    reports,
+    subjects,
+    crimes,
+    links: planLinks(rng, reports, crimes, cast),
+    flags: cast.flatMap((member, i) => planFlags(rng, i, member, subjects[i])),
+  };
+}
+
+// --- Reports
+
+/**
+ * Where each partner agency works, as seeded in demo-seed.ts. Elsewhere that kind of concern reaches
+ * GMP through a body outside Safeshare (OTHER_AGENCY) or an officer's own referral (POLICE).
+ */
+const PARTNER_AREAS: Partial<Record<SourceType, string[]>> = {
+  [SourceType.SOCIAL_CARE]: ['rochdale'],
+  [SourceType.EDUCATION]: ['rochdale'],
+  [SourceType.HEALTH]: ['rochdale', 'oldham', 'bury'],
+  [SourceType.VOLUNTARY]: ['rochdale', 'oldham'],
+};
+const SOURCE_WEIGHTS: Record<SourceType, number> = {
+  [SourceType.PUBLIC]: 20,
+  [SourceType.POLICE]: 32,
+  [SourceType.SOCIAL_CARE]: 15,
+  [SourceType.EDUCATION]: 14,
+  [SourceType.HEALTH]: 9,
+  [SourceType.VOLUNTARY]: 7,
+  [SourceType.OTHER_AGENCY]: 3,
+};
+
+function sourceWeights(division: string | null): Record<SourceType, number> {
+  const weights = { ...SOURCE_WEIGHTS };
+  for (const [source, area] of Object.entries(PARTNER_AREAS) as [SourceType, string[]][]) {
+    if (division && area.includes(division)) continue;
+    weights[SourceType.OTHER_AGENCY] += weights[source] / 2;
+    weights[SourceType.POLICE] += weights[source] / 2;
+    weights[source] = 0;
+  }
+  return weights;
+}
+
+function submitterFor(rng: Rng, source: SourceType): Submitter {
   switch (source) {
-    case 'SOCIAL_CARE':
-      return by("Rochdale Children's Social Care", 'practitioner@rochdale-csc.example');
-    case 'EDUCATION':
-      return by('Brookfield High School', 'lead@brookfield-high.example');
-    case 'HEALTH':
-      return by('Northern Health Trust', 'nurse@northern-health.example');
-    case 'VOLUNTARY':
+    case SourceType.SOCIAL_CARE:
+      return { agency: "Rochdale Children's Social Care", user: 'practitioner@rochdale-csc.example' };
+    case SourceType.EDUCATION:
+      return { agency: 'Brookfield High School', user: 'lead@brookfield-high.example' };
+    case SourceType.HEALTH:
+      return { agency: 'Northern Health Trust', user: 'nurse@northern-health.example' };
+    case SourceType.VOLUNTARY:
       return rng.chance(0.5)
-        ? by('Safe Futures', 'reporter@safe-futures.example')
-        : { agency: ids.agencies['Safe Futures'], user: null, service: ids.serviceAccount };
+        ? { agency: 'Safe Futures', user: 'reporter@safe-futures.example' }
+        : { agency: 'Safe Futures', serviceAccount: PARTNER_APP };
     default:
-      return by('Greater Manchester Police', 'investigator@gmp.example');
+      return { agency: GMP, user: INVESTIGATOR };
   }
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const fill = (template: string, rng: Rng) => template.replace('{age}', String(12 + rng.int(5))).replace('{place}', rng.pick(PLACES));
+/** "south-manchester" → "South Manchester", as the divisions table names it. */
+const townOf = (division: string) => division.replace(/(^|-)(\w)/g, (_, dash: string, c: string) => (dash ? ' ' : '') + c.toUpperCase());
 
-interface DemoReport {
-  id: string;
-  division: string | null;
+function planReports(rng: Rng): PlannedReport[] {
+  const divisions = [...Object.entries(DEMO_REPORTS_BY_DIVISION).flatMap(([d, n]) => Array<string>(n).fill(d)), null];
+  return divisions.map((division) => planReport(rng, division)).sort((a, b) => a.receivedAt - b.receivedAt);
 }
 
-async function insertReports(tx: EntityManager, rng: Rng, ids: Ids): Promise<DemoReport[]> {
-  const divisions = [...Object.entries(DEMO_REPORTS_BY_DIVISION).flatMap(([d, n]) => Array<string | null>(n).fill(d)), null];
-  const rows = divisions.map((division) => {
-    const source = rng.weighted(SOURCE_MIX);
-    const submitter = submitterOf(source, rng, ids);
-    const received = PERIOD_START + rng.int(PERIOD_END - PERIOD_START - 3_600_000);
-    const status = rng.weighted(STATUS_MIX);
-    const graded = !['SUBMITTED', 'UNDER_ASSESSMENT'].includes(status);
-    const handling = graded ? (rng.chance(0.2) ? 'C' : 'P') : null;
-    const indicators = [...new Set(Array.from({ length: rng.int(4) }, () => rng.pick(RISK_INDICATORS)))];
-    return {
-      id: randomUUID(),
+function planReport(rng: Rng, division: string | null): PlannedReport {
+  const source = rng.weighted(sourceWeights(division));
+  const receivedAt = PERIOD_START + rng.int((PERIOD_END - PERIOD_START) / 1000) * 1000;
+  // The one report without a division names no town: that is why it has none.
+  const place = division ? `${rng.pick(PLACES)} in ${townOf(division)}` : rng.pick(PLACES);
+  const narrative = rng
+    .pick(NARRATIVES[source])
+    .replace('{age}', String(12 + rng.int(5)))
+    .replace('{place}', place);
+  const status = planStatus(rng, receivedAt);
+  return {
+    division,
+    source,
+    receivedAt,
+    occurredAt: rng.chance(0.6) ? receivedAt - (1 + rng.int(14 * 24)) * 3_600_000 : null,
+    location: rng.chance(0.8) ? `Near ${place}` : null,
+    narrative,
+    riskIndicators: [...new Set(Array.from({ length: rng.int(4) }, () => rng.pick(Object.values(RiskIndicator))))],
+    classification: rng.chance(0.06) ? Classification.OFFICIAL_SENSITIVE : Classification.OFFICIAL,
+    submitter: submitterFor(rng, source),
+    status,
+    grading: status === ReportStatus.SUBMITTED || status === ReportStatus.UNDER_ASSESSMENT ? null : planGrading(rng, source, receivedAt),
+    informant: source === SourceType.PUBLIC && rng.chance(0.06) ? planInformant(rng) : null,
+  };
+}
+
+/** Recent reports are often still waiting for an analyst; older ones mostly graded. */
+function planStatus(rng: Rng, receivedAt: number): ReportStatus {
+  const recent = PERIOD_END - receivedAt < 21 * DAY;
+  if (rng.chance(recent ? 0.6 : 0.04)) return rng.weighted({ [ReportStatus.SUBMITTED]: 3, [ReportStatus.UNDER_ASSESSMENT]: 2 });
+  return rng.weighted({ [ReportStatus.ASSESSED]: 40, [ReportStatus.ACTIONED]: 40, [ReportStatus.NO_FURTHER_ACTION]: 20 });
+}
+
+function planGrading(rng: Rng, source: SourceType, receivedAt: number): NonNullable<PlannedReport['grading']> {
+  const evaluation =
+    source === SourceType.PUBLIC
+      ? rng.weighted({ [SourceEvaluation.RELIABLE]: 1, [SourceEvaluation.UNTESTED]: 6, [SourceEvaluation.NOT_RELIABLE]: 1 })
+      : source === SourceType.POLICE
+        ? rng.weighted({ [SourceEvaluation.RELIABLE]: 8, [SourceEvaluation.UNTESTED]: 2 })
+        : rng.weighted({ [SourceEvaluation.RELIABLE]: 6, [SourceEvaluation.UNTESTED]: 3, [SourceEvaluation.NOT_RELIABLE]: 1 });
+  const handling = rng.chance(0.15) ? HandlingCode.C : HandlingCode.P;
+  return {
+    evaluation,
+    assessment: rng.weighted({
+      [IntelligenceAssessment.KNOWN_DIRECTLY]: 3,
+      [IntelligenceAssessment.KNOWN_INDIRECTLY_CORROBORATED]: 4,
+      [IntelligenceAssessment.KNOWN_INDIRECTLY]: 5,
+      [IntelligenceAssessment.NOT_KNOWN]: 2,
+      [IntelligenceAssessment.SUSPECTED_FALSE]: 1,
+    }),
+    handling,
+    conditions: handling === HandlingCode.C ? rng.pick(HANDLING_CONDITIONS) : null,
+    assessedAt: receivedAt + (2 + rng.int(14 * 24)) * 3_600_000,
+  };
+}
+
+function planInformant(rng: Rng): { name: string; contact: string } {
+  const [first] = rng.pick(rng.chance(0.5) ? GIRLS : BOYS);
+  return {
+    name: rng.chance(0.5) ? 'Member of the public (anonymous)' : `${first} ${rng.pick(SURNAMES)}`,
+    // 07700 900000-900999 is Ofcom's range reserved for drama: never a real number.
+    contact: `07700 900${String(rng.int(1000)).padStart(3, '0')}`,
+  };
+}
+
+// --- Crimes and the people in them
+
+/** A person of the demo before they get a name: what part they play, where, and when. */
+interface CastMember {
+  part: 'VICTIM' | 'SUSPECT' | SubjectRole.WITNESS | SubjectRole.ASSOCIATE | SubjectRole.POTENTIAL_VICTIM;
+  division: string;
+  child: boolean;
+  /** Dates their age must fit: the crimes they are named in, or the report they appear in. */
+  dates: number[];
+  /** For people outside the crimes: the one report they are linked to. */
+  report?: number;
+}
+
+/** Splits `total` over the keys in proportion to the weights (largest remainder), as a list of keys. */
+function apportion(total: number, weights: Record<string, number>): string[] {
+  const sum = Object.values(weights).reduce((a, b) => a + b, 0);
+  const shares = Object.entries(weights).map(([key, w]) => ({ key, exact: (total * w) / sum, n: Math.floor((total * w) / sum) }));
+  const left = total - shares.reduce((a, s) => a + s.n, 0);
+  const byRemainder = [...shares].sort((a, b) => b.exact - b.n - (a.exact - a.n));
+  for (const share of byRemainder.slice(0, left)) share.n++;
+  return shares.flatMap((s) => Array<string>(s.n).fill(s.key));
+}
+
+function planCrimes(rng: Rng, cast: CastMember[]): PlannedCrime[] {
+  const { rochdale } = DEMO_CRIMES;
+  const elsewhere = Object.fromEntries(Object.entries(DEMO_REPORTS_BY_DIVISION).filter(([d]) => d !== 'rochdale'));
+  const draft = (divisions: string[]) =>
+    divisions.map((division) => ({
       division,
-      source,
-      received: iso(received),
-      occurred: rng.chance(0.6) ? iso(received - rng.int(14 * 86_400_000)) : null,
-      location: rng.chance(0.8) ? `Near ${rng.pick(PLACES)}` : null,
-      narrative: fill(rng.pick(NARRATIVES), rng),
-      indicators: indicators.join(','),
-      classification: rng.chance(0.08) ? 'OFFICIAL_SENSITIVE' : 'OFFICIAL',
-      ...submitter,
-      status,
-      evaluation: graded ? rng.pick(['RELIABLE', 'UNTESTED', 'NOT_RELIABLE']) : null,
-      assessment: graded
-        ? rng.pick(['KNOWN_DIRECTLY', 'KNOWN_INDIRECTLY_CORROBORATED', 'KNOWN_INDIRECTLY', 'NOT_KNOWN', 'SUSPECTED_FALSE'])
-        : null,
-      handling,
-      conditions: handling === 'C' ? 'Share only with named safeguarding leads; do not disclose the source' : null,
-      assessedAt: graded ? iso(received + 86_400_000 + rng.int(20 * 86_400_000)) : null,
-      assessedBy: graded ? ids.users['analyst@gmp.example'] : null,
-    };
+      offence: rng.pick(OFFENCES),
+      recordedOn: PERIOD_START + rng.int((PERIOD_END - PERIOD_START) / DAY) * DAY,
+      victims: [] as number[],
+      suspects: [] as number[],
+    }));
+  const inRochdale = draft(Array<string>(rochdale.crimes).fill('rochdale'));
+  const inOthers = draft(apportion(DEMO_CRIMES.total - rochdale.crimes, elsewhere));
+  castInto(rng, inRochdale, 'VICTIM', rochdale.victims, 6, cast);
+  castInto(rng, inRochdale, 'SUSPECT', rochdale.suspects, 15, cast);
+  castInto(rng, inOthers, 'VICTIM', DEMO_CRIMES.victims - rochdale.victims, 15, cast);
+  castInto(rng, inOthers, 'SUSPECT', DEMO_CRIMES.suspects - rochdale.suspects, 20, cast);
+  return [...inRochdale, ...inOthers]
+    .sort((a, b) => a.recordedOn - b.recordedOn)
+    .map((crime, i) => ({ reference: `GMP-CSE-2013-${String(i + 1).padStart(4, '0')}`, ...crime }));
+}
+
+/**
+ * Adds `count` new distinct people to the crimes, at least one per crime, then names `repeats` of
+ * them in a second crime of the same division (repeat victims, offending groups). New people are
+ * only ever victims or only suspects, so no one is both in one crime, and the distinct counts are exact.
+ */
+function castInto(
+  rng: Rng,
+  crimes: Omit<PlannedCrime, 'reference'>[],
+  part: 'VICTIM' | 'SUSPECT',
+  count: number,
+  repeats: number,
+  cast: CastMember[],
+): void {
+  if (count < crimes.length) throw new Error(`${count} ${part} cannot cover ${crimes.length} crimes`);
+  const named = (crime: Omit<PlannedCrime, 'reference'>) => (part === 'VICTIM' ? crime.victims : crime.suspects);
+  const first = cast.length;
+  for (let i = 0; i < count; i++) {
+    const crime = i < crimes.length ? crimes[i] : rng.pick(crimes);
+    cast.push({ part, division: crime.division, child: part === 'VICTIM', dates: [crime.recordedOn] });
+    named(crime).push(first + i);
+  }
+  for (let r = 0; r < repeats; r++) {
+    const person = first + rng.int(count);
+    const others = crimes.filter((c) => c.division === cast[person].division && !named(c).includes(person));
+    if (others.length === 0) continue;
+    const crime = rng.pick(others);
+    named(crime).push(person);
+    cast[person].dates.push(crime.recordedOn);
+  }
+}
+
+/** People known only from intelligence: witnesses, associates and children thought at risk. */
+function addExtras(rng: Rng, reports: PlannedReport[], cast: CastMember[]): void {
+  const withDivision = reports.flatMap((r, i) => (r.division ? [i] : []));
+  for (let i = 0; i < EXTRA_SUBJECTS; i++) {
+    const report = rng.pick(withDivision);
+    const part = rng.weighted({ [SubjectRole.POTENTIAL_VICTIM]: 4, [SubjectRole.WITNESS]: 3, [SubjectRole.ASSOCIATE]: 3 });
+    const child = part === SubjectRole.POTENTIAL_VICTIM || (part === SubjectRole.ASSOCIATE && rng.chance(0.4));
+    cast.push({ part, division: reports[report].division!, child, dates: [reports[report].receivedAt], report });
+  }
+}
+
+/** Valid NHS numbers from the 999 range NHS England keeps for testing, skipping any whose check digit would be 10. */
+function nhsNumbers(): () => string {
+  let next = 999_000_000;
+  return () => {
+    for (;;) {
+      const firstNine = String(next++);
+      const check = nhsCheckDigit(firstNine);
+      if (check !== null) return `${firstNine}${check}`;
+    }
+  };
+}
+
+function planSubject(rng: Rng, index: number, member: CastMember, nextNhsNumber: () => string): PlannedSubject {
+  const female = rng.chance(member.part === 'SUSPECT' ? 0.04 : member.child ? 0.88 : 0.5);
+  const [first, nickname] = rng.pick(female ? GIRLS : BOYS);
+  const surname = rng.pick(SURNAMES);
+  const serial = String(index + 1);
+  const inCrime = member.part === 'VICTIM' || member.part === 'SUSPECT';
+  return {
+    fullName: `${first} ${surname}`,
+    aliases: planAliases(rng, member, first, nickname),
+    dateOfBirth: member.child
+      ? birthDate(rng, member.dates, 11, 17)
+      : birthDate(rng, member.dates, member.part === 'SUSPECT' ? 19 : 18, member.part === 'SUSPECT' ? 55 : 65),
+    gender: female ? Gender.FEMALE : Gender.MALE,
+    policeReference: inCrime || rng.chance(0.4) ? `GMP/${String(40_000 + index + 1)}` : null,
+    nhsNumber: rng.chance(member.child ? 0.7 : 0.45) ? nextNhsNumber() : null,
+    // A letter, then 12 digits (local authority, school, year, serial), unique by the serial.
+    schoolUpn: member.child && rng.chance(0.5) ? `${rng.pick([...'ABCDEFGHJKLMNPQRTUVWXYZ'])}354${serial.padStart(9, '0')}` : null,
+    socialCareId: member.child && rng.chance(0.3) ? `CSC-${serial.padStart(6, '0')}` : null,
+  };
+}
+
+/** Suspects are more often known by other names than children are. */
+function planAliases(rng: Rng, member: CastMember, first: string, nickname: string): string[] {
+  if (!rng.chance(member.part === 'SUSPECT' ? 0.35 : 0.15)) return [];
+  return rng.chance(0.5) ? [nickname] : [nickname, `${first} ${rng.pick(SURNAMES)}`];
+}
+
+// --- Links between people and reports
+
+function planLinks(rng: Rng, reports: PlannedReport[], crimes: PlannedCrime[], cast: CastMember[]): PlannedLink[] {
+  const byDivision = new Map<string, number[]>();
+  reports.forEach((r, i) => {
+    if (r.division) byDivision.set(r.division, [...(byDivision.get(r.division) ?? []), i]);
   });
-  const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
+  const links = new Map<string, PlannedLink>();
+  const link = (report: number, subject: number, role: SubjectRole) =>
+    links.set(`${report}:${subject}`, { report, subject, role, linkedAt: reports[report].receivedAt + (1 + rng.int(10)) * DAY });
+
+  for (const crime of crimes) {
+    // The intelligence that led to the crime: a report from its division in the months before.
+    const division = byDivision.get(crime.division)!;
+    const before = division.filter((i) => reports[i].receivedAt < crime.recordedOn && reports[i].receivedAt > crime.recordedOn - 90 * DAY);
+    const lead = rng.pick(before.length ? before : division);
+    for (const v of crime.victims) {
+      link(lead, v, SubjectRole.POTENTIAL_VICTIM);
+      // Other agencies' fragments about the same child.
+      if (rng.chance(0.4)) link(rng.pick(division), v, SubjectRole.POTENTIAL_VICTIM);
+    }
+    for (const s of crime.suspects) {
+      link(lead, s, SubjectRole.POTENTIAL_PERPETRATOR);
+      if (rng.chance(0.25)) link(rng.pick(division), s, SubjectRole.POTENTIAL_PERPETRATOR);
+    }
+  }
+  cast.forEach((member, i) => {
+    if (member.report !== undefined) link(member.report, i, member.part as SubjectRole);
+  });
+  return [...links.values()];
+}
+
+// --- Flags
+
+const CHILD_REASONS = ['Named as a victim in a CSE-linked crime', 'Several agencies report the same risk indicators'];
+const ADULT_REASONS = ['Named as a suspect in a CSE-linked crime', 'Seen repeatedly with children reported missing'];
+
+/** A risk level from the weights; never LOW for a child under 13 (DESIGN.md, and a trigger refuses it). */
+function riskLevel(rng: Rng, subject: PlannedSubject, at: number, weights: Partial<Record<RiskLevel, number>>): RiskLevel {
+  return rng.weighted(ageOn(subject.dateOfBirth, at) < 13 ? { ...weights, [RiskLevel.LOW]: 0 } : weights);
+}
+
+function planFlags(rng: Rng, index: number, member: CastMember, subject: PlannedSubject): PlannedFlag[] {
+  const kind =
+    member.part === 'VICTIM' && rng.chance(0.6)
+      ? FlagKind.CSE_RISK
+      : member.part === 'SUSPECT' && rng.chance(0.5)
+        ? FlagKind.CSE_PERPETRATOR
+        : member.part === SubjectRole.POTENTIAL_VICTIM && rng.chance(0.25)
+          ? FlagKind.CSE_RISK
+          : null;
+  if (!kind) return [];
+  const weights = kind === FlagKind.CSE_RISK ? { LOW: 2, MEDIUM: 5, HIGH: 3 } : { LOW: 1, MEDIUM: 4, HIGH: 4 };
+  const setAt = Math.min(...member.dates) + (1 + rng.int(7)) * DAY + 10 * 3_600_000;
+  const flag = (at: number, reason: string): PlannedFlag => ({
+    subject: index,
+    kind,
+    level: riskLevel(rng, subject, at, weights),
+    reason,
+    setAt: at,
+    reviewDate: isoDate(at + (90 + rng.int(92)) * DAY),
+    ended: null,
+  });
+  const first = flag(setAt, rng.pick(kind === FlagKind.CSE_RISK ? CHILD_REASONS : ADULT_REASONS));
+  if (!rng.chance(0.06)) return [first];
+  // A few were ended on review; some of those were replaced at a revised level.
+  const endedAt = setAt + (30 + rng.int(90)) * DAY;
+  const revised = rng.chance(0.5);
+  first.ended = { at: endedAt, reason: revised ? 'Risk level revised on review' : 'Reviewed: risk reduced, support in place' };
+  return revised ? [first, flag(endedAt, 'Re-flagged at the risk level revised on review')] : [first];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing the plan: one multi-row INSERT per table, from typed arrays (unnest).
+
+interface Ids {
+  agency(name: string): string;
+  user(email: string): string;
+  serviceAccount(clientId: string): string;
+}
+
+async function lookUpIds(tx: EntityManager): Promise<Ids> {
+  const byKey = async (sql: string) => new Map((await tx.query<{ key: string; id: string }[]>(sql)).map((r) => [r.key, r.id]));
+  const agencies = await byKey('SELECT name AS key, id FROM agencies');
+  const users = await byKey('SELECT email AS key, id FROM users');
+  const serviceAccounts = await byKey('SELECT client_id AS key, id FROM service_accounts');
+  const get = (map: Map<string, string>, key: string) => {
+    const id = map.get(key);
+    if (!id) throw new Error(`demo records need the demo agencies and users: ${key} is missing`);
+    return id;
+  };
+  return {
+    agency: (name) => get(agencies, name),
+    user: (email) => get(users, email),
+    serviceAccount: (clientId) => get(serviceAccounts, clientId),
+  };
+}
+
+/** Inserts the reports in the order received (so references follow time); returns their ids by index. */
+async function insertReports(tx: EntityManager, ids: Ids, reports: PlannedReport[]): Promise<string[]> {
+  const reportIds = reports.map(() => randomUUID());
+  const col = <T>(value: (r: PlannedReport) => T) => reports.map(value);
   await tx.query(
     `INSERT INTO intelligence_reports (id, division_id, source_type, received_at, occurred_at, location, narrative, risk_indicators,
        classification, submitted_by_agency_id, submitted_by_user_id, submitted_by_service_account_id, status, source_evaluation,
        intelligence_assessment, handling_code, handling_conditions, assessed_at, assessed_by_user_id)
-     SELECT id, division_id, source_type::source_type, received_at, occurred_at, location, narrative,
-            string_to_array(indicators, ',')::risk_indicator[], classification::classification, agency, usr, svc,
-            status::report_status, evaluation::source_evaluation, assessment::intelligence_assessment, handling::handling_code,
-            conditions, assessed_at, assessed_by
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
-                   $9::text[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-                   $18::timestamptz[], $19::uuid[])
-         AS t(id, division_id, source_type, received_at, occurred_at, location, narrative, indicators, classification, agency, usr, svc,
-              status, evaluation, assessment, handling, conditions, assessed_at, assessed_by)
-      ORDER BY received_at`,
+     SELECT id, division, source::source_type, received, occurred, location, narrative, string_to_array(indicators, ',')::risk_indicator[],
+            classification::classification, agency, usr, svc, status::report_status, evaluation::source_evaluation,
+            assessment::intelligence_assessment, handling::handling_code, conditions, assessed, CASE WHEN assessed IS NULL THEN NULL ELSE $19::uuid END
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[],
+                   $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
+         AS t(id, division, source, received, occurred, location, narrative, indicators, classification, agency, usr, svc, status,
+              evaluation, assessment, handling, conditions, assessed)
+      ORDER BY received`,
     [
-      column('id'),
-      column('division'),
-      column('source'),
-      column('received'),
-      column('occurred'),
-      column('location'),
-      column('narrative'),
-      column('indicators'),
-      column('classification'),
-      column('agency'),
-      column('user'),
-      column('service'),
-      column('status'),
-      column('evaluation'),
-      column('assessment'),
-      column('handling'),
-      column('conditions'),
-      column('assessedAt'),
-      column('assessedBy'),
+      reportIds,
+      col((r) => r.division),
+      col((r) => r.source),
+      col((r) => iso(r.receivedAt)),
+      col((r) => (r.occurredAt === null ? null : iso(r.occurredAt))),
+      col((r) => r.location),
+      col((r) => r.narrative),
+      col((r) => r.riskIndicators.join(',')),
+      col((r) => r.classification),
+      col((r) => ids.agency(r.submitter.agency)),
+      col((r) => ('user' in r.submitter ? ids.user(r.submitter.user) : null)),
+      col((r) => ('serviceAccount' in r.submitter ? ids.serviceAccount(r.submitter.serviceAccount) : null)),
+      col((r) => r.status),
+      col((r) => r.grading?.evaluation ?? null),
+      col((r) => r.grading?.assessment ?? null),
+      col((r) => r.grading?.handling ?? null),
+      col((r) => r.grading?.conditions ?? null),
+      col((r) => (r.grading ? iso(r.grading.assessedAt) : null)),
+      ids.user(ANALYST),
     ],
   );
-  const publicTips = rows.filter((r) => r.source === 'PUBLIC').filter(() => rng.chance(0.1));
+  const informed = reports.flatMap((r, i) => (r.informant ? [{ id: reportIds[i], ...r.informant }] : []));
   await tx.query(`INSERT INTO informants (report_id, name, contact) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
-    publicTips.map((r) => r.id),
-    publicTips.map(() =>
-      rng.chance(0.5) ? 'Member of the public (anonymous)' : `${rng.pick([...FIRST_NAMES_F, ...FIRST_NAMES_M])} ${rng.pick(SURNAMES)}`,
-    ),
-    // 07700 900000-900999 is Ofcom's range reserved for drama: never a real number.
-    publicTips.map(() => `07700 900${String(rng.int(1000)).padStart(3, '0')}`),
+    informed.map((r) => r.id),
+    informed.map((r) => r.name),
+    informed.map((r) => r.contact),
   ]);
-  return rows.map((r) => ({ id: r.id, division: r.division }));
+  return reportIds;
 }
 
-/** A valid NHS number (modulus 11), unique by construction from `n`. */
-function nhsNumber(n: number): string | null {
-  const nine = String(900_000_000 + n);
-  const check = nhsCheckDigit(nine);
-  return check === null ? null : `${nine}${check}`;
-}
-
-interface DemoPerson {
-  id: string;
-  role: 'VICTIM' | 'SUSPECT' | 'OTHER';
-  division: string;
-}
-
-/** Victims and suspects split across crimes so the distinct counts come out exactly. */
-function crimesPlan(rng: Rng): { division: string; victims: number; suspects: number }[] {
-  const others = Object.keys(DEMO_REPORTS_BY_DIVISION).filter((d) => d !== 'rochdale');
-  const spread = (crimes: { division: string; victims: number; suspects: number }[], victims: number, suspects: number) => {
-    for (let i = 0; i < victims - crimes.length; i++) crimes[rng.int(crimes.length)].victims++;
-    for (let i = 0; i < suspects - crimes.length; i++) crimes[rng.int(crimes.length)].suspects++;
-    return crimes;
-  };
-  const { rochdale } = DEMO_CRIMES;
-  const otherCrimes = DEMO_CRIMES.total - rochdale.crimes;
-  return [
-    ...spread(
-      Array.from({ length: rochdale.crimes }, () => ({ division: 'rochdale', victims: 1, suspects: 1 })),
-      rochdale.victims,
-      rochdale.suspects,
-    ),
-    ...spread(
-      Array.from({ length: otherCrimes }, (_, i) => ({ division: others[i % others.length], victims: 1, suspects: 1 })),
-      DEMO_CRIMES.victims - rochdale.victims,
-      DEMO_CRIMES.suspects - rochdale.suspects,
-    ),
-  ];
-}
-
-async function insertPeopleAndCrimes(tx: EntityManager, rng: Rng, ids: Ids, reports: DemoReport[]): Promise<DemoPerson[]> {
-  const plan = crimesPlan(rng);
-  const people: (DemoPerson & {
-    name: string;
-    dob: string;
-    gender: string;
-    nhs: string | null;
-    upn: string | null;
-    care: string | null;
-    ref: string;
-  })[] = [];
-  const crimes: { id: string; reference: string; offence: string; division: string; recordedOn: string }[] = [];
-  const participants: { crime: string; person: string; role: string }[] = [];
-  let serial = 0;
-  const person = (role: DemoPerson['role'], division: string) => {
-    serial++;
-    const child = role !== 'SUSPECT';
-    const female = child ? rng.chance(0.85) : rng.chance(0.05);
-    const age = child ? 11 + rng.int(7) : 19 + rng.int(37);
-    const dob = new Date(Date.UTC(2013 - age, rng.int(12), 1 + rng.int(28))).toISOString().slice(0, 10);
-    const p = {
-      id: randomUUID(),
-      role,
-      division,
-      name: `${rng.pick(female ? FIRST_NAMES_F : FIRST_NAMES_M)} ${rng.pick(SURNAMES)}`,
-      dob,
-      gender: female ? 'FEMALE' : 'MALE',
-      nhs: rng.chance(0.6) ? nhsNumber(serial) : null,
-      upn: child && rng.chance(0.5) ? `D${String(352_000_000_000 + serial)}` : null,
-      care: child && rng.chance(0.3) ? `RCSC-${String(10_000 + serial)}` : null,
-      ref: `GMP/${String(40_000 + serial)}`,
-    };
-    people.push(p);
-    return p;
-  };
-  plan.forEach((c, i) => {
-    const id = randomUUID();
-    crimes.push({
-      id,
-      reference: `GMP-CSE-2013-${String(i + 1).padStart(4, '0')}`,
-      offence: rng.pick(OFFENCES),
-      division: c.division,
-      recordedOn: iso(PERIOD_START + rng.int(PERIOD_END - PERIOD_START)).slice(0, 10),
-    });
-    for (let v = 0; v < c.victims; v++) participants.push({ crime: id, person: person('VICTIM', c.division).id, role: 'VICTIM' });
-    for (let s = 0; s < c.suspects; s++) participants.push({ crime: id, person: person('SUSPECT', c.division).id, role: 'SUSPECT' });
-  });
-  for (let i = 0; i < 150; i++) person('OTHER', rng.pick(Object.keys(DEMO_REPORTS_BY_DIVISION)));
-
-  const gmp = ids.agencies['Greater Manchester Police'];
+async function insertSubjects(tx: EntityManager, ids: Ids, subjects: PlannedSubject[]): Promise<string[]> {
+  const subjectIds = subjects.map(() => randomUUID());
+  const col = <T>(value: (s: PlannedSubject) => T) => subjects.map(value);
+  // Aliases travel as one tab-separated text per subject: unnest cannot take an array of arrays of differing lengths.
   await tx.query(
-    `INSERT INTO subjects (id, full_name, date_of_birth, gender, nhs_number, school_upn, social_care_id, police_reference, aliases, created_by_agency_id)
-     SELECT id, name, dob, gender::gender, nhs, upn, care, ref, CASE WHEN alias IS NULL THEN '{}' ELSE ARRAY[alias] END, $10
-       FROM unnest($1::uuid[], $2::text[], $3::date[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-         AS t(id, name, dob, gender, nhs, upn, care, ref, alias)`,
+    `INSERT INTO subjects (id, full_name, aliases, date_of_birth, gender, police_reference, nhs_number, school_upn, social_care_id,
+       created_by_agency_id)
+     SELECT id, name, CASE WHEN aliases = '' THEN '{}' ELSE string_to_array(aliases, E'\\t') END, dob, gender::gender, ref, nhs, upn, care, $10
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+         AS t(id, name, aliases, dob, gender, ref, nhs, upn, care)`,
     [
-      people.map((p) => p.id),
-      people.map((p) => p.name),
-      people.map((p) => p.dob),
-      people.map((p) => p.gender),
-      people.map((p) => p.nhs),
-      people.map((p) => p.upn),
-      people.map((p) => p.care),
-      people.map((p) => (p.role === 'OTHER' ? null : p.ref)),
-      people.map((p) => (rng.chance(0.2) ? p.name.split(' ')[0].slice(0, 3) : null)),
-      gmp,
+      subjectIds,
+      col((s) => s.fullName),
+      col((s) => s.aliases.join('\t')),
+      col((s) => s.dateOfBirth),
+      col((s) => s.gender),
+      col((s) => s.policeReference),
+      col((s) => s.nhsNumber),
+      col((s) => s.schoolUpn),
+      col((s) => s.socialCareId),
+      ids.agency(GMP),
     ],
   );
-  const investigator = ids.users['investigator@gmp.example'];
+  return subjectIds;
+}
+
+async function insertCrimes(tx: EntityManager, ids: Ids, crimes: PlannedCrime[], subjectIds: string[]): Promise<void> {
+  const crimeIds = crimes.map(() => randomUUID());
   await tx.query(
     `INSERT INTO crimes (id, crime_reference, offence, division_id, recorded_on, recorded_by_user_id)
-     SELECT id, ref, offence, division, recorded_on, $6 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::date[])
-       AS t(id, ref, offence, division, recorded_on)`,
+     SELECT *, $6::uuid FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::date[])`,
     [
-      crimes.map((c) => c.id),
+      crimeIds,
       crimes.map((c) => c.reference),
       crimes.map((c) => c.offence),
       crimes.map((c) => c.division),
-      crimes.map((c) => c.recordedOn),
-      investigator,
+      crimes.map((c) => isoDate(c.recordedOn)),
+      ids.user(INVESTIGATOR),
     ],
   );
+  const named = crimes.flatMap((c, i) => [
+    ...c.victims.map((s) => ({ crime: crimeIds[i], subject: subjectIds[s], role: CrimeRole.VICTIM })),
+    ...c.suspects.map((s) => ({ crime: crimeIds[i], subject: subjectIds[s], role: CrimeRole.SUSPECT })),
+  ]);
   await tx.query(
-    `INSERT INTO crime_subjects (crime_id, subject_id, role) SELECT c, s, r::crime_role FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(c, s, r)`,
-    [participants.map((p) => p.crime), participants.map((p) => p.person), participants.map((p) => p.role)],
+    `INSERT INTO crime_subjects (crime_id, subject_id, role)
+     SELECT crime, subject, role::crime_role FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(crime, subject, role)`,
+    [named.map((n) => n.crime), named.map((n) => n.subject), named.map((n) => n.role)],
   );
-
-  // Each person is linked to a report of their division, with a role that fits their part.
-  const reportsByDivision = new Map<string, string[]>();
-  for (const r of reports) if (r.division) reportsByDivision.set(r.division, [...(reportsByDivision.get(r.division) ?? []), r.id]);
-  const roleOf = (p: DemoPerson) =>
-    p.role === 'VICTIM'
-      ? 'POTENTIAL_VICTIM'
-      : p.role === 'SUSPECT'
-        ? 'POTENTIAL_PERPETRATOR'
-        : rng.pick(['WITNESS', 'ASSOCIATE', 'POTENTIAL_VICTIM']);
-  await tx.query(
-    `INSERT INTO report_subjects (report_id, subject_id, role, linked_by_user_id)
-     SELECT r, s, role::subject_role, $4 FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(r, s, role)`,
-    [people.map((p) => rng.pick(reportsByDivision.get(p.division)!)), people.map((p) => p.id), people.map(roleOf), investigator],
-  );
-  return people;
 }
 
-/** Flags on a plausible share: most victims at risk, half the suspects; a few ended on review. */
-async function insertFlags(tx: EntityManager, rng: Rng, ids: Ids, people: DemoPerson[]): Promise<void> {
-  const flags = people
-    .filter((p) => (p.role === 'VICTIM' ? rng.chance(0.6) : p.role === 'SUSPECT' ? rng.chance(0.5) : false))
-    .map((p) => {
-      const ended = rng.chance(0.05);
-      return {
-        subject: p.id,
-        kind: p.role === 'VICTIM' ? 'CSE_RISK' : 'CSE_PERPETRATOR',
-        // Demo children were 11-17 in 2013, so adults now: any level is allowed, but keep it plausible.
-        level: rng.weighted({ LOW: 2, MEDIUM: 5, HIGH: 3 }),
-        reason: p.role === 'VICTIM' ? 'Named as a victim in a CSE-linked crime' : 'Named as a suspect in a CSE-linked crime',
-        review: iso(PERIOD_END + rng.int(180) * 86_400_000).slice(0, 10),
-        status: ended ? 'ENDED' : 'ACTIVE',
-        endedAt: ended ? iso(PERIOD_END + rng.int(90) * 86_400_000) : null,
-        endReason: ended ? 'Reviewed: risk reduced, support in place' : null,
-      };
-    });
-  const supervisor = ids.users['supervisor@gmp.example'];
+async function insertLinks(tx: EntityManager, ids: Ids, links: PlannedLink[], reportIds: string[], subjectIds: string[]): Promise<void> {
   await tx.query(
-    `INSERT INTO flags (subject_id, kind, risk_level, reason, review_date, status, ended_at, ended_by_user_id, end_reason, set_by_user_id, set_by_agency_id, set_at)
-     SELECT s, k::flag_kind, l::risk_level, reason, review, st::flag_status, ended, CASE WHEN ended IS NULL THEN NULL ELSE $9::uuid END,
-            end_reason, $9, $10, timestamptz '2014-01-31'
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], $7::timestamptz[], $8::text[])
-         AS t(s, k, l, reason, review, st, ended, end_reason)`,
+    `INSERT INTO report_subjects (report_id, subject_id, role, linked_at, linked_by_user_id)
+     SELECT report, subject, role::subject_role, linked, $5 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[])
+       AS t(report, subject, role, linked)`,
     [
-      flags.map((f) => f.subject),
-      flags.map((f) => f.kind),
-      flags.map((f) => f.level),
-      flags.map((f) => f.reason),
-      flags.map((f) => f.review),
-      flags.map((f) => f.status),
-      flags.map((f) => f.endedAt),
-      flags.map((f) => f.endReason),
-      supervisor,
-      ids.agencies['Greater Manchester Police'],
+      links.map((l) => reportIds[l.report]),
+      links.map((l) => subjectIds[l.subject]),
+      links.map((l) => l.role),
+      links.map((l) => iso(l.linkedAt)),
+      ids.user(INVESTIGATOR),
     ],
   );
 }
 
-/** Seeds the demo records once: a database that has them already is left alone. */
-export async function seedDemoRecords(tx: EntityManager): Promise<void> {
-  const [existing] = await tx.query<unknown[]>('SELECT 1 FROM crimes WHERE crime_reference = $1', [DEMO_FIRST_CRIME_REFERENCE]);
-  if (existing) return;
-  const rng = prng(20130401);
-  const ids = await lookUpIds(tx);
-  const reports = await insertReports(tx, rng, ids);
-  const people = await insertPeopleAndCrimes(tx, rng, ids, reports);
-  await insertFlags(tx, rng, ids, people);
+async function insertFlags(tx: EntityManager, ids: Ids, flags: PlannedFlag[], subjectIds: string[]): Promise<void> {
+  const col = <T>(value: (f: PlannedFlag) => T) => flags.map(value);
+  await tx.query(
+    `INSERT INTO flags (subject_id, kind, risk_level, reason, set_at, review_date, status, ended_at, end_reason, ended_by_user_id,
+       set_by_user_id, set_by_agency_id)
+     SELECT subject, kind::flag_kind, level::risk_level, reason, set_at, review, status::flag_status, ended, end_reason,
+            CASE WHEN ended IS NULL THEN NULL ELSE $10::uuid END, $10, $11
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::date[], $7::text[], $8::timestamptz[], $9::text[])
+         AS t(subject, kind, level, reason, set_at, review, status, ended, end_reason)`,
+    [
+      col((f) => subjectIds[f.subject]),
+      col((f) => f.kind),
+      col((f) => f.level),
+      col((f) => f.reason),
+      col((f) => iso(f.setAt)),
+      col((f) => f.reviewDate),
+      col((f) => (f.ended ? FlagStatus.ENDED : FlagStatus.ACTIVE)),
+      col((f) => (f.ended ? iso(f.ended.at) : null)),
+      col((f) => f.ended?.reason ?? null),
+      ids.user(SUPERVISOR),
+      ids.agency(GMP),
+    ],
+  );
+}
+
+/**
+ * Seeds the demo records in one transaction, once: a database that has them is left alone, so
+ * `seedDemo` may run on every start. Needs the demo agencies, users and partner app.
+ */
+export async function seedDemoRecords(db: DataSource): Promise<void> {
+  await db.transaction(async (tx) => {
+    // Two instances starting together would both find no records; the second waits here, then finds them.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('safeshare:demo-records'))`);
+    const [existing] = await tx.query<unknown[]>('SELECT 1 FROM crimes WHERE crime_reference = $1', [DEMO_FIRST_CRIME_REFERENCE]);
+    if (existing) return;
+    const ids = await lookUpIds(tx);
+    const plan = planDemoRecords();
+    const reportIds = await insertReports(tx, ids, plan.reports);
+    const subjectIds = await insertSubjects(tx, ids, plan.subjects);
+    await insertCrimes(tx, ids, plan.crimes, subjectIds);
+    await insertLinks(tx, ids, plan.links, reportIds, subjectIds);
+    await insertFlags(tx, ids, plan.flags, subjectIds);
+  });
 }

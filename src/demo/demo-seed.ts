@@ -88,6 +88,6 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params): Promise<vo
        VALUES ($1, $2, 'Safe Futures referral app', $3, $4::service_scope[]) ON CONFLICT (client_id) DO NOTHING`,
       [agencyIds.get('safe-futures'), DEMO_CLIENT_ID, secretHash, [ServiceScope.SUBMIT_INTELLIGENCE, ServiceScope.READ_OWN_SUBMISSIONS]],
     );
-    await seedDemoRecords(tx);
   });
+  await seedDemoRecords(db);
 }

@@ -116,7 +116,7 @@ export async function recordCrime(ctx: RequestContext, input: RecordCrimeInput):
           FROM unnest(${people}::uuid[], ${roles}::crime_role[]) AS p(subject_id, role)`,
     );
     const crime = await findCrime(tx, principal, id);
-    await recordChange(tx, principal, {
+    await recordChange(tx, ctx, {
       kind: 'crime',
       id,
       action: 'recorded',

@@ -80,7 +80,7 @@ export async function flagSubject(ctx: RequestContext, subjectId: string, input:
       throw error;
     }
     const flag = await findFlag(tx, principal, id);
-    await recordChange(tx, principal, { kind: 'flag', id, action: 'flagged', before: null, after: flag });
+    await recordChange(tx, ctx, { kind: 'flag', id, action: 'flagged', before: null, after: flag });
     return flag;
   });
 }
@@ -98,7 +98,7 @@ export async function endFlag(ctx: RequestContext, flagId: string, reason: strin
     );
     if (!updated) throw badInput('This flag has already ended', 'flagId');
     const after = await findFlag(tx, principal, flagId);
-    await recordChange(tx, principal, { kind: 'flag', id: flagId, action: 'ended', before, after });
+    await recordChange(tx, ctx, { kind: 'flag', id: flagId, action: 'ended', before, after });
     return after;
   });
 }

@@ -95,7 +95,7 @@ export async function submitIntelligence(ctx: RequestContext, input: SubmitIntel
       }
       const id = await insertReport(tx, principal, input, key ? hash : null);
       const report = await findOwnSubmission(tx, principal, id);
-      await recordChange(tx, principal, { kind: 'intelligence_report', id, action: 'submitted', before: null, after: report });
+      await recordChange(tx, ctx, { kind: 'intelligence_report', id, action: 'submitted', before: null, after: report });
       return report;
     });
   } catch (error) {
@@ -188,7 +188,7 @@ export async function assessIntelligence(ctx: RequestContext, id: string, input:
         : sql`UPDATE intelligence_reports SET status = ${target}, updated_at = now() WHERE id = ${id}::uuid`,
     );
     const after = await findReport(tx, principal, id);
-    await recordChange(tx, principal, { kind: 'intelligence_report', id, action: grades ? 'assessed' : 'status_changed', before, after });
+    await recordChange(tx, ctx, { kind: 'intelligence_report', id, action: grades ? 'assessed' : 'status_changed', before, after });
     return after;
   });
 }

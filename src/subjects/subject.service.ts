@@ -83,6 +83,7 @@ export async function findPossibleMatches(ctx: RequestContext, candidate: NewSub
 
 async function createSubject(
   tx: EntityManager,
+  ctx: RequestContext,
   principal: Principal,
   input: NewSubjectInput,
   allowPossibleDuplicate: boolean,
@@ -110,7 +111,7 @@ async function createSubject(
                   ${input.socialCareId ?? null}, ${principal.agency.id}::uuid)
           RETURNING id`,
     );
-    await recordChange(tx, principal, {
+    await recordChange(tx, ctx, {
       kind: 'subject',
       id,
       action: 'created',
@@ -143,7 +144,7 @@ export async function linkSubject(ctx: RequestContext, reportId: string, input: 
       ? await run(tx, sql`SELECT r.id FROM intelligence_reports r WHERE r.id = ${reportId}::uuid AND ${scope} FOR UPDATE`)
       : [];
     if (!report) throw notFound('Intelligence report', 'reportId');
-    const subjectId = input.subjectId ?? (await createSubject(tx, principal, newSubject!, input.allowPossibleDuplicate ?? false));
+    const subjectId = input.subjectId ?? (await createSubject(tx, ctx, principal, newSubject!, input.allowPossibleDuplicate ?? false));
     if (input.subjectId) await findSubject(tx, principal, input.subjectId, 'input.subjectId');
 
     const [existing] = await run<{ role: SubjectRole }>(
@@ -157,7 +158,7 @@ export async function linkSubject(ctx: RequestContext, reportId: string, input: 
         tx,
         sql`INSERT INTO report_subjects (report_id, subject_id, role, linked_by_user_id) VALUES (${reportId}::uuid, ${subjectId}::uuid, ${input.role}, ${principal.id}::uuid)`,
       );
-      await recordChange(tx, principal, {
+      await recordChange(tx, ctx, {
         kind: 'intelligence_report',
         id: reportId,
         action: 'subject_linked',

@@ -73,7 +73,6 @@ export async function listCrimes(ctx: RequestContext, args: PageArgs & { filter?
       sortColumn: raw('c.recorded_on'),
       idColumn: raw('c.id'),
       sortType: 'date',
-      sortValue: (r) => r.recorded_on,
     },
     args,
   );

@@ -1,6 +1,6 @@
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
-import { and, type Queryable, run, sql, type Sql } from '../db/sql';
+import { and, type Queryable, raw, run, sql, type Sql } from '../db/sql';
 import { badInput } from '../errors';
 
 export const MAX_PAGE_SIZE = 100;
@@ -87,9 +87,10 @@ function decodeCursor(cursor: string, shape: ((v: unknown) => boolean)[]): unkno
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
-// Only the ISO forms this module writes (a date, or toISOString()), so PostgreSQL's cast cannot fail.
+// Only the ISO forms this module writes (a date, or a UTC time to the microsecond; milliseconds in
+// cursors from before microsecond cursors), so PostgreSQL's cast cannot fail.
 const isSortValue = (v: unknown) =>
-  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}\.\d{3}Z)?$/.test(v) && !Number.isNaN(Date.parse(v));
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}\.(\d{3}|\d{6})Z)?$/.test(v) && !Number.isNaN(Date.parse(v));
 const isOffset = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1_000_000;
 
 interface Query {
@@ -127,13 +128,24 @@ function pageOf<R>(
   };
 }
 
+/** The column PostgreSQL adds to each keyset row: the sort value as exact text, for the cursor. */
+const SORT_KEY = 'keyset_sort_key';
+
+/**
+ * The sort value as text PostgreSQL reads back exactly. Timestamps keep their microseconds (a JS
+ * Date would round them to milliseconds, and rows sharing a millisecond would fall between pages).
+ */
+function sortKeyText(column: Sql, type: 'timestamptz' | 'date'): Sql {
+  return type === 'date' ? sql`${column}::text` : sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
 /**
  * Newest-first keyset pagination on (sort column, id): stable under inserts and cheap at any depth.
  * `sortColumn` and `idColumn` are trusted expressions chosen by our code.
  */
 export async function keysetPage<R extends { id: string }>(
   db: Queryable,
-  q: Query & { sortColumn: Sql; idColumn: Sql; sortType: 'timestamptz' | 'date'; sortValue: (row: R) => string },
+  q: Query & { sortColumn: Sql; idColumn: Sql; sortType: 'timestamptz' | 'date' },
   args: PageArgs,
 ): Promise<Page<R>> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
@@ -144,13 +156,17 @@ export async function keysetPage<R extends { id: string }>(
     conditions.push(sql`(${q.sortColumn}, ${q.idColumn}) < (${cast}, ${id}::uuid)`);
   }
   // Sequential, not parallel: inside a transaction both run on one connection.
-  const rows = await run<R>(
+  const rows = await run<R & { [SORT_KEY]: string }>(
     db,
-    sql`SELECT ${q.select} FROM ${q.from} WHERE ${and(conditions)}
+    sql`SELECT ${q.select}, ${sortKeyText(q.sortColumn, q.sortType)} AS ${raw(SORT_KEY)} FROM ${q.from} WHERE ${and(conditions)}
         ORDER BY ${q.sortColumn} DESC, ${q.idColumn} DESC LIMIT ${first + 1}`,
   );
   const totalCount = await countOf(db, q);
-  return pageOf(rows, first, (row) => encodeCursor([q.sortValue(row), row.id]), totalCount, Boolean(args.after));
+  const page = pageOf(rows, first, (row) => encodeCursor([row[SORT_KEY], row.id]), totalCount, Boolean(args.after));
+  return {
+    ...page,
+    edges: page.edges.map(({ cursor, node: { [SORT_KEY]: _key, ...node } }) => ({ cursor, node: node as unknown as R })),
+  };
 }
 
 /** Offset pagination for ranked results (search), whose order has no natural key. */

@@ -138,7 +138,6 @@ export async function listReports(
       sortColumn: raw('r.received_at'),
       idColumn: raw('r.id'),
       sortType: 'timestamptz',
-      sortValue: (row) => row.received_at.toISOString(),
     },
     args,
   );

@@ -97,7 +97,6 @@ export async function listSubjects(
             sortColumn: raw('s.created_at'),
             idColumn: raw('s.id'),
             sortType: 'timestamptz',
-            sortValue: (r) => r.created_at.toISOString(),
           },
           args,
         );

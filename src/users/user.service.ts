@@ -115,7 +115,6 @@ export async function listUsers(ctx: RequestContext, args: PageArgs): Promise<Pa
       sortColumn: raw('u.created_at'),
       idColumn: raw('u.id'),
       sortType: 'timestamptz',
-      sortValue: (row) => row.created_at.toISOString(),
     },
     args,
   );

@@ -2,10 +2,12 @@ import type { MigrationInterface } from 'typeorm';
 import { IdentitySchema1764342000000 } from './1764342000000-identity-schema';
 import { RecordCore1764400000000 } from './1764400000000-record-core';
 import { AgencyNameCase1764480000000 } from './1764480000000-agency-name-case';
+import { FlagApproval1764700000000 } from './1764700000000-flag-approval';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   IdentitySchema1764342000000,
   RecordCore1764400000000,
   AgencyNameCase1764480000000,
+  FlagApproval1764700000000,
 ];

@@ -4,12 +4,24 @@ import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, 
 import { SubjectEntity } from '../subjects/subject.entity';
 import { FlagKind, FlagStatus, RiskLevel } from './flag.enums';
 
-/** A CSE flag on a subject. Never deleted: ending one records who, when and why. */
+/**
+ * A CSE flag on a subject. Never deleted: approving, rejecting and ending one record who, when and
+ * why. A flag set by a police supervisor is active at once and has no approval.
+ */
 @Entity('flags')
 @Check('CHK_flags_reason', `char_length(btrim(reason)) > 0`)
 @Check('CHK_flags_ended', `(status = 'ENDED') = (ended_at IS NOT NULL AND ended_by_user_id IS NOT NULL AND end_reason IS NOT NULL)`)
-// One active flag of each kind per subject; maintained by migration SQL.
-@Index('IDX_flags_one_active', { synchronize: false })
+@Check(
+  'CHK_flags_approved',
+  `(approved_at IS NULL) = (approved_by_user_id IS NULL) AND (approved_at IS NULL OR (status IN ('ACTIVE', 'ENDED') AND approved_at >= set_at AND approved_by_user_id <> set_by_user_id))`,
+)
+@Check(
+  'CHK_flags_rejected',
+  `(status = 'REJECTED') = (rejected_at IS NOT NULL AND rejected_by_user_id IS NOT NULL AND rejection_reason IS NOT NULL) AND (rejected_at IS NULL OR rejected_at >= set_at)`,
+)
+@Check('CHK_flags_rejection_reason', `char_length(btrim(rejection_reason)) > 0`)
+// At most one open (PROPOSED or ACTIVE) flag of each kind per subject; maintained by migration SQL.
+@Index('IDX_flags_one_open', { synchronize: false })
 @Index('IDX_flags_subject', ['subjectId', 'setAt'])
 export class FlagEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -53,6 +65,30 @@ export class FlagEntity {
 
   @CreateDateColumn({ type: 'timestamptz' })
   setAt!: Date;
+
+  /** Set when a supervisor approved a proposed flag; null for one active when set. */
+  @Column({ type: 'timestamptz', nullable: true })
+  approvedAt!: Date | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  approvedByUserId!: string | null;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT', nullable: true })
+  @JoinColumn({ name: 'approved_by_user_id' })
+  approvedByUser?: UserEntity;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  rejectedAt!: Date | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  rejectedByUserId!: string | null;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT', nullable: true })
+  @JoinColumn({ name: 'rejected_by_user_id' })
+  rejectedByUser?: UserEntity;
+
+  @Column({ type: 'text', nullable: true })
+  rejectionReason!: string | null;
 
   @Column({ type: 'timestamptz', nullable: true })
   endedAt!: Date | null;

@@ -9,8 +9,13 @@ export enum RiskLevel {
   HIGH = 'HIGH',
 }
 
-/** Flags are never deleted: an ended flag stays, with who ended it and why. */
+/**
+ * PROPOSED (set by an investigator or analyst) → ACTIVE (approved by a police supervisor, or set by
+ * one) → ENDED; or PROPOSED → REJECTED. Flags are never deleted: each state keeps who, when and why.
+ */
 export enum FlagStatus {
+  PROPOSED = 'PROPOSED',
   ACTIVE = 'ACTIVE',
+  REJECTED = 'REJECTED',
   ENDED = 'ENDED',
 }

@@ -2,20 +2,35 @@ import { Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from '
 import type { RequestContext } from '../graphql/context';
 import { HistoryEntry } from '../history/history.types';
 import { Permission } from '../policy/permissions';
-import { endFlag, flagSubject } from './flag.service';
-import { EndFlagArgs, Flag, FlagSubjectArgs } from './flag.types';
+import { approveFlag, endFlag, flagSubject, rejectFlag } from './flag.service';
+import { Flag, FlagIdArgs, FlagReasonArgs, FlagSubjectArgs } from './flag.types';
 
 @Resolver(() => Flag)
 export class FlagResolver {
   @Authorized(Permission.FLAG_SUBJECTS)
-  @Mutation(() => Flag, { description: 'One active flag of each kind per subject; a child under 13 is never LOW' })
+  @Mutation(() => Flag, {
+    description:
+      'PROPOSED until a police SUPERVISOR approves it; active at once when one sets it. One active or proposed flag of each kind per subject; a child under 13 is never LOW',
+  })
   flagSubject(@Ctx() ctx: RequestContext, @Args(() => FlagSubjectArgs) { subjectId, input }: FlagSubjectArgs) {
     return flagSubject(ctx, subjectId, input);
   }
 
+  @Authorized(Permission.APPROVE_FLAGS)
+  @Mutation(() => Flag, { description: 'Police SUPERVISOR: put a PROPOSED flag in force' })
+  approveFlag(@Ctx() ctx: RequestContext, @Args(() => FlagIdArgs) { flagId }: FlagIdArgs) {
+    return approveFlag(ctx, flagId);
+  }
+
+  @Authorized(Permission.APPROVE_FLAGS)
+  @Mutation(() => Flag, { description: 'Police SUPERVISOR: reject a PROPOSED flag with a reason (it stays in the history)' })
+  rejectFlag(@Ctx() ctx: RequestContext, @Args(() => FlagReasonArgs) { flagId, reason }: FlagReasonArgs) {
+    return rejectFlag(ctx, flagId, reason);
+  }
+
   @Authorized(Permission.END_FLAGS)
-  @Mutation(() => Flag, { description: 'Police SUPERVISOR: end a flag with a reason (it stays in the history)' })
-  endFlag(@Ctx() ctx: RequestContext, @Args(() => EndFlagArgs) { flagId, reason }: EndFlagArgs) {
+  @Mutation(() => Flag, { description: 'Police SUPERVISOR: end an ACTIVE flag with a reason (it stays in the history)' })
+  endFlag(@Ctx() ctx: RequestContext, @Args(() => FlagReasonArgs) { flagId, reason }: FlagReasonArgs) {
     return endFlag(ctx, flagId, reason);
   }
 

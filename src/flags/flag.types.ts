@@ -5,9 +5,12 @@ import { FlagKind, FlagStatus, RiskLevel } from './flag.enums';
 
 registerEnumType(FlagKind, { name: 'FlagKind', description: 'CSE_RISK: potential victim; CSE_PERPETRATOR' });
 registerEnumType(RiskLevel, { name: 'RiskLevel', description: 'A child under 13 is never LOW' });
-registerEnumType(FlagStatus, { name: 'FlagStatus' });
+registerEnumType(FlagStatus, {
+  name: 'FlagStatus',
+  description: 'PROPOSED until a police supervisor approves it (ACTIVE) or rejects it (REJECTED); ACTIVE until ended (ENDED)',
+});
 
-@ObjectType({ description: 'A CSE flag on a subject. Flags are never deleted, only ended.' })
+@ObjectType({ description: 'A CSE flag on a subject. Flags are never deleted, only rejected or ended.' })
 export class Flag {
   @Field(() => ID)
   id!: string;
@@ -38,6 +41,21 @@ export class Flag {
 
   @Field(() => ID)
   setByAgencyId!: string;
+
+  @Field(() => Date, { nullable: true, description: 'When a supervisor approved the proposal; null for a flag active when set' })
+  approvedAt!: Date | null;
+
+  @Field(() => ID, { nullable: true })
+  approvedByUserId!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  rejectedAt!: Date | null;
+
+  @Field(() => ID, { nullable: true })
+  rejectedByUserId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  rejectionReason!: string | null;
 
   @Field(() => Date, { nullable: true })
   endedAt!: Date | null;
@@ -77,11 +95,15 @@ export class FlagSubjectArgs {
 }
 
 @ArgsType()
-export class EndFlagArgs {
+export class FlagIdArgs {
   @Field(() => ID)
   @IsUUID('all', { message: 'flagId must be a flag id' })
   flagId!: string;
+}
 
+/** endFlag and rejectFlag: a flag and the reason, never blank. */
+@ArgsType()
+export class FlagReasonArgs extends FlagIdArgs {
   @Field()
   @IsString()
   @Length(1, 2000)

@@ -28,14 +28,18 @@ export enum Permission {
   READ_SUBJECTS = 'READ_SUBJECTS',
   /** Link subjects to reports (creating them if new): police INVESTIGATOR and above. */
   LINK_SUBJECTS = 'LINK_SUBJECTS',
-  /** Flag a subject: police INVESTIGATOR and above. */
+  /** Flag a subject: police INVESTIGATOR and above (proposed until approved, unless a SUPERVISOR sets it). */
   FLAG_SUBJECTS = 'FLAG_SUBJECTS',
+  /** Approve or reject a proposed flag, and set flags active at once: police SUPERVISOR. */
+  APPROVE_FLAGS = 'APPROVE_FLAGS',
   /** End a flag: police SUPERVISOR. */
   END_FLAGS = 'END_FLAGS',
   /** Read CSE-linked crimes: police INVESTIGATOR and above. */
   READ_CRIMES = 'READ_CRIMES',
   /** Record CSE-linked crimes: police INVESTIGATOR and above. */
   RECORD_CRIMES = 'RECORD_CRIMES',
+  /** Read audit events (metadata only), verify the trail, review anomalies: AUDITORs (scope in policy/audit.ts). */
+  READ_AUDIT = 'READ_AUDIT',
 }
 
 interface Rule {
@@ -79,9 +83,11 @@ const RULES: Record<Permission, Rule> = {
   [Permission.READ_SUBJECTS]: { anonymous: false, allows: isPoliceCaseReader },
   [Permission.LINK_SUBJECTS]: { anonymous: false, allows: isPoliceCaseReader },
   [Permission.FLAG_SUBJECTS]: { anonymous: false, allows: isPoliceCaseReader },
+  [Permission.APPROVE_FLAGS]: { anonymous: false, allows: isPoliceSupervisor },
   [Permission.END_FLAGS]: { anonymous: false, allows: isPoliceSupervisor },
   [Permission.READ_CRIMES]: { anonymous: false, allows: isPoliceCaseReader },
   [Permission.RECORD_CRIMES]: { anonymous: false, allows: isPoliceCaseReader },
+  [Permission.READ_AUDIT]: { anonymous: false, allows: (p) => isUserWith(p, Role.AUDITOR) },
 };
 
 export type Decision = 'ALLOW' | 'UNAUTHENTICATED' | 'FORBIDDEN';

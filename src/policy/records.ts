@@ -24,6 +24,15 @@ export function subjectReadScope(p: Principal): Sql | null {
   return isPoliceCaseReader(p) ? raw('true') : null;
 }
 
+/**
+ * Which flags a principal may read, as a SQL condition on the flags alias `f`, on top of the
+ * subject's scope. Police case readers see every flag (proposed, rejected and ended ones too);
+ * anyone else who may read the subject sees only the flags in force.
+ */
+export function flagReadScope(p: Principal): Sql {
+  return isPoliceCaseReader(p) ? raw('true') : raw(`f.status = 'ACTIVE'`);
+}
+
 /** Which crimes a principal may read, as a SQL condition on the crimes alias `c`. */
 export function crimeReadScope(p: Principal): Sql | null {
   return isPoliceCaseReader(p) ? raw('true') : null;

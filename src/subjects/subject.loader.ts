@@ -4,16 +4,18 @@ import { raw, run, sql } from '../db/sql';
 import { FLAG_COLUMNS, type FlagRow, toFlagView } from '../flags/flag.service';
 import type { Flag } from '../flags/flag.types';
 import { groupedLoader } from '../graphql/grouped-loader';
-import { subjectReadScope } from '../policy/records';
+import { flagReadScope, subjectReadScope } from '../policy/records';
 
 /** Loaders for the fields nested under a subject; each applies the caller's scope in its SQL. */
 export function subjectLoaders(db: DataSource, principal: Principal | null) {
   const scope = (principal && subjectReadScope(principal)) ?? raw('false');
+  const flagScope = principal ? flagReadScope(principal) : raw('false');
   const flagsOf = (ids: readonly string[], onlyActive: boolean) =>
     run<FlagRow>(
       db,
       sql`SELECT ${FLAG_COLUMNS} FROM flags f JOIN subjects s ON s.id = f.subject_id
-           WHERE f.subject_id = ANY(${[...ids]}::uuid[]) AND ${onlyActive ? raw(`f.status = 'ACTIVE'`) : raw('true')} AND ${scope}
+           WHERE f.subject_id = ANY(${[...ids]}::uuid[]) AND ${onlyActive ? raw(`f.status = 'ACTIVE'`) : raw('true')}
+             AND ${scope} AND ${flagScope}
            ORDER BY f.set_at DESC, f.id`,
     );
   return {

@@ -28,12 +28,14 @@ export class SubjectResolver {
     return findPossibleMatches(ctx, candidate);
   }
 
-  @FieldResolver(() => [Flag], { description: 'Flags in force' })
+  @FieldResolver(() => [Flag], { description: 'Flags in force (ACTIVE): not proposed, rejected or ended ones' })
   activeFlags(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
     return ctx.loaders.activeFlagsBySubject.load(subject.id);
   }
 
-  @FieldResolver(() => [Flag], { description: 'Every flag ever set, newest first, ended ones included' })
+  @FieldResolver(() => [Flag], {
+    description: 'Every flag ever set, newest first: for police readers proposed, rejected and ended ones too; for others those in force',
+  })
   flags(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
     return ctx.loaders.flagsBySubject.load(subject.id);
   }

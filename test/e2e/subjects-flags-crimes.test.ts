@@ -153,11 +153,12 @@ describe('flags', () => {
 
   it('allows one active flag of a kind; ending keeps it in the history; a new one can follow', async () => {
     const s = lastLinkedId(await newSubject({ approximateAge: 30 }, 'POTENTIAL_PERPETRATOR'));
+    // Set by a supervisor, so in force at once (flag-approval.test.ts covers proposals).
     const flag = (
       await app.gql<{ flagSubject: { id: string } }>(
         FLAG,
         { s, i: { kind: 'CSE_PERPETRATOR', riskLevel: 'MEDIUM', reason: 'seen grooming' } },
-        t.investigator,
+        t.supervisor,
       )
     ).body.data!.flagSubject;
     expect(codes(await app.gql(FLAG, { s, i: { kind: 'CSE_PERPETRATOR', riskLevel: 'HIGH', reason: 'again' } }, t.investigator))).toEqual([
@@ -167,9 +168,9 @@ describe('flags', () => {
     const ended = await app.gql(END, { f: flag.id, r: 'Reviewed: escalate to HIGH' }, t.supervisor);
     expect(ended.body.data).toMatchObject({ endFlag: { status: 'ENDED', endReason: 'Reviewed: escalate to HIGH' } });
     expect(codes(await app.gql(END, { f: flag.id, r: 'again' }, t.supervisor))).toEqual(['BAD_USER_INPUT']);
-    expect(
-      codes(await app.gql(FLAG, { s, i: { kind: 'CSE_PERPETRATOR', riskLevel: 'HIGH', reason: 'escalated' } }, t.investigator)),
-    ).toEqual([]);
+    expect(codes(await app.gql(FLAG, { s, i: { kind: 'CSE_PERPETRATOR', riskLevel: 'HIGH', reason: 'escalated' } }, t.supervisor))).toEqual(
+      [],
+    );
     const view = await app.gql<{ subject: { activeFlags: { riskLevel: string }[]; flags: { status: string }[] } }>(
       `query($id: ID!) { subject(id: $id) { activeFlags { riskLevel } flags { status } } }`,
       { id: s },
@@ -255,7 +256,8 @@ describe('subjects query', () => {
     const id = lastLinkedId(
       await newSubject({ fullName: 'Ottoline Featherstonehaugh', dateOfBirth: dob(14), policeReference: 'GMP/FUZZ/1' }),
     );
-    await app.gql(FLAG, { s: id, i: { kind: 'CSE_RISK', riskLevel: 'MEDIUM', reason: 'r' } }, t.investigator);
+    // A supervisor's flag is in force at once (an investigator's would await approval).
+    await app.gql(FLAG, { s: id, i: { kind: 'CSE_RISK', riskLevel: 'MEDIUM', reason: 'r' } }, t.supervisor);
     const find = async (filter: Record<string, unknown>, token = t.analyst) =>
       app.gql<{ subjects: { edges: { node: { id: string } }[] } }>(
         `query($f: SubjectFilter) { subjects(filter: $f, first: 100) { edges { node { id } } } }`,

@@ -3,6 +3,7 @@ import { IdentitySchema1764342000000 } from './1764342000000-identity-schema';
 import { RecordCore1764400000000 } from './1764400000000-record-core';
 import { AgencyNameCase1764480000000 } from './1764480000000-agency-name-case';
 import { FlagApproval1764700000000 } from './1764700000000-flag-approval';
+import { AuditTrail1764800000000 } from './1764800000000-audit-trail';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RecordCore1764400000000,
   AgencyNameCase1764480000000,
   FlagApproval1764700000000,
+  AuditTrail1764800000000,
 ];

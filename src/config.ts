@@ -20,6 +20,9 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: optional(int(1024, 65535)),
   DB_POOL_MAX: optional(int(1, 200)),
   DB_STATEMENT_TIMEOUT_MS: optional(int(100, 600_000)),
+  DB_APP_ROLE: optional(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL role name')),
+  AUDIT_SEAL_INTERVAL_MS: optional(int(1000, 86_400_000)),
+  AUDIT_READS: optional(bool),
   SEED_DEMO: optional(bool),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   GRAPHQL_INTROSPECTION: optional(bool),
@@ -63,6 +66,12 @@ export interface Config {
   embeddedPgPort: number;
   dbPoolMax: number;
   dbStatementTimeoutMs: number;
+  /** The role the service acts as once migrated; it may only INSERT and SELECT on the audit trail. */
+  dbAppRole: string;
+  /** How often settled audit events are sealed into the hash chain. */
+  auditSealIntervalMs: number;
+  /** False only to measure audit overhead in bench/: reads then leave no audit event. */
+  auditReads: boolean;
   /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
   generateJwtKey: boolean;
   /** Undefined: seed the demo only on the first start of the embedded database. */
@@ -121,6 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : 'JWT_PRIVATE_KEY and JWT_PUBLIC_KEY: required when DATABASE_URL is set, unless JWT_GENERATE_KEY=true',
     );
   }
+  if (e.AUDIT_READS === false && (e.NODE_ENV ?? 'production') === 'production') {
+    problems.push('AUDIT_READS: reads are always audited in production (false is for benchmarks only)');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const nodeEnv = e.NODE_ENV ?? 'production';
@@ -134,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPgPort: e.EMBEDDED_PG_PORT ?? 54329,
     dbPoolMax: e.DB_POOL_MAX ?? 10,
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+    dbAppRole: e.DB_APP_ROLE ?? 'safeshare_app',
+    auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS ?? 60_000,
+    auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,
     generateJwtKey: !e.DATABASE_URL || (e.JWT_GENERATE_KEY ?? false),
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),

@@ -32,8 +32,12 @@ interface Database {
   close(): Promise<void>;
 }
 
-/** Connects to DATABASE_URL, or starts the embedded PostgreSQL, and applies pending migrations. */
-async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+/**
+ * Connects to DATABASE_URL, or starts the embedded PostgreSQL, and applies pending migrations as the
+ * login user. `asAppRole`: the returned pool then acts as the application role (config.dbAppRole),
+ * which may only append to the audit trail.
+ */
+async function openDatabase(config: Config, logger: Logger, asAppRole = false): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
@@ -44,11 +48,17 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
     logger.info({ dataDir: path.resolve(config.dataDir), port: config.embeddedPgPort }, 'embedded PostgreSQL running');
   }
   if (config.generateJwtKey) config = { ...config, jwt: withGeneratedKey(config.jwt, config.dataDir) };
-  const db = createDataSource({ url, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const options = { url, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs };
+  let db = createDataSource(options);
   try {
     await db.initialize();
     const applied = await runMigrations(db);
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+    if (asAppRole) {
+      await db.destroy();
+      db = createDataSource({ ...options, role: config.dbAppRole });
+      await db.initialize();
+    }
   } catch (error) {
     await embedded?.stop();
     throw error;
@@ -69,7 +79,7 @@ const hasDemoAccounts = async (db: DataSource) =>
   (await db.query<{ e: boolean }[]>('SELECT EXISTS (SELECT 1 FROM users WHERE email = $1) AS e', [DEMO_USERS[0].email]))[0].e;
 
 async function serve(config: Config, logger: Logger): Promise<void> {
-  const database = await openDatabase(config, logger);
+  const database = await openDatabase(config, logger, true);
   const { db, embedded } = database;
   config = database.config;
   // The embedded demo is brought up to the current demo on every start (the seed is idempotent).

@@ -12,6 +12,7 @@ import { loadPrincipal } from './auth/principal';
 import { classifyError, formatError, unauthenticated } from './errors';
 import { type AppServices, createRequestContext, type RequestContext } from './graphql/context';
 import { nulGuardPlugin } from './graphql/nul-guard';
+import { auditPlugin } from './audit/audit.plugin';
 import { buildAppSchema } from './graphql/schema';
 import { createMetrics } from './metrics';
 
@@ -82,6 +83,7 @@ export async function startServer(services: AppServices, listen: { port: number;
       metrics.plugin,
       errorLogPlugin(logger),
       nulGuardPlugin,
+      auditPlugin,
     ],
   });
   await apollo.start();

@@ -1,8 +1,102 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../graphql/context';
 import type { RecordChange } from '../history/history.service';
+import { type AuditActor, AuditAction, AuditOutcome } from './audit-event';
+import { writeAuditEvents } from './audit.writer';
+import { badInput } from '../errors';
+import type { Page } from '../graphql/pagination';
+import { authorize } from '../policy/auth-checker';
+import { auditReadScope } from '../policy/audit';
+import { Permission } from '../policy/permissions';
+import { requireScope } from '../policy/records';
+import { findAnomalies, listAuditEvents } from './audit.queries';
+import type {
+  AccessAnomaliesArgs,
+  AccessAnomaly,
+  AuditEvent,
+  AuditEventsArgs,
+  AuditRangeArgs,
+  AuditVerification,
+  SubjectAccessHistoryArgs,
+} from './audit.types';
+import { sealAuditTrail, verifyAuditTrail } from './seal';
 
-/** Writes the audit event of one change in the change's own transaction. */
-export async function recordChangeAudit(_tx: EntityManager, _ctx: RequestContext, _change: RecordChange, _historyId: string): Promise<void> {
-  // Filled in by the audit trail work in this session.
+/** The actor and request metadata stamped on every event of this request. */
+export function auditActor(ctx: RequestContext): AuditActor {
+  const p = ctx.principal;
+  const signedIn = ctx.audit.signedIn;
+  return {
+    actorId: p?.id ?? signedIn?.id ?? null,
+    actorKind: p?.kind ?? signedIn?.kind ?? null,
+    actorAgencyId: p?.agency.id ?? signedIn?.agencyId ?? null,
+    actorRoles: p ? [...p.roles, ...p.scopes] : (signedIn?.roles ?? []),
+    tokenId: p?.tokenId ?? signedIn?.tokenId ?? null,
+    requestId: ctx.requestId,
+    operationName: ctx.audit.operationName,
+    documentHash: ctx.audit.documentHash,
+    clientAddress: ctx.clientAddress ?? null,
+    userAgent: ctx.userAgent ?? null,
+  };
+}
+
+/** Top-level fields whose values differ between two versions of a record (names only, no content). */
+function changedFields(before: object | null, after: object | null): string[] {
+  const b = (before ?? {}) as Record<string, unknown>;
+  const a = (after ?? {}) as Record<string, unknown>;
+  const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
+  return [...keys].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k])).sort();
+}
+
+/**
+ * Writes the audit event of one change in the change's own transaction, so a change that cannot be
+ * audited does not happen. The values stay in the record's history (`historyId`); the event names
+ * only the fields that changed, so auditors see who changed what without reading case content.
+ */
+export async function recordChangeAudit(tx: EntityManager, ctx: RequestContext, change: RecordChange, historyId: string): Promise<void> {
+  await writeAuditEvents(tx, auditActor(ctx), [
+    {
+      action: AuditAction.CHANGE,
+      outcome: AuditOutcome.ALLOWED,
+      operationField: change.action,
+      records: [{ kind: change.kind, id: change.id }],
+      details: { change: change.action, historyId, changedFields: changedFields(change.before, change.after) },
+    },
+  ]);
+}
+
+function scopeFor(ctx: RequestContext) {
+  return requireScope(auditReadScope(authorize(ctx, Permission.READ_AUDIT)));
+}
+
+/** Audit events within the auditor's scope, newest first. */
+export function auditEvents(ctx: RequestContext, args: AuditEventsArgs): Promise<Page<AuditEvent>> {
+  const scope = scopeFor(ctx);
+  checkRange(args.filter?.from, args.filter?.to);
+  return listAuditEvents(ctx.db, scope, args.filter, args);
+}
+
+/** Who has accessed this subject's records, when, through which operation, and whether allowed. */
+export function subjectAccessHistory(ctx: RequestContext, args: SubjectAccessHistoryArgs): Promise<Page<AuditEvent>> {
+  return listAuditEvents(ctx.db, scopeFor(ctx), { subjectId: args.subjectId }, args);
+}
+
+/** Seals what has settled, then checks the whole chain and the events of [from, to). */
+export async function verifyTrail(ctx: RequestContext, range: AuditRangeArgs): Promise<AuditVerification> {
+  scopeFor(ctx);
+  checkRange(range.from, range.to);
+  await sealAuditTrail(ctx.db);
+  return verifyAuditTrail(ctx.db, range);
+}
+
+const MAX_ANOMALY_PERIOD_MS = 366 * 86_400_000;
+
+export function accessAnomalies(ctx: RequestContext, args: AccessAnomaliesArgs): Promise<AccessAnomaly[]> {
+  const scope = scopeFor(ctx);
+  checkRange(args.from, args.to);
+  if (args.to.getTime() - args.from.getTime() > MAX_ANOMALY_PERIOD_MS) throw badInput('The period may be at most a year', 'to');
+  return findAnomalies(ctx.db, scope, args.from, args.to, args.factor ?? 3);
+}
+
+function checkRange(from: Date | undefined, to: Date | undefined): void {
+  if (from && to && from >= to) throw badInput('from must be before to', 'from');
 }

@@ -25,6 +25,8 @@ interface SessionSubject {
 /** Issues an access token (and for users a refresh token, recorded for rotation) in a session. */
 async function issueTokens(ctx: RequestContext, tx: EntityManager, sessionId: string, subject: SessionSubject): Promise<AuthPayload> {
   const access = ctx.tokens.issue('access', { ...subject, sid: sessionId });
+  // The caller had no token: the audit event of this sign-in names who it became.
+  ctx.audit.signedIn = { id: subject.sub, kind: subject.pk, agencyId: subject.agency, roles: subject.roles, tokenId: access.jti };
   let refreshToken: string | null = null;
   if (subject.pk === 'USER') {
     const refresh = ctx.tokens.issue('refresh', { ...subject, sid: sessionId });

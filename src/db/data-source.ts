@@ -8,6 +8,11 @@ export interface DataSourceOptions {
   poolMax?: number;
   statementTimeoutMs?: number;
   applicationName?: string;
+  /**
+   * The PostgreSQL role every connection acts as (`SET ROLE` at connect). The service runs as the
+   * application role, which may only append to the audit trail; migrations run as the login user.
+   */
+  role?: string;
   /** Sees every query (tests count them); none by default. */
   logger?: Logger;
 }
@@ -32,6 +37,13 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       // Applied by the server to every statement on every pooled connection.
       statement_timeout: options.statementTimeoutMs ?? 10_000,
       application_name: options.applicationName ?? 'safeshare',
+      ...(options.role ? { options: `-c role=${roleName(options.role)}` } : {}),
     },
   });
+}
+
+/** A role name fit to pass in connection options (no spaces or quotes to break out of `-c`). */
+function roleName(role: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new Error(`invalid database role name: ${role}`);
+  return role;
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Principal } from '../auth/principal';
 import type { TokenService } from '../auth/tokens';
 import type { AppError } from '../errors';
+import { RequestAudit } from '../audit/request-audit';
 import { createLoaders, type Loaders } from './loaders';
 
 /** Long-lived parts of the service, built once at start and shared by every request. */
@@ -25,6 +26,8 @@ export interface RequestContext extends AppServices {
   userAgent?: string;
   loaders: Loaders;
   log: Logger;
+  /** What this request has read and changed, for its audit events. */
+  audit: RequestAudit;
 }
 
 export function createRequestContext(
@@ -32,5 +35,5 @@ export function createRequestContext(
   request: Pick<RequestContext, 'requestId' | 'principal' | 'authError' | 'clientAddress' | 'userAgent'>,
 ): RequestContext {
   const log = services.logger.child({ requestId: request.requestId, principalId: request.principal?.id });
-  return { ...services, ...request, log, loaders: createLoaders(services.db, request.principal) };
+  return { ...services, ...request, log, loaders: createLoaders(services.db, request.principal), audit: new RequestAudit() };
 }

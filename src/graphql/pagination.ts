@@ -87,6 +87,7 @@ function decodeCursor(cursor: string, shape: ((v: unknown) => boolean)[]): unkno
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
+const isBigintId = (v: unknown) => typeof v === 'string' && /^\d{1,19}$/.test(v);
 // Only the ISO forms this module writes (a date, or a UTC time to the microsecond; milliseconds in
 // cursors from before microsecond cursors), so PostgreSQL's cast cannot fail.
 const isSortValue = (v: unknown) =>
@@ -145,15 +146,17 @@ function sortKeyText(column: Sql, type: 'timestamptz' | 'date'): Sql {
  */
 export async function keysetPage<R extends { id: string }>(
   db: Queryable,
-  q: Query & { sortColumn: Sql; idColumn: Sql; sortType: 'timestamptz' | 'date' },
+  q: Query & { sortColumn: Sql; idColumn: Sql; sortType: 'timestamptz' | 'date'; idType?: 'uuid' | 'bigint' },
   args: PageArgs,
 ): Promise<Page<R>> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   const conditions = [q.where];
   if (args.after) {
-    const [sortValue, id] = decodeCursor(args.after, [isSortValue, isUuid]);
+    const bigintIds = q.idType === 'bigint';
+    const [sortValue, id] = decodeCursor(args.after, [isSortValue, bigintIds ? isBigintId : isUuid]);
     const cast = q.sortType === 'date' ? sql`${sortValue}::date` : sql`${sortValue}::timestamptz`;
-    conditions.push(sql`(${q.sortColumn}, ${q.idColumn}) < (${cast}, ${id}::uuid)`);
+    const idValue = bigintIds ? sql`${id}::bigint` : sql`${id}::uuid`;
+    conditions.push(sql`(${q.sortColumn}, ${q.idColumn}) < (${cast}, ${idValue})`);
   }
   // Sequential, not parallel: inside a transaction both run on one connection.
   const rows = await run<R & { [SORT_KEY]: string }>(

@@ -1,4 +1,5 @@
 import { DateTimeResolver } from 'graphql-scalars';
+import { AuditResolver } from '../audit/audit.resolver';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
@@ -19,6 +20,7 @@ export const RESOLVERS = [
   SubjectResolver,
   FlagResolver,
   CrimeResolver,
+  AuditResolver,
 ] as const;
 
 /**

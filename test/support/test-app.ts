@@ -28,6 +28,8 @@ export interface TestApp {
   queries: string[];
   /** Every log line the service wrote, parsed (the level comes from LOG_LEVEL in `env`). */
   logs: Record<string, unknown>[];
+  /** The app database as its owner (a superuser in tests): for what the service itself may not do. */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     logMigration: () => undefined,
     log: () => undefined,
   };
-  const db = createDataSource({ url: database.url, poolMax: 4, statementTimeoutMs: config.dbStatementTimeoutMs, logger: queryLogger });
+  // As in production, the service acts as the application role (append-only on the audit trail).
+  const db = createDataSource({
+    url: database.url,
+    poolMax: 4,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    logger: queryLogger,
+    role: config.dbAppRole,
+  });
   await db.initialize();
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
   const logs: Record<string, unknown>[] = [];
@@ -63,6 +72,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
   return {
     url: server.url,
+    databaseUrl: database.url,
     baseUrl: server.url.replace(/\/graphql$/, ''),
     config,
     db,

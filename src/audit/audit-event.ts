@@ -1,0 +1,69 @@
+/** What an audit event records happening. */
+export enum AuditAction {
+  /** One record (or a record reached through another) returned by a query. */
+  READ = 'READ',
+  /** A list: its filters, the ids returned and the count. */
+  LIST = 'LIST',
+  /** A search: its text and filters, the ids returned and the count. */
+  SEARCH = 'SEARCH',
+  /** A mutation called (its outcome); each record it changes also gets a CHANGE event. */
+  WRITE = 'WRITE',
+  /** One record changed, written in the change's own transaction, pointing at its history entry. */
+  CHANGE = 'CHANGE',
+  LOGIN = 'LOGIN',
+  REFRESH = 'REFRESH',
+  LOGOUT = 'LOGOUT',
+  DISCLOSE = 'DISCLOSE',
+  DECLINE = 'DECLINE',
+  REVOKE = 'REVOKE',
+  ACCESS_REQUEST = 'ACCESS_REQUEST',
+  BREAK_GLASS = 'BREAK_GLASS',
+  /** A download of audit events (CSV or NDJSON). */
+  EXPORT = 'EXPORT',
+  /** An integrity check of the trail. */
+  VERIFY = 'VERIFY',
+  /** Aggregate figures (statistics): what was asked, not which records. */
+  AGGREGATE = 'AGGREGATE',
+}
+
+export enum AuditOutcome {
+  ALLOWED = 'ALLOWED',
+  /** Refused: FORBIDDEN, UNAUTHENTICATED, or a policy NOT_FOUND. */
+  DENIED = 'DENIED',
+  /** Allowed to try, but it failed (bad input, conflict, an internal error). */
+  FAILED = 'FAILED',
+}
+
+/** A record an event concerns: its kind (see AUDITED_TYPES), id, and which fields went out or were withheld. */
+export interface AuditedRecord {
+  kind: string;
+  id: string;
+  fields?: string[];
+  redacted?: string[];
+}
+
+/** One event before the actor and request metadata are added. */
+export interface AuditEventInput {
+  action: AuditAction;
+  outcome: AuditOutcome;
+  reason?: string | null;
+  operationField?: string | null;
+  recordKind?: string | null;
+  records: AuditedRecord[];
+  /** Metadata only (filters, counts, field names, ids): never case content. */
+  details: Record<string, unknown>;
+}
+
+/** Who acted, from which request: stamped on every event of the request. */
+export interface AuditActor {
+  actorId: string | null;
+  actorKind: 'USER' | 'SERVICE' | null;
+  actorAgencyId: string | null;
+  actorRoles: string[];
+  tokenId: string | null;
+  requestId: string | null;
+  operationName: string | null;
+  documentHash: string | null;
+  clientAddress: string | null;
+  userAgent: string | null;
+}

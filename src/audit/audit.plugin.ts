@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { getNamedType, type GraphQLOutputType, type GraphQLResolveInfo, isListType, isNonNullType, OperationTypeNode } from 'graphql';
+import { AppError, ErrorCode } from '../errors';
+import type { RequestContext } from '../graphql/context';
+import { AuditAction, type AuditEventInput, AuditOutcome } from './audit-event';
+import { AUDITED_TYPES } from './audited-types';
+import type { RootFieldAccess } from './request-audit';
+import { writeAuditEvents } from './audit.writer';
+import { auditActor } from './audit.service';
+
+/** Root fields whose events say more than READ / LIST / WRITE. */
+const FIELD_ACTIONS: Record<string, AuditAction> = {
+  login: AuditAction.LOGIN,
+  serviceToken: AuditAction.LOGIN,
+  refreshToken: AuditAction.REFRESH,
+  logout: AuditAction.LOGOUT,
+  discloseIntelligence: AuditAction.DISCLOSE,
+  declineDisclosure: AuditAction.DECLINE,
+  revokeDisclosure: AuditAction.REVOKE,
+  requestAccess: AuditAction.ACCESS_REQUEST,
+  breakGlass: AuditAction.BREAK_GLASS,
+  searchIntelligence: AuditAction.SEARCH,
+  subjectMatches: AuditAction.SEARCH,
+  verifyAuditTrail: AuditAction.VERIFY,
+  intelligenceStats: AuditAction.AGGREGATE,
+  crimeStats: AuditAction.AGGREGATE,
+  flagStats: AuditAction.AGGREGATE,
+};
+
+/** Arguments that are secrets: their presence is recorded, never their value. */
+const SECRET_ARGS = new Set(['password', 'clientSecret', 'refreshToken']);
+const READ_ACTIONS = new Set([AuditAction.READ, AuditAction.LIST, AuditAction.SEARCH]);
+const DENIALS = new Set<string>([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND]);
+const MAX_ARG_TEXT = 500;
+
+const rootKey = (info: GraphQLResolveInfo): string => {
+  let path = info.path;
+  while (path.prev) path = path.prev;
+  return String(path.key);
+};
+
+const isConnection = (type: GraphQLOutputType): boolean => {
+  const inner = isNonNullType(type) ? type.ofType : type;
+  return isListType(inner) || getNamedType(type).name.endsWith('Connection');
+};
+
+/**
+ * What an event may keep of the arguments: query filters and search text as given; for mutations
+ * only scalars (ids, reasons, an email), with inputs reduced to the names of their fields, so
+ * narratives and names never enter the trail. Secrets are withheld everywhere.
+ */
+function auditableArgs(args: Record<string, unknown>, mutation: boolean): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(args)) {
+    if (value === undefined) continue;
+    if (SECRET_ARGS.has(name)) kept[name] = '[withheld]';
+    else if (typeof value === 'string') kept[name] = value.length > MAX_ARG_TEXT ? `${value.slice(0, MAX_ARG_TEXT)}…` : value;
+    else if (mutation && value && typeof value === 'object') kept[name] = { fields: Object.keys(value).sort() };
+    else kept[name] = value;
+  }
+  return kept;
+}
+
+function errorCode(error: unknown): string {
+  const original = (error as { originalError?: unknown }).originalError ?? error;
+  if (original instanceof AppError) return original.code;
+  const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+  return typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+function eventOf(access: RootFieldAccess): AuditEventInput {
+  const action =
+    FIELD_ACTIONS[access.field] ?? (access.mutation ? AuditAction.WRITE : access.connection ? AuditAction.LIST : AuditAction.READ);
+  const code = access.error === undefined ? null : errorCode(access.error);
+  const outcome = code === null ? AuditOutcome.ALLOWED : DENIALS.has(code) ? AuditOutcome.DENIED : AuditOutcome.FAILED;
+  return {
+    action,
+    outcome,
+    reason: code,
+    operationField: access.field,
+    records: [...access.records.values()],
+    details: { arguments: auditableArgs(access.args, access.mutation) },
+  };
+}
+
+/**
+ * Records every root field of every operation as an audit event (what was asked, which records came
+ * back with which fields, what was withheld, the outcome), and writes them before the response
+ * leaves. If they cannot be written the response is replaced by an error: no audit, no data.
+ * Changes are audited separately, inside their own transaction (recordChange).
+ */
+export const auditPlugin: ApolloServerPlugin<RequestContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      didResolveOperation({ contextValue, request, operationName }) {
+        contextValue.audit.operationName = operationName;
+        contextValue.audit.documentHash = request.query ? createHash('sha256').update(request.query).digest('hex') : null;
+        return Promise.resolve();
+      },
+      executionDidStart: () =>
+        Promise.resolve({
+          willResolveField({ source, args, contextValue, info }) {
+            const roots = contextValue.audit.roots;
+            if (!info.path.prev) {
+              if (info.fieldName.startsWith('__')) return;
+              const access: RootFieldAccess = {
+                field: info.fieldName,
+                mutation: info.operation.operation === OperationTypeNode.MUTATION,
+                connection: isConnection(info.returnType),
+                args,
+                records: new Map(),
+              };
+              roots.set(rootKey(info), access);
+              return (error) => {
+                if (error) access.error = error;
+              };
+            }
+            const kind = AUDITED_TYPES[info.parentType.name];
+            const id = kind && (source as { id?: unknown }).id;
+            if (typeof id !== 'string') return;
+            const access = roots.get(rootKey(info));
+            if (!access) return;
+            const k = `${kind}:${id}`;
+            let record = access.records.get(k);
+            if (!record) {
+              const redacted = (source as { redactedFields?: unknown }).redactedFields;
+              record = { kind, id, fields: [], redacted: Array.isArray(redacted) ? (redacted as string[]) : [] };
+              access.records.set(k, record);
+            }
+            if (!record.fields.includes(info.fieldName)) record.fields.push(info.fieldName);
+          },
+        }),
+      async willSendResponse({ contextValue: ctx, response }) {
+        const events = [...ctx.audit.roots.values()]
+          .map(eventOf)
+          .filter((e) => ctx.config.auditReads || !(READ_ACTIONS.has(e.action) && e.outcome === AuditOutcome.ALLOWED));
+        if (events.length === 0) return;
+        try {
+          await writeAuditEvents(ctx.db, auditActor(ctx), events);
+        } catch (err) {
+          ctx.log.error({ err }, 'audit events could not be written: response withheld');
+          response.http.status = 503;
+          response.body = {
+            kind: 'single',
+            singleResult: {
+              errors: [
+                {
+                  message: 'The request could not be audited, so nothing was returned',
+                  extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+                },
+              ],
+            },
+          };
+        }
+      },
+    }),
+};

@@ -1,0 +1,40 @@
+import { Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../graphql/context';
+import { Permission } from '../policy/permissions';
+import { accessAnomalies, auditEvents, subjectAccessHistory, verifyTrail } from './audit.service';
+import {
+  AccessAnomaliesArgs,
+  AccessAnomaly,
+  AuditEventConnection,
+  AuditEventsArgs,
+  AuditRangeArgs,
+  AuditVerification,
+  SubjectAccessHistoryArgs,
+} from './audit.types';
+
+@Resolver()
+export class AuditResolver {
+  @Authorized(Permission.READ_AUDIT)
+  @Query(() => AuditEventConnection, { description: 'Audit events within the auditor’s scope, newest first' })
+  auditEvents(@Ctx() ctx: RequestContext, @Args(() => AuditEventsArgs) args: AuditEventsArgs) {
+    return auditEvents(ctx, args);
+  }
+
+  @Authorized(Permission.READ_AUDIT)
+  @Query(() => AuditEventConnection, { description: 'Every access to this subject’s records, newest first' })
+  subjectAccessHistory(@Ctx() ctx: RequestContext, @Args(() => SubjectAccessHistoryArgs) args: SubjectAccessHistoryArgs) {
+    return subjectAccessHistory(ctx, args);
+  }
+
+  @Authorized(Permission.READ_AUDIT)
+  @Query(() => AuditVerification, { description: 'Seals settled events, then checks the hash chain; names the first bad event' })
+  verifyAuditTrail(@Ctx() ctx: RequestContext, @Args(() => AuditRangeArgs) args: AuditRangeArgs) {
+    return verifyTrail(ctx, args);
+  }
+
+  @Authorized(Permission.READ_AUDIT)
+  @Query(() => [AccessAnomaly], { description: 'Reads far above a user’s or role’s norm, break-glass uses, after-hours bulk reads' })
+  accessAnomalies(@Ctx() ctx: RequestContext, @Args(() => AccessAnomaliesArgs) args: AccessAnomaliesArgs) {
+    return accessAnomalies(ctx, args);
+  }
+}

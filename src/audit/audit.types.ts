@@ -1,0 +1,216 @@
+import { IsEnum, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { connectionOf, PageArgs } from '../graphql/pagination';
+import { JsonScalar } from '../graphql/scalars';
+import { AuditAction, AuditOutcome } from './audit-event';
+
+registerEnumType(AuditAction, { name: 'AuditAction' });
+registerEnumType(AuditOutcome, { name: 'AuditOutcome' });
+
+@ObjectType({ description: 'One access or change: metadata and ids only, never case content' })
+export class AuditEvent {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  occurredAt!: Date;
+
+  @Field(() => AuditAction)
+  action!: AuditAction;
+
+  @Field(() => AuditOutcome)
+  outcome!: AuditOutcome;
+
+  @Field(() => String, { nullable: true, description: 'The error code of a refusal or failure' })
+  reason!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Null for a failed sign-in' })
+  actorId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'USER or SERVICE' })
+  actorKind!: string | null;
+
+  @Field(() => ID, { nullable: true })
+  actorAgencyId!: string | null;
+
+  @Field(() => [String], { description: 'Roles (users) or scopes (partner apps) at the time' })
+  actorRoles!: string[];
+
+  @Field(() => String, { nullable: true, description: 'The access token id (jti)' })
+  tokenId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The GraphQL operation name the client gave' })
+  operationName!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The query or mutation field (or, for CHANGE, the change)' })
+  operationField!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'sha256 of the GraphQL document' })
+  documentHash!: string | null;
+
+  @Field(() => String, { nullable: true })
+  clientAddress!: string | null;
+
+  @Field(() => String, { nullable: true })
+  userAgent!: string | null;
+
+  @Field(() => String, { nullable: true })
+  requestId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  recordKind!: string | null;
+
+  @Field(() => [ID])
+  recordIds!: string[];
+
+  @Field(() => [ID], { description: 'The subjects the records concern' })
+  subjectIds!: string[];
+
+  @Field(() => Int, { description: 'How many records were returned or changed' })
+  recordCount!: number;
+
+  @Field(() => JsonScalar, {
+    description: 'Arguments (secrets withheld, mutation inputs reduced to field names), records with fields returned and redacted',
+  })
+  details!: unknown;
+}
+
+export const AuditEventConnection = connectionOf('AuditEvent', AuditEvent);
+
+@InputType()
+export class AuditFilter {
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID('all', { message: 'actorId must be a user or service account id' })
+  actorId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Events by this agency’s staff or about its records' })
+  @IsOptional()
+  @IsUUID('all', { message: 'agencyId must be an agency id' })
+  agencyId?: string;
+
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID('all', { message: 'subjectId must be a subject id' })
+  subjectId?: string;
+
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsUUID('all', { message: 'recordId must be a record id' })
+  recordId?: string;
+
+  @Field(() => AuditAction, { nullable: true })
+  @IsOptional()
+  @IsEnum(AuditAction)
+  action?: AuditAction;
+
+  @Field(() => AuditOutcome, { nullable: true })
+  @IsOptional()
+  @IsEnum(AuditOutcome)
+  outcome?: AuditOutcome;
+
+  @Field({ nullable: true, description: 'Inclusive' })
+  @IsOptional()
+  from?: Date;
+
+  @Field({ nullable: true, description: 'Exclusive' })
+  @IsOptional()
+  to?: Date;
+}
+
+@ArgsType()
+export class AuditEventsArgs extends PageArgs {
+  @Field(() => AuditFilter, { nullable: true })
+  @IsOptional()
+  filter?: AuditFilter;
+}
+
+@ArgsType()
+export class SubjectAccessHistoryArgs extends PageArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'subjectId must be a subject id' })
+  subjectId!: string;
+}
+
+@ArgsType()
+export class AuditRangeArgs {
+  @Field({ nullable: true })
+  @IsOptional()
+  from?: Date;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  to?: Date;
+}
+
+@ObjectType({ description: 'The result of checking the trail’s hashes and seals' })
+export class AuditVerification {
+  @Field()
+  valid!: boolean;
+
+  @Field(() => Int)
+  checkedSeals!: number;
+
+  @Field(() => Int)
+  checkedEvents!: number;
+
+  @Field(() => Int, { description: 'Recent events not yet sealed (their own hashes were checked)' })
+  unsealedEvents!: number;
+
+  @Field(() => ID, { nullable: true, description: 'The first event found edited, deleted, inserted or moved' })
+  firstBadEventId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  problem!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Hash of the newest seal: keep it elsewhere to anchor the chain' })
+  lastSealHash!: string | null;
+}
+
+export enum AnomalyKind {
+  ABOVE_OWN_NORM = 'ABOVE_OWN_NORM',
+  ABOVE_ROLE_NORM = 'ABOVE_ROLE_NORM',
+  BREAK_GLASS = 'BREAK_GLASS',
+  AFTER_HOURS_BULK = 'AFTER_HOURS_BULK',
+}
+registerEnumType(AnomalyKind, { name: 'AnomalyKind' });
+
+@ObjectType({ description: 'Access that deserves a second look' })
+export class AccessAnomaly {
+  @Field(() => AnomalyKind)
+  kind!: AnomalyKind;
+
+  @Field(() => ID)
+  actorId!: string;
+
+  @Field(() => ID, { nullable: true })
+  actorAgencyId!: string | null;
+
+  @Field(() => Int, { description: 'Records read in the period (for BREAK_GLASS: grants; AFTER_HOURS_BULK: records in the event)' })
+  count!: number;
+
+  @Field(() => Int, { nullable: true, description: 'The norm it is compared with (records per period)' })
+  baseline!: number | null;
+
+  @Field(() => ID, { nullable: true, description: 'An event to start from (the break-glass or bulk read)' })
+  eventId!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  occurredAt!: Date | null;
+}
+
+@ArgsType()
+export class AccessAnomaliesArgs {
+  @Field({ description: 'Start of the period reviewed (inclusive)' })
+  from!: Date;
+
+  @Field({ description: 'End of the period reviewed (exclusive)' })
+  to!: Date;
+
+  @Field(() => Int, { nullable: true, description: 'How many times the norm counts as far above it (default 3)' })
+  @IsOptional()
+  @IsInt()
+  @Min(2, { message: 'factor must be between 2 and 100' })
+  @Max(100, { message: 'factor must be between 2 and 100' })
+  factor?: number;
+}

@@ -1,0 +1,54 @@
+import { join, type Queryable, run, type Sql, sql } from '../db/sql';
+import type { AuditedRecord } from './audit-event';
+
+/**
+ * For each kind of audited record: the subjects it concerns and the agencies that own it, as a query
+ * over the ids in `$ids` (a uuid[]) returning (id, subject_id, agency_id) rows. This is what makes
+ * "who looked at this child" one indexed query, and lets an agency's auditors see reads of its records.
+ */
+const CONTEXT_SQL: Record<string, (ids: string[]) => Sql> = {
+  intelligence_report: (ids) => sql`
+    SELECT r.id, rs.subject_id, r.submitted_by_agency_id AS agency_id
+      FROM intelligence_reports r LEFT JOIN report_subjects rs ON rs.report_id = r.id
+     WHERE r.id = ANY(${ids}::uuid[])`,
+  subject: (ids) => sql`
+    SELECT s.id, s.id AS subject_id, s.created_by_agency_id AS agency_id FROM subjects s WHERE s.id = ANY(${ids}::uuid[])`,
+  flag: (ids) => sql`
+    SELECT f.id, f.subject_id, f.set_by_agency_id AS agency_id FROM flags f WHERE f.id = ANY(${ids}::uuid[])`,
+  crime: (ids) => sql`
+    SELECT c.id, cs.subject_id, u.agency_id
+      FROM crimes c JOIN users u ON u.id = c.recorded_by_user_id LEFT JOIN crime_subjects cs ON cs.crime_id = c.id
+     WHERE c.id = ANY(${ids}::uuid[])`,
+};
+
+export interface RecordContext {
+  subjectIds: Set<string>;
+  agencyIds: Set<string>;
+}
+
+const key = (kind: string, id: string) => `${kind}:${id}`;
+
+/** Looks up, in one query, the subjects and owning agencies of every record named in `records`. */
+export async function loadRecordContext(db: Queryable, records: readonly AuditedRecord[]): Promise<Map<string, RecordContext>> {
+  const idsByKind = new Map<string, Set<string>>();
+  for (const r of records) {
+    if (!CONTEXT_SQL[r.kind]) continue;
+    const ids = idsByKind.get(r.kind) ?? new Set<string>();
+    ids.add(r.id);
+    idsByKind.set(r.kind, ids);
+  }
+  const context = new Map<string, RecordContext>();
+  if (idsByKind.size === 0) return context;
+  const parts = [...idsByKind].map(([kind, ids]) => sql`SELECT ${kind}::text AS kind, q.* FROM (${CONTEXT_SQL[kind]([...ids])}) q`);
+  const rows = await run<{ kind: string; id: string; subject_id: string | null; agency_id: string | null }>(db, join(parts, ' UNION ALL '));
+  for (const row of rows) {
+    const k = key(row.kind, row.id);
+    const entry = context.get(k) ?? { subjectIds: new Set<string>(), agencyIds: new Set<string>() };
+    if (row.subject_id) entry.subjectIds.add(row.subject_id);
+    if (row.agency_id) entry.agencyIds.add(row.agency_id);
+    context.set(k, entry);
+  }
+  return context;
+}
+
+export const recordKey = key;

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Queryable } from '../db/sql';
+
+/** Only sealers take this lock; readers and writers of events never wait for it. */
+const SEAL_LOCK = 0x5afe_5ea1;
+/** Events per seal at most, so verifying one seal holds a bounded number of hashes in memory. */
+export const MAX_EVENTS_PER_SEAL = 20_000;
+
+interface SealRow {
+  id: string;
+  from_tx: string;
+  to_tx: string;
+  event_count: number;
+  event_ids: string[];
+  event_hashes: Buffer[];
+  prev_hash: Buffer | null;
+  seal_hash: Buffer;
+}
+
+interface EventHashRow {
+  id: string;
+  tx_id: string;
+  stored: Buffer;
+  recomputed: Buffer;
+  occurred_at: Date;
+}
+
+/** The seal's own hash: its range, its events in order and the previous seal's hash. */
+export function sealHash(prev: Buffer | null, fromTx: string, toTx: string, ids: readonly string[], hashes: readonly Buffer[]): Buffer {
+  const h = createHash('sha256');
+  h.update(`${prev?.toString('hex') ?? ''}|${fromTx}|${toTx}|${ids.length}|`);
+  ids.forEach((id, i) => h.update(`${id}:${hashes[i].toString('hex')};`));
+  return h.digest();
+}
+
+/**
+ * Seals every settled range of audit events: those written by transactions older than the oldest
+ * still running (the snapshot's xmin), which can gain no more events. A seal covers a range of
+ * transaction ids, lists its events' ids and hashes, and chains to the previous seal. Nothing on the
+ * read or write path waits for this: it runs beside them. Returns how many seals it wrote.
+ */
+export async function sealAuditTrail(db: DataSource): Promise<number> {
+  let written = 0;
+  for (;;) {
+    const more = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
+      const [last] = await tx.query<{ to_tx: string; seal_hash: Buffer }[]>(
+        `SELECT to_tx::text, seal_hash FROM audit_seals ORDER BY id DESC LIMIT 1`,
+      );
+      const [{ horizon }] = await tx.query<{ horizon: string }[]>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
+      const from = last?.to_tx ?? '0';
+      if (BigInt(horizon) <= BigInt(from)) return false;
+      const rows = await tx.query<{ id: string; tx_id: string; row_hash: Buffer }[]>(
+        `SELECT id::text, tx_id::text, row_hash FROM audit_events WHERE tx_id >= $1::xid8 AND tx_id < $2::xid8 ORDER BY tx_id, id LIMIT $3`,
+        [from, horizon, MAX_EVENTS_PER_SEAL + 1],
+      );
+      if (rows.length === 0) return false;
+      let to = horizon;
+      let events = rows;
+      if (rows.length > MAX_EVENTS_PER_SEAL) {
+        // Cut between transactions, never inside one; one huge transaction gets a seal of its own.
+        to = rows[MAX_EVENTS_PER_SEAL].tx_id;
+        events = rows.filter((r) => BigInt(r.tx_id) < BigInt(to));
+        if (events.length === 0) {
+          to = (BigInt(rows[0].tx_id) + 1n).toString();
+          events = await tx.query<typeof rows>(
+            `SELECT id::text, tx_id::text, row_hash FROM audit_events WHERE tx_id = $1::xid8 ORDER BY id`,
+            [rows[0].tx_id],
+          );
+        }
+      }
+      const ids = events.map((e) => e.id);
+      const hashes = events.map((e) => e.row_hash);
+      const prev = last?.seal_hash ?? null;
+      await tx.query(
+        `INSERT INTO audit_seals (from_tx, to_tx, event_count, first_occurred_at, last_occurred_at, event_ids, event_hashes, prev_hash, seal_hash)
+         SELECT $1::xid8, $2::xid8, $3, min(occurred_at), max(occurred_at), $4::bigint[], $5::bytea[], $6, $7
+           FROM audit_events WHERE tx_id >= $1::xid8 AND tx_id < $2::xid8`,
+        [from, to, ids.length, ids, hashes, prev, sealHash(prev, from, to, ids, hashes)],
+      );
+      return to !== horizon;
+    });
+    written++;
+    if (!more) break;
+  }
+  return written;
+}
+
+export interface AuditVerification {
+  valid: boolean;
+  checkedSeals: number;
+  checkedEvents: number;
+  /** Recent events not yet sealed (their own hashes were still checked). */
+  unsealedEvents: number;
+  /** The first event found edited, deleted, inserted or moved; null when valid. */
+  firstBadEventId: string | null;
+  problem: string | null;
+  /** Hash of the newest seal: record it elsewhere to anchor the chain. */
+  lastSealHash: string | null;
+}
+
+const hashSql = `SELECT e.id::text, e.tx_id::text, e.row_hash AS stored, audit_row_hash(e) AS recomputed, e.occurred_at
+                   FROM audit_events e WHERE e.tx_id >= $1::xid8 AND ($2::xid8 IS NULL OR e.tx_id < $2::xid8) ORDER BY e.tx_id, e.id`;
+
+/** Compares the events now in a seal's range with what the seal recorded; returns the first problem. */
+function compareWithSeal(seal: SealRow, events: EventHashRow[]): { eventId: string; problem: string } | null {
+  const n = Math.max(seal.event_ids.length, events.length);
+  for (let i = 0; i < n; i++) {
+    const sealed = seal.event_ids[i];
+    const found = events[i];
+    if (!found) return { eventId: sealed, problem: `event ${sealed} was deleted (seal ${seal.id})` };
+    if (!found.stored.equals(found.recomputed)) return { eventId: found.id, problem: `event ${found.id} was altered` };
+    if (sealed === undefined || found.id !== sealed) {
+      const sealedIds = new Set(seal.event_ids);
+      return sealedIds.has(found.id)
+        ? { eventId: sealed, problem: `event ${sealed} was deleted or moved (seal ${seal.id})` }
+        : { eventId: found.id, problem: `event ${found.id} is not in seal ${seal.id}: inserted or moved afterwards` };
+    }
+    if (!found.stored.equals(seal.event_hashes[i])) return { eventId: found.id, problem: `event ${found.id} was altered` };
+  }
+  return null;
+}
+
+/**
+ * Checks the chain of seals, every sealed event against its seal (optionally only seals overlapping
+ * [from, to)), and the hash of every unsealed event. Names the first bad event.
+ */
+export async function verifyAuditTrail(db: Queryable, range: { from?: Date; to?: Date } = {}): Promise<AuditVerification> {
+  const result: AuditVerification = {
+    valid: true,
+    checkedSeals: 0,
+    checkedEvents: 0,
+    unsealedEvents: 0,
+    firstBadEventId: null,
+    problem: null,
+    lastSealHash: null,
+  };
+  const fail = (eventId: string | null, problem: string) => ({ ...result, valid: false, firstBadEventId: eventId, problem });
+  let prev: SealRow | null = null;
+  let afterId = '0';
+  for (;;) {
+    const seals = (await db.query(
+      `SELECT id::text, from_tx::text, to_tx::text, event_count, event_ids::text[], event_hashes, prev_hash, seal_hash,
+              first_occurred_at, last_occurred_at
+         FROM audit_seals WHERE id > $1 ORDER BY id LIMIT 50`,
+      [afterId],
+    )) as (SealRow & { first_occurred_at: Date | null; last_occurred_at: Date | null })[];
+    if (seals.length === 0) break;
+    for (const seal of seals) {
+      afterId = seal.id;
+      result.checkedSeals++;
+      if (prev && (!seal.prev_hash?.equals(prev.seal_hash) || seal.from_tx !== prev.to_tx)) {
+        return fail(seal.event_ids[0] ?? null, `seal ${seal.id} does not follow seal ${prev.id}: the chain was broken`);
+      }
+      if (!sealHash(seal.prev_hash, seal.from_tx, seal.to_tx, seal.event_ids, seal.event_hashes).equals(seal.seal_hash)) {
+        return fail(seal.event_ids[0] ?? null, `seal ${seal.id} was altered`);
+      }
+      prev = seal;
+      const outside =
+        (range.from && seal.last_occurred_at && seal.last_occurred_at < range.from) ||
+        (range.to && seal.first_occurred_at && seal.first_occurred_at >= range.to);
+      if (outside) continue;
+      const events = (await db.query(hashSql, [seal.from_tx, seal.to_tx])) as EventHashRow[];
+      const bad = compareWithSeal(seal, events);
+      if (bad) return fail(bad.eventId, bad.problem);
+      result.checkedEvents += events.length;
+    }
+  }
+  const last: SealRow | null = prev;
+  result.lastSealHash = last ? last.seal_hash.toString('hex') : null;
+  const unsealed = (await db.query(hashSql, [last?.to_tx ?? '0', null])) as EventHashRow[];
+  for (const event of unsealed) {
+    if (!event.stored.equals(event.recomputed)) return fail(event.id, `event ${event.id} was altered`);
+  }
+  result.unsealedEvents = unsealed.length;
+  result.checkedEvents += unsealed.length;
+  return result;
+}

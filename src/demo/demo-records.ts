@@ -291,12 +291,26 @@ export interface PlannedFlag {
   ended: { at: number; reason: string } | null;
 }
 
+/** A flag an investigator or analyst proposed: awaiting a supervisor's approval, or rejected by one. */
+export interface PlannedProposal {
+  /** The subject's police reference: finds them in a demo seeded before proposals were added. */
+  subjectReference: string;
+  kind: FlagKind;
+  level: RiskLevel;
+  reason: string;
+  setAt: number;
+  reviewDate: string;
+  proposedBy: string;
+  rejected: { at: number; reason: string } | null;
+}
+
 export interface DemoPlan {
   reports: PlannedReport[];
   subjects: PlannedSubject[];
   crimes: PlannedCrime[];
   links: PlannedLink[];
   flags: PlannedFlag[];
+  proposals: PlannedProposal[];
 }
 
 /** The demo records, the same on every call. */
@@ -308,13 +322,9 @@ export function planDemoRecords(): DemoPlan {
   addExtras(rng, reports, cast);
   const nextNhsNumber = nhsNumbers();
   const subjects = cast.map((member, i) => planSubject(rng, i, member, nextNhsNumber));
-  return {
-    reports,
-    subjects,
-    crimes,
-    links: planLinks(rng, reports, crimes, cast),
-    flags: cast.flatMap((member, i) => planFlags(rng, i, member, subjects[i])),
-  };
+  const links = planLinks(rng, reports, crimes, cast);
+  const flags = cast.flatMap((member, i) => planFlags(rng, i, member, subjects[i]));
+  return { reports, subjects, crimes, links, flags, proposals: planProposals(cast, subjects, flags) };
 }
 
 // --- Reports
@@ -638,6 +648,55 @@ function planFlags(rng: Rng, index: number, member: CastMember, subject: Planned
   return revised ? [first, flag(endedAt, 'Re-flagged at the risk level revised on review')] : [first];
 }
 
+/**
+ * Two proposals awaiting a supervisor (a child at risk, an adult suspect) and one rejected, on
+ * people with a police reference and no flag yet. Planned after everything else, from a stream of
+ * their own, so adding them changed no other record.
+ */
+function planProposals(cast: CastMember[], subjects: PlannedSubject[], flags: PlannedFlag[]): PlannedProposal[] {
+  const rng = prng(SEED + 1);
+  const flagged = new Set(flags.map((f) => f.subject));
+  const candidates = (part: CastMember['part']) =>
+    cast.flatMap((member, i) => (member.part === part && subjects[i].policeReference && !flagged.has(i) ? [i] : []));
+  const [child, rejectedChild] = candidates('VICTIM');
+  const [suspect] = candidates('SUSPECT');
+  const proposal = (i: number, kind: FlagKind, level: RiskLevel, proposedBy: string, reason: string): PlannedProposal => {
+    const setAt = Math.max(...cast[i].dates) + (3 + rng.int(10)) * DAY + 14 * 3_600_000;
+    return {
+      subjectReference: subjects[i].policeReference!,
+      kind,
+      level,
+      reason,
+      setAt,
+      reviewDate: isoDate(setAt + 90 * DAY),
+      proposedBy,
+      rejected: null,
+    };
+  };
+  const rejected = proposal(
+    rejectedChild,
+    FlagKind.CSE_RISK,
+    RiskLevel.MEDIUM,
+    INVESTIGATOR,
+    'Seen once with an older boy near the bus station',
+  );
+  rejected.rejected = {
+    at: rejected.setAt + (2 + rng.int(5)) * DAY,
+    reason: 'Not corroborated: school and social care report no risk indicators; the older boy is her cousin',
+  };
+  return [
+    proposal(
+      child,
+      FlagKind.CSE_RISK,
+      RiskLevel.HIGH,
+      INVESTIGATOR,
+      'Missing from home three times this month; seen getting into cars with older men',
+    ),
+    proposal(suspect, FlagKind.CSE_PERPETRATOR, RiskLevel.MEDIUM, ANALYST, 'Named in two further reports as driving girls to a party flat'),
+    rejected,
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing the plan: one multi-row INSERT per table, from typed arrays (unnest).
 
@@ -803,21 +862,58 @@ async function insertFlags(tx: EntityManager, ids: Ids, flags: PlannedFlag[], su
 }
 
 /**
- * Seeds the demo records in one transaction, once: a database that has them is left alone, so
- * `seedDemo` may run on every start. Needs the demo agencies, users and partner app.
+ * The proposed and rejected flags, each once: on a fresh demo and on one seeded before they were
+ * added. A proposal already decided through the API, or a flag set since on the same person, wins.
+ */
+async function insertProposals(tx: EntityManager, ids: Ids, proposals: PlannedProposal[]): Promise<void> {
+  for (const p of proposals) {
+    await tx.query(
+      `INSERT INTO flags (subject_id, kind, risk_level, status, reason, set_at, review_date, set_by_user_id, set_by_agency_id,
+         rejected_at, rejected_by_user_id, rejection_reason)
+       SELECT s.id, $2::flag_kind, $3::risk_level, $4::flag_status, $5::text, $6::timestamptz, $7::date, $8::uuid, $9::uuid,
+              $10::timestamptz, CASE WHEN $10::timestamptz IS NULL THEN NULL ELSE $11::uuid END, $12::text
+         FROM subjects s
+        WHERE s.police_reference = $1::text
+          AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = s.id AND f.kind = $2::flag_kind AND f.reason = $5::text
+                                                  AND f.set_at = $6::timestamptz)
+       ON CONFLICT DO NOTHING`,
+      [
+        p.subjectReference,
+        p.kind,
+        p.level,
+        p.rejected ? FlagStatus.REJECTED : FlagStatus.PROPOSED,
+        p.reason,
+        iso(p.setAt),
+        p.reviewDate,
+        ids.user(p.proposedBy),
+        ids.agency(GMP),
+        p.rejected ? iso(p.rejected.at) : null,
+        ids.user(SUPERVISOR),
+        p.rejected?.reason ?? null,
+      ],
+    );
+  }
+}
+
+/**
+ * Seeds the demo records in one transaction, once: a database that has them is left alone (bar
+ * records added to the demo since), so `seedDemo` may run on every start. Needs the demo agencies,
+ * users and partner app.
  */
 export async function seedDemoRecords(db: DataSource): Promise<void> {
   await db.transaction(async (tx) => {
     // Two instances starting together would both find no records; the second waits here, then finds them.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('safeshare:demo-records'))`);
     const [existing] = await tx.query<unknown[]>('SELECT 1 FROM crimes WHERE crime_reference = $1', [DEMO_FIRST_CRIME_REFERENCE]);
-    if (existing) return;
     const ids = await lookUpIds(tx);
     const plan = planDemoRecords();
-    const reportIds = await insertReports(tx, ids, plan.reports);
-    const subjectIds = await insertSubjects(tx, ids, plan.subjects);
-    await insertCrimes(tx, ids, plan.crimes, subjectIds);
-    await insertLinks(tx, ids, plan.links, reportIds, subjectIds);
-    await insertFlags(tx, ids, plan.flags, subjectIds);
+    if (!existing) {
+      const reportIds = await insertReports(tx, ids, plan.reports);
+      const subjectIds = await insertSubjects(tx, ids, plan.subjects);
+      await insertCrimes(tx, ids, plan.crimes, subjectIds);
+      await insertLinks(tx, ids, plan.links, reportIds, subjectIds);
+      await insertFlags(tx, ids, plan.flags, subjectIds);
+    }
+    await insertProposals(tx, ids, plan.proposals);
   });
 }

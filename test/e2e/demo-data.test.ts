@@ -198,15 +198,49 @@ describe('flags', () => {
     expect(await flagged(`${age} < 13 AND f.risk_level = 'LOW'`)).toBe(0);
   });
 
-  it('are set by the GMP supervisor, and a few ended by them with a reason', async () => {
+  it('in force or ended are set by the GMP supervisor, and a few ended by them with a reason', async () => {
     const { ended, wrong } = await one<{ ended: number; wrong: number }>(
       `SELECT count(*) FILTER (WHERE f.status = 'ENDED')::int AS ended,
               count(*) FILTER (WHERE f.set_by_user_id <> u.id OR f.set_by_agency_id <> u.agency_id OR f.review_date <= f.set_at::date
                                   OR (f.status = 'ENDED' AND (f.ended_by_user_id <> u.id OR f.ended_at <= f.set_at)))::int AS wrong
-         FROM flags f, users u WHERE u.email = 'supervisor@gmp.example'`,
+         FROM flags f, users u WHERE u.email = 'supervisor@gmp.example' AND f.status IN ('ACTIVE', 'ENDED')`,
     );
     expect(wrong).toBe(0);
     expect(ended).toBeGreaterThan(0);
+  });
+
+  const proposals = () =>
+    db.query<{ status: string; kind: string; proposer: string; rejecter: string | null; rejection_reason: string | null }[]>(
+      `SELECT f.status, f.kind, p.email AS proposer, r.email AS rejecter, f.rejection_reason
+         FROM flags f JOIN users p ON p.id = f.set_by_user_id LEFT JOIN users r ON r.id = f.rejected_by_user_id
+        WHERE f.status IN ('PROPOSED', 'REJECTED') ORDER BY f.status, f.kind`,
+    );
+
+  it('include two proposals awaiting a supervisor and one the supervisor rejected with a reason', async () => {
+    expect(await proposals()).toEqual([
+      { status: 'PROPOSED', kind: 'CSE_RISK', proposer: 'investigator@gmp.example', rejecter: null, rejection_reason: null },
+      { status: 'PROPOSED', kind: 'CSE_PERPETRATOR', proposer: 'analyst@gmp.example', rejecter: null, rejection_reason: null },
+      {
+        status: 'REJECTED',
+        kind: 'CSE_RISK',
+        proposer: 'investigator@gmp.example',
+        rejecter: 'supervisor@gmp.example',
+        rejection_reason: expect.stringMatching(/^Not corroborated/) as string,
+      },
+    ]);
+  });
+
+  it('are added, once, to a demo seeded before proposals existed', async () => {
+    // Flags are never deleted, so take the proposals out as a demo seeded before them would be.
+    await db.query(`ALTER TABLE flags DISABLE TRIGGER flags_never_deleted`);
+    try {
+      await db.query(`DELETE FROM flags WHERE status IN ('PROPOSED', 'REJECTED')`);
+    } finally {
+      await db.query(`ALTER TABLE flags ENABLE TRIGGER flags_never_deleted`);
+    }
+    await seedDemoRecords(db);
+    await seedDemoRecords(db);
+    expect(await proposals()).toHaveLength(3);
   });
 });
 

@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
-import { PG_CHECK_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './db/errors';
+import { PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './db/errors';
 
 /** The `extensions.code` values of API.md; the only codes a client ever sees. */
 export enum ErrorCode {
@@ -79,8 +79,9 @@ export function classifyError(error: unknown): PublicError | 'internal' {
   // A database constraint caught what validation missed: still the caller's input, never a 500.
   const dbCode = pgErrorCode(original);
   if (dbCode === PG_UNIQUE_VIOLATION) return { message: 'Conflicts with an existing record', extensions: { code: ErrorCode.CONFLICT } };
-  // Check violations and SQLSTATE class 22 (data exceptions: bad text encoding, out-of-range values).
-  if (dbCode === PG_CHECK_VIOLATION || dbCode?.startsWith('22'))
+  // Check violations, references to rows that do not exist (services check first; this is the safety
+  // net), and SQLSTATE class 22 (data exceptions: bad text encoding, out-of-range values).
+  if (dbCode === PG_CHECK_VIOLATION || dbCode === PG_FOREIGN_KEY_VIOLATION || dbCode?.startsWith('22'))
     return { message: 'Invalid input', extensions: { code: ErrorCode.BAD_USER_INPUT } };
   const code = error instanceof GraphQLError && typeof error.extensions.code === 'string' ? error.extensions.code : '';
   if (INPUT_CODES.has(code)) return { extensions: { code: ErrorCode.BAD_USER_INPUT } };

@@ -46,7 +46,7 @@ export function getCrime(ctx: RequestContext, id: string): Promise<Crime> {
 
 async function filterConditions(db: Queryable, filter: CrimeFilter = {}): Promise<Sql[]> {
   const conditions: Sql[] = [];
-  if (filter.division) {
+  if (filter.division != null) {
     await assertDivisionExists(db, filter.division, 'filter.division');
     conditions.push(sql`c.division_id = ${filter.division}`);
   }
@@ -89,7 +89,7 @@ export async function recordCrime(ctx: RequestContext, input: RecordCrimeInput):
   if (input.recordedOn < '1970-01-01') throw badInput('recordedOn is implausibly early', 'input.recordedOn');
   const subjectScope = subjectReadScope(principal) ?? raw('false');
   return ctx.db.transaction(async (tx) => {
-    if (input.divisionId) await assertDivisionExists(tx, input.divisionId, 'input.divisionId');
+    if (input.divisionId != null) await assertDivisionExists(tx, input.divisionId, 'input.divisionId');
     const people = [...input.victimIds, ...suspectIds];
     const found = await run<{ id: string }>(tx, sql`SELECT s.id FROM subjects s WHERE s.id = ANY(${people}::uuid[]) AND ${subjectScope}`);
     const missing = people.filter((id) => !found.some((f) => f.id === id));

@@ -3,6 +3,7 @@ import { QueryFailedError } from 'typeorm';
 /** PostgreSQL SQLSTATE codes we translate into domain errors. */
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_CHECK_VIOLATION = '23514';
+export const PG_FOREIGN_KEY_VIOLATION = '23503';
 
 export function pgErrorCode(error: unknown): string | undefined {
   if (error instanceof QueryFailedError) return (error.driverError as { code?: string }).code;

@@ -96,7 +96,7 @@ export async function findOwnSubmission(db: Queryable, principal: Principal, id:
 async function filterConditions(db: Queryable, principal: Principal, filter: IntelligenceFilter = {}): Promise<Sql[]> {
   const conditions: Sql[] = [];
   if (filter.division === 'none') conditions.push(sql`r.division_id IS NULL`);
-  else if (filter.division !== undefined) {
+  else if (filter.division != null) {
     await assertDivisionExists(db, filter.division, 'filter.division');
     conditions.push(sql`r.division_id = ${filter.division}`);
   }
@@ -108,10 +108,11 @@ async function filterConditions(db: Queryable, principal: Principal, filter: Int
     throw badInput('receivedFrom must not be after receivedTo', 'filter.receivedFrom');
   }
   if (filter.riskIndicator) conditions.push(sql`${filter.riskIndicator}::risk_indicator = ANY (r.risk_indicators)`);
-  if (filter.flagged !== undefined || filter.subjectId !== undefined) {
+  // Null means "not given", as if the field were left out.
+  if (filter.flagged != null || filter.subjectId != null) {
     if (decide(Permission.READ_SUBJECTS, principal) !== 'ALLOW') throw forbidden('Filtering by subject or flag needs access to subjects');
   }
-  if (filter.flagged !== undefined) {
+  if (filter.flagged != null) {
     const flagged = sql`EXISTS (SELECT 1 FROM report_subjects rs JOIN flags f ON f.subject_id = rs.subject_id AND f.status = 'ACTIVE'
                                  WHERE rs.report_id = r.id)`;
     conditions.push(filter.flagged ? flagged : sql`NOT ${flagged}`);

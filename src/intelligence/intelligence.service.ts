@@ -41,7 +41,7 @@ function validateTimes(input: SubmitIntelligenceInput): void {
 
 /**
  * The payload's fingerprint for idempotency: a retry must carry the same content. Fields the
- * caller left out stay out, so a defaulted receivedAt does not make a retry look different.
+ * caller left out (or gave as null) stay out, so a defaulted receivedAt does not make a retry look different.
  */
 function payloadHash(input: SubmitIntelligenceInput): string {
   const canonical = {
@@ -49,11 +49,13 @@ function payloadHash(input: SubmitIntelligenceInput): string {
     narrative: input.narrative.trim(),
     receivedAt: input.receivedAt?.toISOString(),
     occurredAt: input.occurredAt?.toISOString(),
-    divisionId: input.divisionId,
-    location: input.location,
+    divisionId: input.divisionId ?? undefined,
+    location: input.location ?? undefined,
     riskIndicators: [...(input.riskIndicators ?? [])].sort(),
     classification: input.classification ?? Classification.OFFICIAL,
-    informant: input.informant && { name: input.informant.name, contact: input.informant.contact, notes: input.informant.notes },
+    informant: input.informant
+      ? { name: input.informant.name, contact: input.informant.contact ?? undefined, notes: input.informant.notes ?? undefined }
+      : undefined,
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
@@ -83,7 +85,7 @@ export async function submitIntelligence(ctx: RequestContext, input: SubmitIntel
     throw badInput('Informant details belong only to PUBLIC tip-offs', 'informant');
   }
   validateTimes(input);
-  if (input.divisionId) await assertDivisionExists(ctx.db, input.divisionId, 'divisionId');
+  if (input.divisionId != null) await assertDivisionExists(ctx.db, input.divisionId, 'divisionId');
   const hash = payloadHash(input);
   const key = input.idempotencyKey;
 
@@ -146,7 +148,7 @@ function readAssessment(input: AssessmentInput): { grades: boolean; target: Repo
   if (input.handlingCode === HandlingCode.C && !input.handlingConditions?.trim()) {
     throw badInput('Handling code C needs the conditions of sharing', 'handlingConditions');
   }
-  if (input.handlingConditions !== undefined && input.handlingCode !== HandlingCode.C) {
+  if (input.handlingConditions != null && input.handlingCode !== HandlingCode.C) {
     throw badInput('handlingConditions go only with handling code C', 'handlingConditions');
   }
   const target = input.status ?? (grades ? ReportStatus.ASSESSED : undefined);

@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal';
 import { and, raw, run, sql, type Sql, type Queryable } from '../db/sql';
-import { forbidden, notFound } from '../errors';
+import { badInput, forbidden, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
 import { decide, Permission } from '../policy/permissions';
 import { requireScope, subjectReadScope } from '../policy/records';
@@ -60,13 +60,14 @@ export async function findSubject(db: Queryable, principal: Principal, id: strin
 
 function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql[] {
   const conditions: Sql[] = [];
-  if (filter.name !== undefined) {
+  if (filter.name != null) {
     if (decide(Permission.SEARCH_RECORDS, principal) !== 'ALLOW') throw forbidden('Fuzzy name search is for police analysts');
     conditions.push(sql`(s.full_name % ${filter.name} OR EXISTS (SELECT 1 FROM unnest(s.aliases) a WHERE a % ${filter.name}))`);
   }
   if (filter.dateOfBirth) conditions.push(sql`s.date_of_birth = ${filter.dateOfBirth}::date`);
-  if (filter.identifier) {
+  if (filter.identifier != null) {
     const id = filter.identifier.trim();
+    if (!id) throw badInput('identifier must not be blank', 'filter.identifier');
     conditions.push(
       sql`(s.police_reference = ${id} OR s.nhs_number = ${normaliseNhsNumber(id)} OR s.school_upn = ${id} OR s.social_care_id = ${id})`,
     );
@@ -88,7 +89,7 @@ export async function listSubjects(
   const where = and([subjectScopeOf(principal), ...filterConditions(principal, args.filter)]);
   const base = { select: SUBJECT_COLUMNS, from: raw('subjects s'), where };
   const page =
-    args.filter?.name !== undefined
+    args.filter?.name != null
       ? await offsetPage<SubjectRow>(db, { ...base, orderBy: sql`similarity(s.full_name, ${args.filter.name}) DESC, s.id` }, args)
       : await keysetPage<SubjectRow>(
           db,

@@ -23,25 +23,36 @@ import {
   type SubjectMatch,
 } from './subject.types';
 
-/** Checks a new subject's details and returns them cleaned (trimmed, NHS number without spaces). */
+const IDENTIFIERS = ['policeReference', 'nhsNumber', 'schoolUpn', 'socialCareId'] as const;
+
+/**
+ * Checks a new subject's details and returns them cleaned (trimmed, NHS number without spaces,
+ * null as absent). A blank identifier is refused: it identifies nobody, and two blanks would
+ * otherwise match each other as the same person.
+ */
 function readNewSubject(input: NewSubjectInput, field: string): NewSubjectInput {
-  if (input.nhsNumber !== undefined && !isValidNhsNumber(input.nhsNumber)) {
+  const identifiers: Pick<NewSubjectInput, (typeof IDENTIFIERS)[number]> = {};
+  for (const key of IDENTIFIERS) {
+    const value = input[key]?.trim();
+    if (value === '') throw badInput(`${key} must not be blank: leave it out when unknown`, `${field}.${key}`);
+    identifiers[key] = value;
+  }
+  if (input.aliases?.some((a) => !a.trim())) throw badInput('aliases must not be blank', `${field}.aliases`);
+  if (identifiers.nhsNumber !== undefined && !isValidNhsNumber(identifiers.nhsNumber)) {
     throw badInput('nhsNumber is not a valid NHS number (10 digits with a correct check digit)', `${field}.nhsNumber`);
   }
-  if (input.dateOfBirth !== undefined) {
+  if (input.dateOfBirth != null) {
     const today = new Date().toISOString().slice(0, 10);
     if (input.dateOfBirth > today) throw badInput('dateOfBirth must not be in the future', `${field}.dateOfBirth`);
     if (input.dateOfBirth < '1900-01-01') throw badInput('dateOfBirth is implausibly early', `${field}.dateOfBirth`);
-    if (input.approximateAge !== undefined)
-      throw badInput('Give a date of birth or an approximate age, not both', `${field}.approximateAge`);
+    if (input.approximateAge != null) throw badInput('Give a date of birth or an approximate age, not both', `${field}.approximateAge`);
   }
   return {
     ...input,
+    ...identifiers,
     fullName: input.fullName.trim().replace(/\s+/g, ' '),
     aliases: input.aliases?.map((a) => a.trim()),
-    nhsNumber: input.nhsNumber && normaliseNhsNumber(input.nhsNumber),
-    policeReference: input.policeReference?.trim(),
-    socialCareId: input.socialCareId?.trim(),
+    nhsNumber: identifiers.nhsNumber && normaliseNhsNumber(identifiers.nhsNumber),
   };
 }
 
@@ -134,7 +145,7 @@ async function createSubject(
  */
 export async function linkSubject(ctx: RequestContext, reportId: string, input: LinkSubjectInput): Promise<IntelligenceReport> {
   const principal = authorize(ctx, Permission.LINK_SUBJECTS);
-  if ((input.subjectId === undefined) === (input.newSubject === undefined)) {
+  if ((input.subjectId == null) === (input.newSubject == null)) {
     throw badInput('Give exactly one of subjectId and newSubject', 'input.subjectId');
   }
   const newSubject = input.newSubject && readNewSubject(input.newSubject, 'input.newSubject');

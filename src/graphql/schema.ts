@@ -5,6 +5,7 @@ import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { authChecker } from '../policy/auth-checker';
+import { normaliseIdArguments } from './ids';
 import { UserResolver } from '../users/user.resolver';
 import { CrimeResolver } from '../crimes/crime.resolver';
 import { FlagResolver } from '../flags/flag.resolver';
@@ -39,12 +40,13 @@ export function operationsWithoutPermission(resolvers: readonly Function[] = RES
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const missing = operationsWithoutPermission();
   if (missing.length) throw new Error(`Operations without a declared permission: ${missing.join(', ')}`);
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: [...RESOLVERS],
     authChecker,
     validate: { forbidUnknownValues: true },
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
+  return normaliseIdArguments(schema);
 }
 
 /** Each operation's declared permission, by schema name (for the permission snapshot). */

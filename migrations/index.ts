@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { IdentitySchema1764342000000 } from './1764342000000-identity-schema';
 import { RecordCore1764400000000 } from './1764400000000-record-core';
 import { AgencyNameCase1764480000000 } from './1764480000000-agency-name-case';
+import { RecordCoreFixes1764500000000 } from './1764500000000-record-core-fixes';
 import { FlagApproval1764700000000 } from './1764700000000-flag-approval';
 import { AuditTrail1764800000000 } from './1764800000000-audit-trail';
 
@@ -10,6 +11,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   IdentitySchema1764342000000,
   RecordCore1764400000000,
   AgencyNameCase1764480000000,
+  RecordCoreFixes1764500000000,
   FlagApproval1764700000000,
   AuditTrail1764800000000,
 ];

@@ -723,7 +723,7 @@ async function lookUpIds(tx: EntityManager): Promise<Ids> {
   };
 }
 
-/** Inserts the reports in the order received (so references follow time); returns their ids by index. */
+/** Inserts the reports in the order received; returns their ids by index. */
 async function insertReports(tx: EntityManager, ids: Ids, reports: PlannedReport[]): Promise<string[]> {
   const reportIds = reports.map(() => randomUUID());
   const col = <T>(value: (r: PlannedReport) => T) => reports.map(value);

@@ -29,11 +29,15 @@ export const NARRATIVE_MAX_LENGTH = 20_000;
 @Index('IDX_reports_received', ['receivedAt', 'id'])
 @Index('IDX_reports_division_received', ['divisionId', 'receivedAt'])
 @Index('IDX_reports_agency_received', ['submittedByAgencyId', 'receivedAt'])
+@Index('IDX_reports_service_account_received', ['submittedByServiceAccountId', 'receivedAt'])
 export class IntelligenceReportEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  /** Human-readable reference, e.g. INT-0001234, from a sequence (a function defined by migration). */
+  /**
+   * Human-readable and opaque, e.g. INT-7KQ2M-X9D4P: random, so it reveals nothing of other agencies'
+   * submissions (a function defined by migration). Early reports keep sequential INT-0001234 forms.
+   */
   @Column({ type: 'text', unique: true, default: () => 'next_report_reference()' })
   reference!: string;
 

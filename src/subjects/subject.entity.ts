@@ -7,9 +7,15 @@ import { Gender } from './subject.enums';
 @Check('CHK_subjects_name', `char_length(btrim(full_name)) BETWEEN 1 AND 200`)
 @Check('CHK_subjects_age', 'approximate_age IS NULL OR approximate_age BETWEEN 0 AND 120')
 @Check('CHK_subjects_nhs_number', `nhs_number IS NULL OR nhs_number ~ '^[0-9]{10}$'`)
+// A blank identifier identifies nobody (and two blanks would match as one person); NULL passes.
+@Check('CHK_subjects_police_reference_not_blank', `btrim(police_reference) <> ''`)
+@Check('CHK_subjects_nhs_number_not_blank', `btrim(nhs_number) <> ''`)
+@Check('CHK_subjects_school_upn_not_blank', `btrim(school_upn) <> ''`)
+@Check('CHK_subjects_social_care_id_not_blank', `btrim(social_care_id) <> ''`)
 // Fuzzy name matching (pg_trgm); maintained by migration SQL.
 @Index('IDX_subjects_name_trgm', { synchronize: false })
 @Index('IDX_subjects_dob', ['dateOfBirth'])
+@Index('IDX_subjects_created', ['createdAt', 'id'])
 export class SubjectEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -32,6 +32,9 @@ const ASSESS = `mutation($id: ID!, $i: AssessmentInput!) { assessIntelligence(id
 const LIST = `query($f: IntelligenceFilter, $first: Int, $after: String) { intelligenceReports(filter: $f, first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id narrative } } } }`;
 
+/** INT- and two groups of five Crockford base32 characters (no I, L, O or U). */
+const OPAQUE_REFERENCE = /^INT-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/;
+
 let counter = 0;
 async function submit(token: string, input: Record<string, unknown>) {
   const r = await app.gql<{ submitIntelligence: { id: string; reference: string; status: string; redactedFields: string[] } }>(
@@ -46,7 +49,18 @@ const idOf = (r: Awaited<ReturnType<typeof submit>>) => r.body.data!.submitIntel
 describe('submitIntelligence', () => {
   it('gives each report a reference and the SUBMITTED status', async () => {
     const r = await submit(tokens.lead, {});
-    expect(r.body.data!.submitIntelligence).toMatchObject({ reference: expect.stringMatching(/^INT-\d{7}$/), status: 'SUBMITTED' });
+    expect(r.body.data!.submitIntelligence).toMatchObject({ reference: expect.stringMatching(OPAQUE_REFERENCE), status: 'SUBMITTED' });
+  });
+
+  it('gives opaque references: random, unique, and no count of anyone else’s submissions', async () => {
+    const refs = [];
+    for (let i = 0; i < 5; i++) {
+      refs.push((await submit(tokens.lead, {})).body.data!.submitIntelligence.reference);
+      // Another agency submitting in between must leave no trace in the next reference.
+      await submit(tokens.nurse, { sourceType: 'HEALTH' });
+    }
+    expect(refs.every((r) => OPAQUE_REFERENCE.test(r))).toBe(true);
+    expect(new Set(refs).size).toBe(refs.length);
   });
 
   it('is idempotent: the same key and payload return the same report; another payload is CONFLICT', async () => {

@@ -95,8 +95,12 @@ export class AuditTrail1764800000000 implements MigrationInterface {
         RAISE EXCEPTION 'the audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
       END $$`);
     for (const table of ['audit_events', 'audit_seals']) {
-      await q.query(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`);
-      await q.query(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`);
+      await q.query(
+        `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`,
+      );
+      await q.query(
+        `CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`,
+      );
     }
 
     // Creates the partition holding `month` if missing. SECURITY DEFINER: the service calls it as the
@@ -120,7 +124,9 @@ export class AuditTrail1764800000000 implements MigrationInterface {
     await q.query(`REVOKE ALL ON FUNCTION audit_ensure_partition(date) FROM PUBLIC`);
     await q.query(`GRANT EXECUTE ON FUNCTION audit_ensure_partition(date) TO safeshare_app`);
     // This month and the next three; the service keeps creating them ahead (src/audit/partitions.ts).
-    await q.query(`SELECT audit_ensure_partition((date_trunc('month', now()) + make_interval(months => m))::date) FROM generate_series(0, 3) m`);
+    await q.query(
+      `SELECT audit_ensure_partition((date_trunc('month', now()) + make_interval(months => m))::date) FROM generate_series(0, 3) m`,
+    );
 
     // The application role: ordinary rights on case tables, only INSERT and SELECT on the trail.
     await q.query(`GRANT USAGE ON SCHEMA public TO safeshare_app`);

@@ -14,13 +14,16 @@ import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, seedDemo
 import { buildAppSchema, printAppSchema } from './graphql/schema';
 import { createLogger } from './logger';
 import { startServer } from './server';
+import { startAuditMaintenance } from './audit/maintenance';
+import { sealAuditTrail, verifyAuditTrail } from './audit/seal';
 
 const USAGE = `Usage: node dist/src/main.js <command>
   serve          start the API (default); with no DATABASE_URL, on an embedded PostgreSQL in DATA_DIR
   migrate        apply pending migrations
   seed           seed the synthetic demo agencies and users (idempotent)
   token <email>  print an access token for a user (development)
-  schema         write schema.graphql from the code`;
+  schema         write schema.graphql from the code
+  audit:verify   seal settled audit events, check the whole trail; exit 1 naming the first bad event`;
 
 /** In-flight requests get this long to finish before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 20_000;
@@ -88,6 +91,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     logger.info('synthetic demo data seeded');
   }
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
+  const maintenance = startAuditMaintenance(db, config.auditSealIntervalMs, logger);
   const server = await startServer({ config, db, tokens, logger }, { port: config.port, host: config.host });
   logger.info({ url: server.url }, 'Safeshare is serving GraphQL');
   if (embedded && (await hasDemoAccounts(db))) {
@@ -116,6 +120,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     try {
+      maintenance.stop();
       await server.close();
       logger.info('http drained');
       await database.close();
@@ -176,6 +181,13 @@ async function main(argv: string[]): Promise<void> {
         console.log(await mintToken(db, tokens, email));
       });
     }
+    case 'audit:verify':
+      return withDatabase(config, logger, async ({ db }) => {
+        const sealed = await sealAuditTrail(db);
+        const result = await verifyAuditTrail(db);
+        console.log(JSON.stringify({ sealedNow: sealed, ...result }, null, 2));
+        if (!result.valid) process.exitCode = 1;
+      });
     default:
       console.error(USAGE);
       process.exit(64);

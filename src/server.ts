@@ -13,6 +13,7 @@ import { classifyError, formatError, unauthenticated } from './errors';
 import { type AppServices, createRequestContext, type RequestContext } from './graphql/context';
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
+import { exportAuditEvents } from './audit/audit.export';
 import { buildAppSchema } from './graphql/schema';
 import { createMetrics } from './metrics';
 
@@ -116,6 +117,24 @@ export async function startServer(services: AppServices, listen: { port: number;
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // Streamed outside GraphQL: an export can be far larger than one response should hold.
+  app.get('/audit/export', async (req, res, next) => {
+    try {
+      const ctx = createRequestContext(services, {
+        requestId: res.locals.requestId as string,
+        ...(await authenticate(services, req)),
+        clientAddress: req.ip,
+        userAgent: req.get('user-agent')?.slice(0, 512),
+      });
+      await exportAuditEvents(ctx, req, res);
+    } catch (error) {
+      if (res.headersSent) {
+        logger.error({ err: error }, 'audit export failed mid-stream');
+        res.destroy();
+      } else next(error);
+    }
   });
 
   app.use(

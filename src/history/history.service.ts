@@ -19,11 +19,11 @@ export interface RecordChange {
 export async function recordChange(tx: EntityManager, ctx: RequestContext, change: RecordChange): Promise<void> {
   const actor = ctx.principal;
   if (!actor) throw new Error('a change needs a signed-in actor');
-  const [{ id: historyId }] = (await tx.query(
+  const [{ id: historyId }] = await tx.query<[{ id: string }]>(
     `INSERT INTO record_history (record_kind, record_id, action, actor_id, actor_agency_id, before, after)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
     [change.kind, change.id, change.action, actor.id, actor.agency.id, jsonOrNull(change.before), jsonOrNull(change.after)],
-  )) as [{ id: string }];
+  );
   await recordChangeAudit(tx, ctx, change, historyId);
 }
 

@@ -245,3 +245,151 @@ describe('append-only and tamper-evident', () => {
     expect(tampered.body.data!.verifyAuditTrail.problem).toMatch(/altered/);
   });
 });
+
+describe('the auditor API', () => {
+  let auditor: string;
+  let gmpAuditor: string;
+  let subjectId: string;
+
+  beforeAll(async () => {
+    auditor = (await app.login('auditor@oversight.example')).accessToken;
+    gmpAuditor = (await app.login('auditor@gmp.example')).accessToken;
+    const s = await app.gql<{ subjects: { edges: { node: { id: string } }[] } }>(
+      '{ subjects(first: 1) { edges { node { id } } } }',
+      {},
+      analyst,
+    );
+    subjectId = s.body.data!.subjects.edges[0].node.id;
+    await app.gql('query($id: ID!) { subject(id: $id) { id fullName } }', { id: subjectId }, analyst);
+  });
+
+  it('answers "who viewed this child, when, through which operation, and were they allowed"', async () => {
+    await app.gql('query($id: ID!) { subject(id: $id) { id } }', { id: subjectId }, lead);
+    const r = await app.gql<{
+      subjectAccessHistory: {
+        totalCount: number;
+        edges: { node: { actorId: string; operationField: string; outcome: string; occurredAt: string } }[];
+      };
+    }>(
+      'query($id: ID!) { subjectAccessHistory(subjectId: $id, first: 50) { totalCount edges { node { actorId operationField outcome occurredAt } } } }',
+      { id: subjectId },
+      auditor,
+    );
+    const history = r.body.data!.subjectAccessHistory;
+    expect(history.totalCount).toBeGreaterThanOrEqual(2);
+    expect(history.edges.map((e) => [e.node.operationField, e.node.outcome])).toEqual(
+      expect.arrayContaining([
+        ['subject', 'ALLOWED'],
+        ['subjects', 'ALLOWED'],
+      ]),
+    );
+  });
+
+  it('an agency auditor sees its own staff’s events and events about its records, not another agency’s', async () => {
+    const [{ id: gmp }] = (await owner.query<{ id: string }>(`SELECT id FROM agencies WHERE kind = 'POLICE' LIMIT 1`)).rows;
+    const [{ id: school }] = (await owner.query<{ id: string }>(`SELECT id FROM agencies WHERE name = 'Brookfield High School'`)).rows;
+    const q = 'query($f: AuditFilter) { auditEvents(first: 100, filter: $f) { totalCount edges { node { actorAgencyId } } } }';
+    const own = await app.gql<{ auditEvents: { totalCount: number } }>(q, { f: { agencyId: gmp } }, gmpAuditor);
+    expect(own.body.data!.auditEvents.totalCount).toBeGreaterThan(0);
+    // The school's own sign-in and reads of its own submissions concern no police record.
+    const expected = (
+      await owner.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM audit_events WHERE actor_agency_id = $1 AND NOT (record_agency_ids @> ARRAY[$2::uuid])`,
+        [school, gmp],
+      )
+    ).rows[0].n;
+    expect(expected).toBeGreaterThan(0);
+    const schoolOnly = await app.gql<{ auditEvents: { totalCount: number } }>(q, { f: { agencyId: school } }, gmpAuditor);
+    const visibleAboutGmp = (
+      await owner.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM audit_events WHERE actor_agency_id = $1 AND record_agency_ids @> ARRAY[$2::uuid]`,
+        [school, gmp],
+      )
+    ).rows[0].n;
+    expect(schoolOnly.body.data!.auditEvents.totalCount).toBe(visibleAboutGmp);
+    const all = await app.gql<{ auditEvents: { totalCount: number } }>(q, { f: { agencyId: school } }, auditor);
+    expect(all.body.data!.auditEvents.totalCount).toBe(expected + visibleAboutGmp);
+  });
+
+  it('auditors read no case content, and case readers read no audit events', async () => {
+    const content = await app.gql('query($id: ID!) { subject(id: $id) { id } }', { id: subjectId }, auditor);
+    expect(codes(content)).toEqual(['FORBIDDEN']);
+    const trail = await app.gql('{ auditEvents(first: 1) { totalCount } }', {}, analyst);
+    expect(codes(trail)).toEqual(['FORBIDDEN']);
+  });
+
+  it('pages through events newest first with stable cursors', async () => {
+    type Conn = {
+      auditEvents: { totalCount: number; edges: { node: { id: string } }[]; pageInfo: { endCursor: string; hasNextPage: boolean } };
+    };
+    const q =
+      'query($a: String) { auditEvents(first: 7, after: $a) { totalCount edges { node { id } } pageInfo { endCursor hasNextPage } } }';
+    const seen: string[] = [];
+    let after: string | null = null;
+    let total = 0;
+    for (let i = 0; i < 100; i++) {
+      const r: Awaited<ReturnType<typeof app.gql<Conn>>> = await app.gql<Conn>(q, { a: after }, auditor);
+      const page = r.body.data!.auditEvents;
+      if (i === 0) total = page.totalCount;
+      seen.push(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    // Each page read is itself audited, so later events exist; the walk covers at least the first count.
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBeGreaterThanOrEqual(total);
+  });
+
+  it('exports a filtered range as NDJSON or CSV, streamed, and audits the export', async () => {
+    const nd = await fetch(`${app.baseUrl}/audit/export?format=ndjson&subjectId=${subjectId}`, {
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    expect(nd.status).toBe(200);
+    expect(nd.headers.get('content-type')).toMatch(/ndjson/);
+    const lines = (await nd.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { subjectIds: string[] });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.subjectIds.includes(subjectId))).toBe(true);
+    const csv = await fetch(`${app.baseUrl}/audit/export?format=csv&action=LOGIN`, { headers: { authorization: `Bearer ${auditor}` } });
+    const rows = (await csv.text()).trim().split('\n');
+    expect(rows[0]).toMatch(/^id,occurredAt,action,outcome/);
+    expect(rows.length).toBeGreaterThan(1);
+    const exports = await owner.query(`SELECT 1 FROM audit_events WHERE action = 'EXPORT'`);
+    expect(exports.rowCount).toBe(2);
+    const refused = await fetch(`${app.baseUrl}/audit/export`, { headers: { authorization: `Bearer ${analyst}` } });
+    expect(refused.status).toBe(403);
+    const bad = await fetch(`${app.baseUrl}/audit/export?from=yesterday`, { headers: { authorization: `Bearer ${auditor}` } });
+    expect(bad.status).toBe(400);
+  });
+
+  it('reports after-hours bulk reads and reads far above the user’s own norm', async () => {
+    const [{ id: analystId }] = (await owner.query<{ id: string }>(`SELECT id FROM users WHERE email = 'analyst@gmp.example'`)).rows;
+    // A bulk read at 02:00 on this month's first Sunday (its partition exists), written as the
+    // service would (through the app role, which may insert).
+    const now = new Date();
+    const firstOfMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const sunday = new Date(firstOfMonth.getTime() + ((7 - firstOfMonth.getUTCDay()) % 7) * 86_400_000 + 2 * 3_600_000);
+    const dayAfter = new Date(sunday.getTime() + 86_400_000);
+    const from = new Date(sunday.getTime() - 2 * 3_600_000);
+    await app.db.query(
+      `INSERT INTO audit_events (occurred_at, actor_id, actor_roles, action, outcome, record_count)
+       VALUES ($2, $1, '{ANALYST}', 'LIST', 'ALLOWED', 100)`,
+      [analystId, sunday],
+    );
+    const r = await app.gql<{ accessAnomalies: { kind: string; actorId: string; count: number }[] }>(
+      'query($f: DateTime!, $t: DateTime!) { accessAnomalies(from: $f, to: $t) { kind actorId count baseline eventId } }',
+      { f: from.toISOString(), t: dayAfter.toISOString() },
+      auditor,
+    );
+    expect(r.body.data!.accessAnomalies).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'AFTER_HOURS_BULK', actorId: analystId, count: 100 }),
+        expect.objectContaining({ kind: 'ABOVE_OWN_NORM', actorId: analystId, count: 100 }),
+      ]),
+    );
+    const backwards = await app.gql('{ accessAnomalies(from: "2026-11-02T00:00:00Z", to: "2026-11-01T00:00:00Z") { kind } }', {}, auditor);
+    expect(codes(backwards)).toEqual(['BAD_USER_INPUT']);
+  });
+});

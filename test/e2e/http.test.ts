@@ -90,7 +90,7 @@ describe('errors never leak internals', () => {
     const other = await startTestApp({ LOG_LEVEL: 'error' });
     try {
       const token = (await other.login('analyst@gmp.example')).accessToken;
-      await other.db.query(`ALTER TABLE divisions RENAME TO divisions_gone`);
+      await other.ownerQuery(`ALTER TABLE divisions RENAME TO divisions_gone`);
       const r = await other.gql('{ divisions { id } }', {}, token);
       expect(codes(r)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(r.body.errors![0].message).toBe('Internal server error');

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { buildKeyRing } from '../../src/auth/keys';
 import { TokenService } from '../../src/auth/tokens';
@@ -30,6 +31,8 @@ export interface TestApp {
   logs: Record<string, unknown>[];
   /** The app database as its owner (a superuser in tests): for what the service itself may not do. */
   databaseUrl: string;
+  /** Runs one statement as the database owner (schema changes, tampering), outside the service's role. */
+  ownerQuery(text: string, params?: unknown[]): Promise<unknown[]>;
   close(): Promise<void>;
 }
 
@@ -73,6 +76,15 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     url: server.url,
     databaseUrl: database.url,
+    async ownerQuery(text, params = []) {
+      const client = new Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        return (await client.query(text, params)).rows as unknown[];
+      } finally {
+        await client.end();
+      }
+    },
     baseUrl: server.url.replace(/\/graphql$/, ''),
     config,
     db,

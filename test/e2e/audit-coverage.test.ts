@@ -1,0 +1,297 @@
+import { isObjectType } from 'graphql';
+import { Client } from 'pg';
+import { buildAppSchema } from '../../src/graphql/schema';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD } from '../../src/demo/demo-seed';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * Walks every query and mutation of the schema: each, called once by a permitted and once by a
+ * refused caller, must leave its audit event with the right outcome. A new operation fails this
+ * test until it has a row here, so no operation ships unaudited.
+ */
+
+interface Fixtures {
+  reportId: string;
+  subjectId: string;
+  activeFlagId: string;
+  proposedFlagId: string;
+  otherProposedFlagId: string;
+  crimeId: string;
+  refreshToken: string;
+  userId: string;
+  divisionId: string;
+}
+interface Call {
+  /** Demo account email, or null for no token. */
+  as: string | null;
+  query: string;
+  vars?: (f: Fixtures) => Record<string, unknown>;
+}
+interface Case {
+  permitted: Call;
+  refused: Call;
+}
+
+const ANALYST = 'analyst@gmp.example';
+const SUPERVISOR = 'supervisor@gmp.example';
+const AUDITOR = 'auditor@oversight.example';
+const ADMIN = 'admin@oversight.example';
+const LEAD = 'lead@brookfield-high.example';
+const VOLUNTARY = 'reporter@safe-futures.example';
+const anonymous = (query: string, vars?: Call['vars']): Call => ({ as: null, query, vars });
+
+const CASES: Record<string, Case> = {
+  me: { permitted: { as: LEAD, query: '{ me { id } }' }, refused: anonymous('{ me { id } }') },
+  agencies: { permitted: { as: LEAD, query: '{ agencies { id } }' }, refused: anonymous('{ agencies { id } }') },
+  divisions: { permitted: { as: LEAD, query: '{ divisions { id } }' }, refused: anonymous('{ divisions { id } }') },
+  users: { permitted: { as: ADMIN, query: '{ users { totalCount } }' }, refused: { as: ANALYST, query: '{ users { totalCount } }' } },
+  intelligenceReport: {
+    permitted: { as: ANALYST, query: 'query($id: ID!) { intelligenceReport(id: $id) { id } }', vars: (f) => ({ id: f.reportId }) },
+    refused: { as: VOLUNTARY, query: 'query($id: ID!) { intelligenceReport(id: $id) { id } }', vars: (f) => ({ id: f.reportId }) },
+  },
+  intelligenceReports: {
+    permitted: { as: ANALYST, query: '{ intelligenceReports(first: 2) { totalCount } }' },
+    refused: { as: ADMIN, query: '{ intelligenceReports(first: 2) { totalCount } }' },
+  },
+  searchIntelligence: {
+    permitted: { as: ANALYST, query: '{ searchIntelligence(text: "party") { totalCount } }' },
+    refused: { as: LEAD, query: '{ searchIntelligence(text: "party") { totalCount } }' },
+  },
+  subject: {
+    permitted: { as: ANALYST, query: 'query($id: ID!) { subject(id: $id) { id } }', vars: (f) => ({ id: f.subjectId }) },
+    refused: { as: AUDITOR, query: 'query($id: ID!) { subject(id: $id) { id } }', vars: (f) => ({ id: f.subjectId }) },
+  },
+  subjects: {
+    permitted: { as: ANALYST, query: '{ subjects(first: 2) { totalCount } }' },
+    refused: { as: ADMIN, query: '{ subjects(first: 2) { totalCount } }' },
+  },
+  subjectMatches: {
+    permitted: { as: ANALYST, query: '{ subjectMatches(candidate: { fullName: "Alex Example" }) { confidence } }' },
+    refused: { as: LEAD, query: '{ subjectMatches(candidate: { fullName: "Alex Example" }) { confidence } }' },
+  },
+  crime: {
+    permitted: { as: ANALYST, query: 'query($id: ID!) { crime(id: $id) { id } }', vars: (f) => ({ id: f.crimeId }) },
+    refused: { as: LEAD, query: 'query($id: ID!) { crime(id: $id) { id } }', vars: (f) => ({ id: f.crimeId }) },
+  },
+  crimes: {
+    permitted: { as: ANALYST, query: '{ crimes(first: 2) { totalCount } }' },
+    refused: { as: VOLUNTARY, query: '{ crimes(first: 2) { totalCount } }' },
+  },
+  auditEvents: {
+    permitted: { as: AUDITOR, query: '{ auditEvents(first: 1) { totalCount } }' },
+    refused: { as: ANALYST, query: '{ auditEvents(first: 1) { totalCount } }' },
+  },
+  subjectAccessHistory: {
+    permitted: {
+      as: AUDITOR,
+      query: 'query($id: ID!) { subjectAccessHistory(subjectId: $id) { totalCount } }',
+      vars: (f) => ({ id: f.subjectId }),
+    },
+    refused: {
+      as: SUPERVISOR,
+      query: 'query($id: ID!) { subjectAccessHistory(subjectId: $id) { totalCount } }',
+      vars: (f) => ({ id: f.subjectId }),
+    },
+  },
+  verifyAuditTrail: {
+    permitted: { as: AUDITOR, query: '{ verifyAuditTrail { valid } }' },
+    refused: { as: ADMIN, query: '{ verifyAuditTrail { valid } }' },
+  },
+  accessAnomalies: {
+    permitted: { as: AUDITOR, query: '{ accessAnomalies(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { kind } }' },
+    refused: { as: LEAD, query: '{ accessAnomalies(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { kind } }' },
+  },
+  login: {
+    permitted: anonymous(`mutation { login(email: "${LEAD}", password: "${DEMO_PASSWORD}") { accessToken } }`),
+    refused: anonymous(`mutation { login(email: "${LEAD}", password: "not-the-password") { accessToken } }`),
+  },
+  serviceToken: {
+    permitted: anonymous(`mutation { serviceToken(clientId: "${DEMO_CLIENT_ID}", clientSecret: "${DEMO_CLIENT_SECRET}") { accessToken } }`),
+    refused: anonymous(`mutation { serviceToken(clientId: "${DEMO_CLIENT_ID}", clientSecret: "wrong") { accessToken } }`),
+  },
+  refreshToken: {
+    permitted: anonymous('mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', (f) => ({ t: f.refreshToken })),
+    refused: anonymous('mutation { refreshToken(refreshToken: "not.a.token") { accessToken } }'),
+  },
+  logout: { permitted: { as: 'nurse@northern-health.example', query: 'mutation { logout }' }, refused: anonymous('mutation { logout }') },
+  createAgency: {
+    permitted: { as: ADMIN, query: 'mutation { createAgency(input: { name: "Coverage Youth Project", kind: VOLUNTARY }) { id } }' },
+    refused: { as: SUPERVISOR, query: 'mutation { createAgency(input: { name: "Refused Youth Project", kind: VOLUNTARY }) { id } }' },
+  },
+  createUser: {
+    permitted: {
+      as: ADMIN,
+      query:
+        'mutation { createUser(input: { email: "coverage@oversight.example", displayName: "Coverage", password: "a-long-synthetic-passphrase", roles: [AUDITOR] }) { id } }',
+    },
+    refused: {
+      as: LEAD,
+      query:
+        'mutation { createUser(input: { email: "refused@oversight.example", displayName: "Refused", password: "a-long-synthetic-passphrase", roles: [AUDITOR] }) { id } }',
+    },
+  },
+  disableUser: {
+    permitted: { as: ADMIN, query: 'mutation($id: ID!) { disableUser(id: $id) { id } }', vars: (f) => ({ id: f.userId }) },
+    refused: { as: ANALYST, query: 'mutation($id: ID!) { disableUser(id: $id) { id } }', vars: (f) => ({ id: f.userId }) },
+  },
+  submitIntelligence: {
+    permitted: {
+      as: VOLUNTARY,
+      query: 'mutation { submitIntelligence(input: { sourceType: VOLUNTARY, narrative: "Synthetic coverage note" }) { id } }',
+    },
+    refused: {
+      as: AUDITOR,
+      query: 'mutation { submitIntelligence(input: { sourceType: VOLUNTARY, narrative: "Synthetic coverage note" }) { id } }',
+    },
+  },
+  assessIntelligence: {
+    permitted: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { assessIntelligence(id: $id, input: { status: UNDER_ASSESSMENT }) { id } }',
+      vars: (f) => ({ id: f.reportId }),
+    },
+    refused: {
+      as: LEAD,
+      query: 'mutation($id: ID!) { assessIntelligence(id: $id, input: { status: UNDER_ASSESSMENT }) { id } }',
+      vars: (f) => ({ id: f.reportId }),
+    },
+  },
+  linkSubject: {
+    permitted: {
+      as: ANALYST,
+      query: 'mutation($r: ID!, $s: ID!) { linkSubject(reportId: $r, input: { subjectId: $s, role: WITNESS }) { id } }',
+      vars: (f) => ({ r: f.reportId, s: f.subjectId }),
+    },
+    refused: {
+      as: LEAD,
+      query: 'mutation($r: ID!, $s: ID!) { linkSubject(reportId: $r, input: { subjectId: $s, role: WITNESS }) { id } }',
+      vars: (f) => ({ r: f.reportId, s: f.subjectId }),
+    },
+  },
+  flagSubject: {
+    permitted: {
+      as: SUPERVISOR,
+      query:
+        'mutation($s: ID!) { flagSubject(subjectId: $s, input: { kind: CSE_PERPETRATOR, riskLevel: HIGH, reason: "Coverage" }) { id } }',
+      vars: (f) => ({ s: f.subjectId }),
+    },
+    refused: {
+      as: LEAD,
+      query:
+        'mutation($s: ID!) { flagSubject(subjectId: $s, input: { kind: CSE_PERPETRATOR, riskLevel: HIGH, reason: "Coverage" }) { id } }',
+      vars: (f) => ({ s: f.subjectId }),
+    },
+  },
+  endFlag: {
+    permitted: {
+      as: SUPERVISOR,
+      query: 'mutation($id: ID!) { endFlag(flagId: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.activeFlagId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { endFlag(flagId: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.activeFlagId }),
+    },
+  },
+  approveFlag: {
+    permitted: { as: SUPERVISOR, query: 'mutation($id: ID!) { approveFlag(flagId: $id) { id } }', vars: (f) => ({ id: f.proposedFlagId }) },
+    refused: { as: ANALYST, query: 'mutation($id: ID!) { approveFlag(flagId: $id) { id } }', vars: (f) => ({ id: f.proposedFlagId }) },
+  },
+  rejectFlag: {
+    permitted: {
+      as: SUPERVISOR,
+      query: 'mutation($id: ID!) { rejectFlag(flagId: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.otherProposedFlagId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { rejectFlag(flagId: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.otherProposedFlagId }),
+    },
+  },
+  recordCrime: {
+    permitted: {
+      as: ANALYST,
+      query:
+        'mutation($s: ID!) { recordCrime(input: { crimeReference: "COVERAGE/1", offence: "Synthetic offence", recordedOn: "2024-01-02", victimIds: [$s], suspectIds: [] }) { id } }',
+      vars: (f) => ({ s: f.subjectId }),
+    },
+    refused: {
+      as: LEAD,
+      query:
+        'mutation($s: ID!) { recordCrime(input: { crimeReference: "COVERAGE/2", offence: "Synthetic offence", recordedOn: "2024-01-02", victimIds: [$s], suspectIds: [] }) { id } }',
+      vars: (f) => ({ s: f.subjectId }),
+    },
+  },
+};
+
+let app: TestApp;
+let owner: Client;
+let fixtures: Fixtures;
+const tokens = new Map<string, string>();
+
+async function tokenFor(email: string): Promise<string> {
+  if (!tokens.has(email)) tokens.set(email, (await app.login(email)).accessToken);
+  return tokens.get(email)!;
+}
+
+const one = async (text: string) => (await owner.query<{ id: string }>(text)).rows[0].id;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  owner = new Client({ connectionString: app.databaseUrl });
+  await owner.connect();
+  const [proposed, otherProposed] = (
+    await owner.query<{ id: string }>(`SELECT id FROM flags WHERE status = 'PROPOSED' ORDER BY id LIMIT 2`)
+  ).rows;
+  fixtures = {
+    reportId: await one(`SELECT id FROM intelligence_reports WHERE status = 'SUBMITTED' AND source_type = 'POLICE' LIMIT 1`),
+    subjectId: await one(
+      `SELECT s.id FROM subjects s WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = s.id) AND s.date_of_birth < '1990-01-01' LIMIT 1`,
+    ),
+    activeFlagId: await one(`SELECT id FROM flags WHERE status = 'ACTIVE' LIMIT 1`),
+    proposedFlagId: proposed.id,
+    otherProposedFlagId: otherProposed.id,
+    crimeId: await one(`SELECT id FROM crimes LIMIT 1`),
+    refreshToken: (await app.login(LEAD)).refreshToken,
+    userId: await one(`SELECT id FROM users WHERE email = 'auditor@oversight.example'`),
+    divisionId: await one(`SELECT id FROM divisions LIMIT 1`),
+  };
+});
+
+afterAll(async () => {
+  await owner.end();
+  await app.close();
+});
+
+it('every operation in the schema has a row here', async () => {
+  const schema = await buildAppSchema();
+  const operations = [schema.getQueryType(), schema.getMutationType()]
+    .filter(isObjectType)
+    .flatMap((type) => Object.keys(type.getFields()))
+    .sort();
+  expect(Object.keys(CASES).sort()).toEqual(operations);
+});
+
+// disableUser runs last among the admin's calls: it disables the oversight auditor used elsewhere.
+const ORDER = Object.keys(CASES).sort((a, b) => Number(a === 'disableUser') - Number(b === 'disableUser'));
+
+describe.each(ORDER)('%s', (operation) => {
+  it.each(['refused', 'permitted'] as const)('called by a %s caller, leaves its audit event', async (which) => {
+    const call = CASES[operation][which];
+    const [{ mark }] = (await owner.query<{ mark: string }>('SELECT coalesce(max(id), 0)::text AS mark FROM audit_events')).rows;
+    const token = call.as ? await tokenFor(call.as) : undefined;
+    const r = await app.gql(call.query, call.vars?.(fixtures) ?? {}, token);
+    if (which === 'permitted') expect(r.body.errors).toBeUndefined();
+    else expect(r.body.errors?.[0]?.extensions?.code).toMatch(/^(UNAUTHENTICATED|FORBIDDEN|NOT_FOUND)$/);
+    const events = (
+      await owner.query<{ outcome: string; actor_id: string | null }>(
+        `SELECT outcome, actor_id FROM audit_events WHERE id > $1 AND operation_field = $2 ORDER BY id`,
+        [mark, operation],
+      )
+    ).rows;
+    expect(events.map((e) => e.outcome)).toEqual([which === 'permitted' ? 'ALLOWED' : 'DENIED']);
+    if (call.as) expect(events[0].actor_id).not.toBeNull();
+  });
+});

@@ -1,4 +1,4 @@
-import { join, type Queryable, run, type Sql, sql } from '../db/sql';
+import { join, raw, type Sql, sql } from '../db/sql';
 import type { AuditedRecord } from './audit-event';
 
 /**
@@ -21,15 +21,11 @@ const CONTEXT_SQL: Record<string, (ids: string[]) => Sql> = {
      WHERE c.id = ANY(${ids}::uuid[])`,
 };
 
-export interface RecordContext {
-  subjectIds: Set<string>;
-  agencyIds: Set<string>;
-}
-
-const key = (kind: string, id: string) => `${kind}:${id}`;
-
-/** Looks up, in one query, the subjects and owning agencies of every record named in `records`. */
-export async function loadRecordContext(db: Queryable, records: readonly AuditedRecord[]): Promise<Map<string, RecordContext>> {
+/**
+ * One query over every record named in `records`: rows of (kind, id, subject_id, agency_id), to
+ * join when writing their events. Kinds without context contribute nothing.
+ */
+export function recordContextSql(records: readonly AuditedRecord[]): Sql {
   const idsByKind = new Map<string, Set<string>>();
   for (const r of records) {
     if (!CONTEXT_SQL[r.kind]) continue;
@@ -37,18 +33,10 @@ export async function loadRecordContext(db: Queryable, records: readonly Audited
     ids.add(r.id);
     idsByKind.set(r.kind, ids);
   }
-  const context = new Map<string, RecordContext>();
-  if (idsByKind.size === 0) return context;
-  const parts = [...idsByKind].map(([kind, ids]) => sql`SELECT ${kind}::text AS kind, q.* FROM (${CONTEXT_SQL[kind]([...ids])}) q`);
-  const rows = await run<{ kind: string; id: string; subject_id: string | null; agency_id: string | null }>(db, join(parts, ' UNION ALL '));
-  for (const row of rows) {
-    const k = key(row.kind, row.id);
-    const entry = context.get(k) ?? { subjectIds: new Set<string>(), agencyIds: new Set<string>() };
-    if (row.subject_id) entry.subjectIds.add(row.subject_id);
-    if (row.agency_id) entry.agencyIds.add(row.agency_id);
-    context.set(k, entry);
-  }
-  return context;
+  const parts = [...idsByKind].map(
+    ([kind, ids]) => sql`SELECT ${kind}::text AS kind, q.id, q.subject_id, q.agency_id FROM (${CONTEXT_SQL[kind]([...ids])}) q`,
+  );
+  return parts.length
+    ? join(parts, ' UNION ALL ')
+    : raw('SELECT NULL::text AS kind, NULL::uuid AS id, NULL::uuid AS subject_id, NULL::uuid AS agency_id WHERE false');
 }
-
-export const recordKey = key;

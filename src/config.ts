@@ -24,6 +24,21 @@ const envSchema = z.object({
   AUDIT_SEAL_INTERVAL_MS: optional(int(1000, 86_400_000)),
   AUDIT_READS: optional(bool),
   SEED_DEMO: optional(bool),
+  MAX_QUERY_DEPTH: optional(int(2, 50)),
+  MAX_QUERY_ALIASES: optional(int(0, 1000)),
+  MAX_QUERY_DIRECTIVES: optional(int(0, 1000)),
+  MAX_QUERY_FIELDS: optional(int(10, 10_000)),
+  MAX_QUERY_COST: optional(int(10, 10_000_000)),
+  MAX_QUERY_TOKENS: optional(int(100, 100_000)),
+  MAX_QUERY_BYTES: optional(int(1000, 1_000_000)),
+  REQUEST_TIMEOUT_MS: optional(int(1000, 600_000)),
+  CORS_ORIGINS: optional(z.string()),
+  REDIS_KEY_PREFIX: optional(z.string().max(100)),
+  REDIS_URL: optional(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')),
+  RATE_LIMIT_WINDOW_SECONDS: optional(int(1, 3600)),
+  RATE_LIMIT_PER_ADDRESS: optional(int(0, 10_000_000)),
+  RATE_LIMIT_PER_PRINCIPAL: optional(int(0, 10_000_000)),
+  RATE_LIMIT_SIGN_IN: optional(int(0, 10_000_000)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   GRAPHQL_INTROSPECTION: optional(bool),
   TRUST_PROXY: optional(bool),
@@ -41,7 +56,40 @@ const envSchema = z.object({
   ARGON2_MEMORY_KIB: optional(int(1024, 1024 * 1024)),
   ARGON2_TIME_COST: optional(int(1, 20)),
   ARGON2_PARALLELISM: optional(int(1, 16)),
+  JWT_VERIFICATION_KEYS: optional(z.string()),
+  TRUSTED_ISSUERS: optional(z.string()),
+  JWKS_CACHE_TTL_SECONDS: optional(int(1, 7 * 24 * 3600)),
+  JWKS_REFETCH_INTERVAL_SECONDS: optional(int(0, 3600)),
+  JWKS_FETCH_TIMEOUT_MS: optional(int(100, 60_000)),
+  LOGIN_LOCKOUT_THRESHOLD: optional(int(1, 1000)),
+  LOGIN_LOCKOUT_BASE_SECONDS: optional(int(1, 86_400)),
+  LOGIN_LOCKOUT_MAX_SECONDS: optional(int(1, 7 * 86_400)),
+  LOGIN_FAILURE_WINDOW_SECONDS: optional(int(60, 365 * 86_400)),
 });
+
+/** A key that verifies tokens without signing any: a retired signing key, or the next one pre-published. */
+export interface ExtraVerificationKey {
+  /** The `kid` tokens signed with it carry; by default derived from the key, as for the signing key. */
+  kid?: string;
+  algorithm: JwtAlgorithm;
+  /** HS256 secret, or PEM public key. */
+  key: string;
+}
+
+/** Algorithms an external agency's identity provider may sign with: asymmetric only (it cannot hold our secret). */
+export const EXTERNAL_ALGORITHMS = ['RS256', 'ES256'] as const;
+export type ExternalAlgorithm = (typeof EXTERNAL_ALGORITHMS)[number];
+
+/** An agency's own identity provider, trusted to sign in that agency's users (see docs/security.md). */
+export interface TrustedIssuer {
+  issuer: string;
+  jwksUrl: string;
+  audience: string;
+  agencyId: string;
+  /** The claim holding the user's email; `email` by default. */
+  emailClaim: string;
+  algorithms: ExternalAlgorithm[];
+}
 
 export interface JwtConfig {
   algorithm: JwtAlgorithm;
@@ -54,6 +102,19 @@ export interface JwtConfig {
   clockSkewSeconds: number;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  /** Keys accepted besides the signing key's own, by `kid` (key rotation). */
+  extraVerificationKeys: ExtraVerificationKey[];
+  trustedIssuers: TrustedIssuer[];
+  jwks: { cacheTtlSeconds: number; refetchIntervalSeconds: number; fetchTimeoutMs: number };
+}
+
+/** Exponential back-off after repeated failed sign-ins, per email or client id. */
+export interface LockoutConfig {
+  threshold: number;
+  baseSeconds: number;
+  maxSeconds: number;
+  /** Failures older than this (since the last one) are forgotten. */
+  windowSeconds: number;
 }
 
 export interface Config {
@@ -66,6 +127,18 @@ export interface Config {
   embeddedPgPort: number;
   dbPoolMax: number;
   dbStatementTimeoutMs: number;
+  queryLimits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxFields: number; maxCost: number };
+  /** Parsing stops past this many tokens; requests with a longer query text are refused before parsing. */
+  maxQueryTokens: number;
+  maxQueryBytes: number;
+  requestTimeoutMs: number;
+  /** Browser origins allowed to call the API (CORS); none by default (agency systems call server to server). */
+  corsOrigins: string[];
+  redisUrl?: string;
+  /** Namespace of the rate-limit keys in Redis (several deployments may share one Redis). */
+  redisKeyPrefix: string;
+  /** Requests per window; 0 turns a limit off. Sign-in counts each login/serviceToken/refreshToken field per address. */
+  rateLimits: { windowSeconds: number; perAddress: number; perPrincipal: number; signIn: number };
   /** The role the service acts as once migrated; it may only INSERT and SELECT on the audit trail. */
   dbAppRole: string;
   /** How often settled audit events are sealed into the hash chain. */
@@ -82,6 +155,7 @@ export interface Config {
   bodyLimitBytes: number;
   jwt: JwtConfig;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  lockout: LockoutConfig;
 }
 
 export class ConfigError extends Error {
@@ -130,9 +204,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : 'JWT_PRIVATE_KEY and JWT_PUBLIC_KEY: required when DATABASE_URL is set, unless JWT_GENERATE_KEY=true',
     );
   }
+  for (const origin of (e.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: ${origin} is not an origin (scheme://host[:port])`);
+  }
   if (e.AUDIT_READS === false && (e.NODE_ENV ?? 'production') === 'production') {
     problems.push('AUDIT_READS: reads are always audited in production (false is for benchmarks only)');
   }
+  const extraVerificationKeys = parseVerificationKeys(e.JWT_VERIFICATION_KEYS, algorithm, problems);
+  const trustedIssuers = parseTrustedIssuers(e.TRUSTED_ISSUERS, problems);
   if (problems.length) throw new ConfigError(problems);
 
   const nodeEnv = e.NODE_ENV ?? 'production';
@@ -147,6 +229,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolMax: e.DB_POOL_MAX ?? 10,
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
     dbAppRole: e.DB_APP_ROLE ?? 'safeshare_app',
+    queryLimits: {
+      maxDepth: e.MAX_QUERY_DEPTH ?? 10,
+      maxAliases: e.MAX_QUERY_ALIASES ?? 50,
+      maxDirectives: e.MAX_QUERY_DIRECTIVES ?? 10,
+      maxFields: e.MAX_QUERY_FIELDS ?? 200,
+      maxCost: e.MAX_QUERY_COST ?? 10_000,
+    },
+    maxQueryTokens: e.MAX_QUERY_TOKENS ?? 3000,
+    maxQueryBytes: e.MAX_QUERY_BYTES ?? 20_000,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS ?? 30_000,
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'safeshare:rl:',
+    rateLimits: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS ?? 60,
+      perAddress: e.RATE_LIMIT_PER_ADDRESS ?? 1200,
+      perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL ?? 600,
+      signIn: e.RATE_LIMIT_SIGN_IN ?? 60,
+    },
     auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS ?? 60_000,
     auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,
@@ -164,11 +268,101 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clockSkewSeconds: e.JWT_CLOCK_SKEW_SECONDS ?? 30,
       accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS ?? 15 * 60,
       refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS ?? 14 * 24 * 3600,
+      extraVerificationKeys,
+      trustedIssuers,
+      jwks: {
+        cacheTtlSeconds: e.JWKS_CACHE_TTL_SECONDS ?? 3600,
+        refetchIntervalSeconds: e.JWKS_REFETCH_INTERVAL_SECONDS ?? 60,
+        fetchTimeoutMs: e.JWKS_FETCH_TIMEOUT_MS ?? 5000,
+      },
     },
     argon2: {
       memoryCost: e.ARGON2_MEMORY_KIB ?? 19_456,
       timeCost: e.ARGON2_TIME_COST ?? 2,
       parallelism: e.ARGON2_PARALLELISM ?? 1,
     },
+    lockout: {
+      threshold: e.LOGIN_LOCKOUT_THRESHOLD ?? 5,
+      baseSeconds: e.LOGIN_LOCKOUT_BASE_SECONDS ?? 60,
+      maxSeconds: e.LOGIN_LOCKOUT_MAX_SECONDS ?? 15 * 60,
+      windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS ?? 24 * 3600,
+    },
   };
+}
+
+const verificationKeySchema = z.array(
+  z.strictObject({
+    kid: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'kid: 1 to 64 letters, digits, dot, dash or underscore').optional(),
+    alg: z.enum(JWT_ALGORITHMS).optional(),
+    key: z.string().min(1),
+  }),
+);
+
+/** JWT_VERIFICATION_KEYS: JSON `[{ "key": "...", "alg"?: "RS256", "kid"?: "..." }]`; alg defaults to JWT_ALGORITHM. */
+function parseVerificationKeys(raw: string | undefined, algorithm: JwtAlgorithm, problems: string[]): ExtraVerificationKey[] {
+  if (!raw) return [];
+  const entries = parseJsonVariable('JWT_VERIFICATION_KEYS', raw, verificationKeySchema, '[{ "key", "alg"?, "kid"? }]', problems);
+  const keys: ExtraVerificationKey[] = [];
+  for (const [i, entry] of (entries ?? []).entries()) {
+    const alg = entry.alg ?? algorithm;
+    const key = alg === 'HS256' ? entry.key : (pem(entry.key) ?? '');
+    if (alg === 'HS256' && key.length < 32) problems.push(`JWT_VERIFICATION_KEYS[${i}]: an HS256 secret must be at least 32 characters`);
+    if (alg !== 'HS256' && /PRIVATE KEY/.test(key)) problems.push(`JWT_VERIFICATION_KEYS[${i}]: give the public key, never a private one`);
+    keys.push({ kid: entry.kid, algorithm: alg, key });
+  }
+  return keys;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+const trustedIssuerSchema = z.array(
+  z.strictObject({
+    issuer: z.string().min(1),
+    jwksUrl: z.url({ protocol: /^https?$/ }),
+    audience: z.string().min(1),
+    agencyId: z.uuid(),
+    emailClaim: z.string().min(1).optional(),
+    algorithms: z.array(z.enum(EXTERNAL_ALGORITHMS)).min(1).optional(),
+  }),
+);
+
+/** TRUSTED_ISSUERS: JSON `[{ issuer, jwksUrl, audience, agencyId, emailClaim?, algorithms? }]`. */
+function parseTrustedIssuers(raw: string | undefined, problems: string[]): TrustedIssuer[] {
+  if (!raw) return [];
+  const expected = '[{ "issuer", "jwksUrl", "audience", "agencyId", "emailClaim"?, "algorithms"? }]';
+  const entries = parseJsonVariable('TRUSTED_ISSUERS', raw, trustedIssuerSchema, expected, problems);
+  const seen = new Set<string>();
+  return (entries ?? []).map((entry, i) => {
+    const url = new URL(entry.jwksUrl);
+    // Plain HTTP would let anyone on the path substitute keys; loopback is allowed for tests only.
+    if (url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+      problems.push(`TRUSTED_ISSUERS[${i}].jwksUrl: must be https (http only for 127.0.0.1 or localhost)`);
+    }
+    if (seen.has(entry.issuer)) problems.push(`TRUSTED_ISSUERS[${i}].issuer: ${entry.issuer} is listed twice`);
+    seen.add(entry.issuer);
+    return {
+      issuer: entry.issuer,
+      jwksUrl: entry.jwksUrl,
+      audience: entry.audience,
+      agencyId: entry.agencyId.toLowerCase(),
+      emailClaim: entry.emailClaim ?? 'email',
+      algorithms: entry.algorithms ?? [...EXTERNAL_ALGORITHMS],
+    };
+  });
+}
+
+/** Parses a JSON variable against a schema; a problem names the variable and what is wrong. */
+function parseJsonVariable<T>(name: string, raw: string, schema: z.ZodType<T>, expected: string, problems: string[]): T | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    problems.push(`${name}: not valid JSON (expected ${expected})`);
+    return undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => (i.path.length ? `[${i.path.join('].')}: ${i.message}` : i.message));
+  problems.push(`${name}: ${issues.join('; ')} (expected ${expected})`);
+  return undefined;
 }

@@ -84,6 +84,15 @@ export function classifyError(error: unknown): PublicError | 'internal' {
   if (dbCode === PG_CHECK_VIOLATION || dbCode === PG_FOREIGN_KEY_VIOLATION || dbCode?.startsWith('22'))
     return { message: 'Invalid input', extensions: { code: ErrorCode.BAD_USER_INPUT } };
   const code = error instanceof GraphQLError && typeof error.extensions.code === 'string' ? error.extensions.code : '';
+  // graphql-js stops parsing past `maxTokens`, and refuses circular introspection itself: both are
+  // limits, reported as such without echoing them.
+  const message = error instanceof GraphQLError ? error.message : '';
+  if (
+    (code === 'GRAPHQL_PARSE_FAILED' && /contains more th[ae][nt] \d+ tokens/.test(message)) ||
+    (code === 'GRAPHQL_VALIDATION_FAILED' && message === 'Maximum introspection depth exceeded')
+  ) {
+    return { message: 'The query is too large or too complex', extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+  }
   if (INPUT_CODES.has(code)) return { extensions: { code: ErrorCode.BAD_USER_INPUT } };
   if (PUBLIC_CODES.has(code) && code !== String(ErrorCode.INTERNAL_SERVER_ERROR) && original instanceof GraphQLError) {
     return { extensions: { code: code as ErrorCode } };

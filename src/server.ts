@@ -14,6 +14,9 @@ import { type AppServices, createRequestContext, type RequestContext } from './g
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
 import { exportAuditEvents } from './audit/audit.export';
+import { queryLimitsPlugin, TOO_COMPLEX } from './graphql/limits';
+import { cors, securityHeaders } from './http/headers';
+import { createRateLimiter } from './http/rate-limit';
 import { buildAppSchema } from './graphql/schema';
 import { createMetrics } from './metrics';
 
@@ -58,6 +61,18 @@ const errorLogPlugin = (fallback: Logger): ApolloServerPlugin<RequestContext> =>
     }),
 });
 
+/** Refuses query text longer than the limit before it is parsed at all. */
+function refuseLongQueries(maxBytes: number) {
+  return (req: Request, res: express.Response, next: express.NextFunction) => {
+    const query = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+    if (typeof query === 'string' && Buffer.byteLength(query) > maxBytes) {
+      res.status(400).json({ errors: [{ message: TOO_COMPLEX, extensions: { code: 'QUERY_TOO_COMPLEX' } }] });
+      return;
+    }
+    next();
+  };
+}
+
 /** Assembles HTTP (express) and GraphQL (Apollo Server) and starts listening. */
 export async function startServer(services: AppServices, listen: { port: number; host: string }): Promise<RunningServer> {
   const { config, db, logger } = services;
@@ -66,6 +81,10 @@ export async function startServer(services: AppServices, listen: { port: number;
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   const metrics = createMetrics(db);
+  const rateLimiter = createRateLimiter(config, logger);
+  // Slow clients cannot hold connections open indefinitely.
+  httpServer.requestTimeout = config.requestTimeoutMs;
+  httpServer.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
 
   const apollo = new ApolloServer<RequestContext>({
     schema: await buildAppSchema(),
@@ -76,6 +95,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     // main.ts owns shutdown order: drain HTTP, then close the pool, then stop the database.
     stopOnTerminationSignals: false,
     csrfPrevention: true,
+    parseOptions: { maxTokens: config.maxQueryTokens },
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -84,6 +104,8 @@ export async function startServer(services: AppServices, listen: { port: number;
       metrics.plugin,
       errorLogPlugin(logger),
       nulGuardPlugin,
+      queryLimitsPlugin(config.queryLimits),
+      rateLimiter.plugin(),
       auditPlugin,
     ],
   });
@@ -93,8 +115,6 @@ export async function startServer(services: AppServices, listen: { port: number;
     const requestId = requestIdOf(req);
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('cache-control', 'no-store');
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -102,6 +122,8 @@ export async function startServer(services: AppServices, listen: { port: number;
     });
     next();
   });
+
+  app.use(securityHeaders, cors(config.corsOrigins));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -120,7 +142,7 @@ export async function startServer(services: AppServices, listen: { port: number;
   });
 
   // Streamed outside GraphQL: an export can be far larger than one response should hold.
-  app.get('/audit/export', async (req, res, next) => {
+  app.get('/audit/export', rateLimiter.middleware(), async (req, res, next) => {
     try {
       const ctx = createRequestContext(services, {
         requestId: res.locals.requestId as string,
@@ -139,7 +161,9 @@ export async function startServer(services: AppServices, listen: { port: number;
 
   app.use(
     '/graphql',
+    rateLimiter.middleware(),
     express.json({ limit: config.bodyLimitBytes }),
+    refuseLongQueries(config.maxQueryBytes),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
         createRequestContext(services, {
@@ -165,5 +189,12 @@ export async function startServer(services: AppServices, listen: { port: number;
   await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host}:${port}/graphql`;
-  return { url, port, close: () => apollo.stop() };
+  return {
+    url,
+    port,
+    async close() {
+      await apollo.stop();
+      await rateLimiter.close();
+    },
+  };
 }

@@ -292,7 +292,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 const verificationKeySchema = z.array(
   z.strictObject({
-    kid: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'kid: 1 to 64 letters, digits, dot, dash or underscore').optional(),
+    kid: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'kid: 1 to 64 letters, digits, dot, dash or underscore')
+      .optional(),
     alg: z.enum(JWT_ALGORITHMS).optional(),
     key: z.string().min(1),
   }),

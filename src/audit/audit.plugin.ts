@@ -13,6 +13,7 @@ import { auditActor } from './audit.service';
 const FIELD_ACTIONS: Record<string, AuditAction> = {
   login: AuditAction.LOGIN,
   serviceToken: AuditAction.LOGIN,
+  exchangeToken: AuditAction.LOGIN,
   refreshToken: AuditAction.REFRESH,
   logout: AuditAction.LOGOUT,
   discloseIntelligence: AuditAction.DISCLOSE,
@@ -29,7 +30,7 @@ const FIELD_ACTIONS: Record<string, AuditAction> = {
 };
 
 /** Arguments that are secrets: their presence is recorded, never their value. */
-const SECRET_ARGS = new Set(['password', 'clientSecret', 'refreshToken']);
+const SECRET_ARGS = new Set(['password', 'clientSecret', 'refreshToken', 'idToken']);
 const READ_ACTIONS = new Set([AuditAction.READ, AuditAction.LIST, AuditAction.SEARCH]);
 const DENIALS = new Set<string>([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND]);
 const MAX_ARG_TEXT = 500;

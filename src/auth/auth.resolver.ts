@@ -2,8 +2,8 @@ import { Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../graphql/context';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
-import { login, logout, refresh, serviceToken } from './auth.service';
-import { AuthPayload, LoginArgs, PrincipalKindEnum, PrincipalType, RefreshArgs, ServiceTokenArgs } from './auth.types';
+import { exchangeToken, login, logout, refresh, serviceToken } from './auth.service';
+import { AuthPayload, ExchangeTokenArgs, LoginArgs, PrincipalKindEnum, PrincipalType, RefreshArgs, ServiceTokenArgs } from './auth.types';
 
 @Resolver()
 export class AuthResolver {
@@ -29,6 +29,14 @@ export class AuthResolver {
   @Mutation(() => AuthPayload, { description: "A partner app's access token, from its client id and secret" })
   serviceToken(@Ctx() ctx: RequestContext, @Args(() => ServiceTokenArgs) { clientId, clientSecret }: ServiceTokenArgs) {
     return serviceToken(ctx, clientId, clientSecret);
+  }
+
+  @Authorized(Permission.SIGN_IN)
+  @Mutation(() => AuthPayload, {
+    description: "Sign in with a token from the caller's agency identity provider (a trusted issuer); roles come from Safeshare",
+  })
+  exchangeToken(@Ctx() ctx: RequestContext, @Args(() => ExchangeTokenArgs) { idToken }: ExchangeTokenArgs) {
+    return exchangeToken(ctx, idToken);
   }
 
   @Authorized(Permission.SIGNED_IN)

@@ -10,6 +10,7 @@ import type { AuthPayload } from './auth.types';
 import { verifyAgainstDummy, verifySecret } from './passwords';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { AuthSessionEntity } from './session.entity';
+import { accountKey, claimAttempt, clearAttempts } from './sign-in-throttle';
 import type { PrincipalKind, TokenService } from './tokens';
 
 /** The one message for every failed sign-in: it never says whether the account exists. */
@@ -36,28 +37,78 @@ async function issueTokens(ctx: RequestContext, tx: EntityManager, sessionId: st
   return { accessToken: access.token, refreshToken, expiresAt: access.expiresAt, tokenType: 'Bearer' };
 }
 
-/** Signs a user in with email and password, starting a new session. */
+/**
+ * Signs a user in with email and password, starting a new session. After repeated failures the
+ * email is locked out for a while (RATE_LIMITED, password not checked), whether or not it exists.
+ */
 export async function login(ctx: RequestContext, email: string, password: string): Promise<AuthPayload> {
-  const user = await ctx.db.getRepository(UserEntity).findOneBy({ email: normaliseEmail(email) });
+  const normalised = normaliseEmail(email);
+  const throttle = accountKey('user', normalised);
+  await claimOrLog(ctx, throttle, 'login_locked');
+  const user = await ctx.db.getRepository(UserEntity).findOneBy({ email: normalised });
   const valid = user ? await verifySecret(user.passwordHash, password) : await verifyAgainstDummy(password, ctx.config.argon2);
   if (!user || !valid || user.disabledAt) {
     ctx.log.info({ event: 'login_failed' }, 'failed sign-in');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
   return ctx.db.transaction(async (tx) => {
+    await clearAttempts(tx, throttle);
     const session = await tx.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
     return issueTokens(ctx, tx, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
   });
 }
 
-/** Signs a partner app in with its client id and secret (OAuth client-credentials style). */
+/** Signs a partner app in with its client id and secret (OAuth client-credentials style); locked out as `login` is. */
 export async function serviceToken(ctx: RequestContext, clientId: string, clientSecret: string): Promise<AuthPayload> {
+  const throttle = accountKey('service', clientId);
+  await claimOrLog(ctx, throttle, 'service_token_locked');
   const account = await ctx.db.getRepository(ServiceAccountEntity).findOneBy({ clientId });
   const valid = account ? await verifySecret(account.secretHash, clientSecret) : await verifyAgainstDummy(clientSecret, ctx.config.argon2);
-  if (!account || !valid || account.disabledAt) throw unauthenticated(INVALID_CREDENTIALS);
+  if (!account || !valid || account.disabledAt) {
+    ctx.log.info({ event: 'service_token_failed' }, 'failed partner app sign-in');
+    throw unauthenticated(INVALID_CREDENTIALS);
+  }
   return ctx.db.transaction(async (tx) => {
+    await clearAttempts(tx, throttle);
     const session = await tx.getRepository(AuthSessionEntity).save({ userId: null, serviceAccountId: account.id });
     return issueTokens(ctx, tx, session.id, { sub: account.id, pk: 'SERVICE', agency: account.agencyId, roles: [] });
+  });
+}
+
+async function claimOrLog(ctx: RequestContext, throttle: string, event: string): Promise<void> {
+  try {
+    await claimAttempt(ctx.db, throttle, ctx.config.lockout);
+  } catch (error) {
+    ctx.log.warn({ event }, 'sign-in refused: locked out after repeated failures');
+    throw error;
+  }
+}
+
+/** The one message for every refused identity token: the reason is logged, never told. */
+const INVALID_IDENTITY_TOKEN = 'Invalid identity token';
+
+/**
+ * Signs in a user whose agency's own identity provider vouches for them (TRUSTED_ISSUERS): the
+ * provider's token names an email, which must belong to an active Safeshare user of the agency that
+ * provider is trusted for. Roles come from Safeshare, never from the token. Starts a session as `login` does.
+ */
+export async function exchangeToken(ctx: RequestContext, idToken: string): Promise<AuthPayload> {
+  const refuse = (reason: string) => {
+    ctx.log.info({ event: 'token_exchange_failed', reason }, 'identity token refused');
+    return unauthenticated(INVALID_IDENTITY_TOKEN);
+  };
+  if (!ctx.tokens.external.configured) throw refuse('no trusted issuers configured');
+  const verified = await ctx.tokens.external.verify(idToken, ctx.log);
+  if ('refused' in verified) throw refuse(verified.refused);
+  const { identity } = verified;
+  const user = await ctx.db.getRepository(UserEntity).findOneBy({ email: normaliseEmail(identity.email) });
+  if (!user) throw refuse('no such user');
+  if (user.agencyId !== identity.agencyId) throw refuse('user of another agency');
+  if (user.disabledAt) throw refuse('user disabled');
+  return ctx.db.transaction(async (tx) => {
+    const session = await tx.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
+    ctx.log.info({ event: 'token_exchanged', issuer: identity.issuer, userId: user.id }, 'signed in through an agency identity provider');
+    return issueTokens(ctx, tx, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
   });
 }
 

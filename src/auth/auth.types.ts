@@ -85,3 +85,12 @@ export class ServiceTokenArgs {
   @MaxLength(1024)
   clientSecret!: string;
 }
+
+@ArgsType()
+export class ExchangeTokenArgs {
+  @Field({ description: "An ID or access token from the caller's agency identity provider (a trusted issuer)" })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(16_384)
+  idToken!: string;
+}

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
 import path from 'node:path';
-import type { JwtAlgorithm, JwtConfig } from '../config';
+import type { ExtraVerificationKey, JwtAlgorithm, JwtConfig } from '../config';
 import { readOrCreateSecret } from '../secret-file';
 
 export interface VerificationKey {
@@ -53,17 +53,47 @@ function assertUsableKeys(algorithm: JwtAlgorithm, signingKey: string, verificat
   }
 }
 
+/** Refuses, at start, an extra verification key that could never verify anything. */
+function assertUsableVerificationKey(index: number, { algorithm, key }: ExtraVerificationKey): void {
+  const expected = KEY_TYPES[algorithm];
+  if (!expected) return;
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey(key);
+  } catch {
+    throw new Error(`JWT_VERIFICATION_KEYS[${index}]: not a PEM public key that ${algorithm} can use`);
+  }
+  const details = publicKey.asymmetricKeyDetails;
+  if (publicKey.asymmetricKeyType !== expected.type || (expected.curve && details?.namedCurve !== expected.curve)) {
+    throw new Error(`JWT_VERIFICATION_KEYS[${index}]: ${algorithm} needs ${expected.curve ? `a ${expected.curve} EC` : 'an RSA'} key`);
+  }
+}
+
+/**
+ * The signing key, and every key tokens may be verified with: the signing key's own, plus retired
+ * (or not yet used) keys from JWT_VERIFICATION_KEYS. Each verifies only its own algorithm, and a token
+ * names its key by `kid`; an unknown `kid` verifies nothing.
+ */
 export function buildKeyRing(jwt: JwtConfig): KeyRing {
   if (!jwt.signingKey || !jwt.verificationKey) {
     throw new Error('No token signing key is configured (set JWT_SECRET, or JWT_PRIVATE_KEY and JWT_PUBLIC_KEY)');
   }
   assertUsableKeys(jwt.algorithm, jwt.signingKey, jwt.verificationKey);
   const kid = keyId(jwt.verificationKey);
-  return {
-    signing: { kid, algorithm: jwt.algorithm, key: jwt.signingKey },
-    verification: new Map([[kid, { algorithm: jwt.algorithm, key: jwt.verificationKey }]]),
-  };
+  const verification = new Map<string, VerificationKey>([[kid, { algorithm: jwt.algorithm, key: jwt.verificationKey }]]);
+  jwt.extraVerificationKeys.forEach((extra, index) => {
+    assertUsableVerificationKey(index, extra);
+    const extraKid = extra.kid ?? keyId(extra.key);
+    if (verification.has(extraKid)) {
+      throw new Error(`JWT_VERIFICATION_KEYS[${index}]: kid ${extraKid} is already in use (the signing key, or listed twice)`);
+    }
+    verification.set(extraKid, { algorithm: extra.algorithm, key: extra.key });
+  });
+  return { signing: { kid, algorithm: jwt.algorithm, key: jwt.signingKey }, verification };
 }
+
+/** The `kid` a key gets when none is configured: what to expect in tokens it signed. */
+export const derivedKeyId = keyId;
 
 /**
  * For the embedded demo only: a key generated once into the data directory, so tokens survive

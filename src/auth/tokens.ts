@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { JwtConfig } from '../config';
+import { ExternalIssuers } from './external-issuers';
 import type { KeyRing } from './keys';
+
+/**
+ * Headers that point at (or carry) a key. Safeshare never issues them and never follows them
+ * (RFC 8725 section 3.10): a token of ours that carries one is forged, and is refused.
+ */
+const KEY_REFERENCE_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'];
 
 export type TokenType = 'access' | 'refresh';
 export type PrincipalKind = 'USER' | 'SERVICE';
@@ -29,10 +36,18 @@ export interface IssuedToken {
 }
 
 export class TokenService {
+  /** The agencies' own identity providers (TRUSTED_ISSUERS), whose tokens `exchangeToken` accepts. */
+  readonly external: ExternalIssuers;
+
   constructor(
     private readonly keys: KeyRing,
-    private readonly settings: Pick<JwtConfig, 'issuer' | 'audience' | 'clockSkewSeconds' | 'accessTtlSeconds' | 'refreshTtlSeconds'>,
-  ) {}
+    private readonly settings: Pick<
+      JwtConfig,
+      'issuer' | 'audience' | 'clockSkewSeconds' | 'accessTtlSeconds' | 'refreshTtlSeconds' | 'trustedIssuers' | 'jwks'
+    >,
+  ) {
+    this.external = new ExternalIssuers(settings);
+  }
 
   /** Signs a token of the given type; the subject's agency and roles ride along for clients to read. */
   issue(typ: TokenType, subject: { sub: string; sid: string; pk: PrincipalKind; agency: string; roles: string[] }): IssuedToken {
@@ -57,8 +72,9 @@ export class TokenService {
   }
 
   /**
-   * Verifies signature, algorithm (only the key's own), `kid`, issuer, audience and expiry with a
-   * bounded clock skew, and that the token is of the expected type. Returns null for any failure:
+   * Verifies signature, algorithm (only the key's own), `kid` (the signing key's, or a retired one
+   * still listed), issuer, audience and expiry with a bounded clock skew, and that the token is of the
+   * expected type; a token carrying a key reference header is refused. Returns null for any failure:
    * callers answer UNAUTHENTICATED without saying why.
    */
   verify(token: string, expected: TokenType): TokenClaims | null {
@@ -70,7 +86,8 @@ export class TokenService {
     } catch {
       return null;
     }
-    // Keys come only from our own key ring: no `jku`/`x5u`/`jwk` header is ever followed.
+    // Keys come only from our own key ring: no `jku`/`x5u`/`jwk`/`x5c` header is ever followed.
+    if (KEY_REFERENCE_HEADERS.some((name) => name in header)) return null;
     const key = header.kid ? this.keys.verification.get(header.kid) : undefined;
     if (!key) return null;
     let claims: jwt.JwtPayload;

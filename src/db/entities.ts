@@ -2,6 +2,7 @@ import { AgencyEntity } from '../agencies/agency.entity';
 import { DivisionEntity } from '../agencies/division.entity';
 import { RefreshTokenEntity } from '../auth/refresh-token.entity';
 import { AuthSessionEntity } from '../auth/session.entity';
+import { SignInThrottleEntity } from '../auth/sign-in-throttle.entity';
 import { ServiceAccountEntity } from '../users/service-account.entity';
 import { UserEntity } from '../users/user.entity';
 import { CrimeEntity, CrimeSubjectEntity } from '../crimes/crime.entity';
@@ -20,6 +21,7 @@ export const ENTITIES = [
   ServiceAccountEntity,
   AuthSessionEntity,
   RefreshTokenEntity,
+  SignInThrottleEntity,
   IntelligenceReportEntity,
   InformantEntity,
   SubjectEntity,

@@ -7,6 +7,7 @@ import type { RequestContext } from '../graphql/context';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
 import { Role, rolesInvalidFor } from '../policy/roles';
+import { passwordProblem } from './password-policy';
 import { UserEntity } from './user.entity';
 import { raw, sql } from '../db/sql';
 import { keysetPage, type Page, type PageArgs } from '../graphql/pagination';
@@ -44,10 +45,8 @@ export async function createUser(ctx: RequestContext, input: CreateUserInput): P
   const invalid = rolesInvalidFor(agency.kind, input.roles);
   if (invalid.length) throw badInput(`Role not valid in a ${agency.kind} agency: ${invalid.join(', ')}`, 'roles');
   const email = normaliseEmail(input.email);
-  const localPart = email.split('@')[0];
-  if (localPart.length >= 4 && input.password.toLowerCase().includes(localPart)) {
-    throw badInput('password must not contain the email address', 'password');
-  }
+  const weakness = passwordProblem(input.password, { email, displayName: input.displayName });
+  if (weakness) throw badInput(weakness, 'password');
   if (await ctx.db.getRepository(UserEntity).existsBy({ email })) throw conflict('A user with this email already exists');
   const passwordHash = await hashSecret(input.password, ctx.config.argon2);
 

@@ -14,14 +14,11 @@ import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'ty
 import { Agency } from '../agencies/agency.types';
 import { connectionOf } from '../graphql/pagination';
 import { Role } from '../policy/roles';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy';
 import { ServiceScope } from './service-account.entity';
 
 registerEnumType(Role, { name: 'Role' });
 registerEnumType(ServiceScope, { name: 'ServiceScope', description: "What a partner app's token may do" });
-
-/** Password policy (NCSC/NIST style): long rather than complex. Checked again by the service. */
-export const PASSWORD_MIN_LENGTH = 12;
-export const PASSWORD_MAX_LENGTH = 128;
 
 @ObjectType({ description: 'A person who signs in to Safeshare on behalf of one agency' })
 export class User {
@@ -60,7 +57,9 @@ export class CreateUserInput {
   @Matches(/\S/, { message: 'displayName must not be blank' })
   displayName!: string;
 
-  @Field({ description: `At least ${PASSWORD_MIN_LENGTH} characters` })
+  @Field({
+    description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters; not a common password, nor containing the user's email or name`,
+  })
   @IsString()
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, {
     message: `password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,

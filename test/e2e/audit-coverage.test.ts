@@ -2,6 +2,7 @@ import { isObjectType } from 'graphql';
 import { Client } from 'pg';
 import { buildAppSchema } from '../../src/graphql/schema';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD } from '../../src/demo/demo-seed';
+import { createAgencyWithUser, type IdentityProvider, startIdentityProvider } from '../support/identity-provider';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -20,6 +21,8 @@ interface Fixtures {
   refreshToken: string;
   userId: string;
   divisionId: string;
+  /** Signed by an agency's identity provider, for exchangeToken. */
+  idToken: string;
 }
 interface Call {
   /** Demo account email, or null for no token. */
@@ -101,6 +104,21 @@ const CASES: Record<string, Case> = {
     permitted: { as: AUDITOR, query: '{ accessAnomalies(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { kind } }' },
     refused: { as: LEAD, query: '{ accessAnomalies(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { kind } }' },
   },
+  intelligenceStats: {
+    permitted: {
+      as: VOLUNTARY,
+      query: '{ intelligenceStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z", groupBy: [DIVISION]) { total } }',
+    },
+    refused: anonymous('{ intelligenceStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { total } }'),
+  },
+  crimeStats: {
+    permitted: { as: ANALYST, query: '{ crimeStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { total { crimes } } }' },
+    refused: anonymous('{ crimeStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { total { crimes } } }'),
+  },
+  flagStats: {
+    permitted: { as: LEAD, query: '{ flagStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { activeTotal } }' },
+    refused: anonymous('{ flagStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { activeTotal } }'),
+  },
   login: {
     permitted: anonymous(`mutation { login(email: "${LEAD}", password: "${DEMO_PASSWORD}") { accessToken } }`),
     refused: anonymous(`mutation { login(email: "${LEAD}", password: "not-the-password") { accessToken } }`),
@@ -112,6 +130,10 @@ const CASES: Record<string, Case> = {
   refreshToken: {
     permitted: anonymous('mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', (f) => ({ t: f.refreshToken })),
     refused: anonymous('mutation { refreshToken(refreshToken: "not.a.token") { accessToken } }'),
+  },
+  exchangeToken: {
+    permitted: anonymous('mutation($t: String!) { exchangeToken(idToken: $t) { accessToken } }', (f) => ({ t: f.idToken })),
+    refused: anonymous('mutation { exchangeToken(idToken: "not.a.token") { accessToken } }'),
   },
   logout: { permitted: { as: 'nurse@northern-health.example', query: 'mutation { logout }' }, refused: anonymous('mutation { logout }') },
   createAgency: {
@@ -227,6 +249,9 @@ const CASES: Record<string, Case> = {
 };
 
 let app: TestApp;
+let idp: IdentityProvider;
+/** An agency whose own identity provider is trusted (its id is known before the app starts). */
+const SSO_AGENCY = '3d0c7a52-5b1e-4f0e-9c6a-8d2f4e1b7a90';
 let owner: Client;
 let fixtures: Fixtures;
 const tokens = new Map<string, string>();
@@ -239,7 +264,9 @@ async function tokenFor(email: string): Promise<string> {
 const one = async (text: string) => (await owner.query<{ id: string }>(text)).rows[0].id;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  idp = await startIdentityProvider();
+  app = await startTestApp({ TRUSTED_ISSUERS: JSON.stringify([idp.trustedIssuer(SSO_AGENCY)]) });
+  await createAgencyWithUser(app, SSO_AGENCY, 'Coverage Children Services', 'sso@coverage-csc.example');
   owner = new Client({ connectionString: app.databaseUrl });
   await owner.connect();
   const [proposed, otherProposed] = (
@@ -257,12 +284,14 @@ beforeAll(async () => {
     refreshToken: (await app.login(LEAD)).refreshToken,
     userId: await one(`SELECT id FROM users WHERE email = 'auditor@oversight.example'`),
     divisionId: await one(`SELECT id FROM divisions LIMIT 1`),
+    idToken: idp.sign({ email: 'sso@coverage-csc.example' }),
   };
 });
 
 afterAll(async () => {
   await owner.end();
   await app.close();
+  await idp.close();
 });
 
 it('every operation in the schema has a row here', async () => {

@@ -6,6 +6,7 @@ import { RecordCoreFixes1764500000000 } from './1764500000000-record-core-fixes'
 import { FlagApproval1764700000000 } from './1764700000000-flag-approval';
 import { AuditTrail1764800000000 } from './1764800000000-audit-trail';
 import { AccountSafety1765100000000 } from './1765100000000-account-safety';
+import { Statistics1764900000000 } from './1764900000000-statistics';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -15,5 +16,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RecordCoreFixes1764500000000,
   FlagApproval1764700000000,
   AuditTrail1764800000000,
+  Statistics1764900000000,
   AccountSafety1765100000000,
 ];

@@ -11,6 +11,7 @@ import { CrimeResolver } from '../crimes/crime.resolver';
 import { FlagResolver } from '../flags/flag.resolver';
 import { IntelligenceResolver } from '../intelligence/intelligence.resolver';
 import { SubjectResolver } from '../subjects/subject.resolver';
+import { StatsResolver } from '../stats/stats.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -22,6 +23,7 @@ export const RESOLVERS = [
   FlagResolver,
   CrimeResolver,
   AuditResolver,
+  StatsResolver,
 ] as const;
 
 /**

@@ -26,6 +26,8 @@ export const NARRATIVE_MAX_LENGTH = 20_000;
 // Full-text search over location (weighted higher) and narrative; maintained by migration SQL.
 @Index('IDX_reports_search', { synchronize: false })
 @Index('IDX_reports_idempotency', { synchronize: false })
+// Statistics: a covering index for the partial days at the ends of a range (migration SQL).
+@Index('IDX_reports_stats', { synchronize: false })
 @Index('IDX_reports_received', ['receivedAt', 'id'])
 @Index('IDX_reports_division_received', ['divisionId', 'receivedAt'])
 @Index('IDX_reports_agency_received', ['submittedByAgencyId', 'receivedAt'])

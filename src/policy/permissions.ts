@@ -40,6 +40,8 @@ export enum Permission {
   RECORD_CRIMES = 'RECORD_CRIMES',
   /** Read audit events (metadata only), verify the trail, review anomalies: AUDITORs (scope in policy/audit.ts). */
   READ_AUDIT = 'READ_AUDIT',
+  /** Aggregate statistics: any user of any agency; small cells suppressed outside police ANALYST/SUPERVISOR (policy/statistics.ts). */
+  READ_STATISTICS = 'READ_STATISTICS',
 }
 
 interface Rule {
@@ -88,6 +90,8 @@ const RULES: Record<Permission, Rule> = {
   [Permission.READ_CRIMES]: { anonymous: false, allows: isPoliceCaseReader },
   [Permission.RECORD_CRIMES]: { anonymous: false, allows: isPoliceCaseReader },
   [Permission.READ_AUDIT]: { anonymous: false, allows: (p) => isUserWith(p, Role.AUDITOR) },
+  // People, not partner apps: a service account only submits and reads back its own submissions.
+  [Permission.READ_STATISTICS]: { anonymous: false, allows: (p) => p.kind === 'USER' },
 };
 
 export type Decision = 'ALLOW' | 'UNAUTHENTICATED' | 'FORBIDDEN';

@@ -123,12 +123,25 @@ function protectCube(k: number, mask: CubeMask, entries: Map<string, Entry>[], p
       else lines.set(lk, [e]);
     }
 
+  /** How many suppressed cells each line holds. */
+  const hiddenOnLine = new Map<string, number>();
+  const queue: Coord[][] = [];
+  const hide = (key: string, coords: Coord[]) => {
+    if (supp.has(key)) return;
+    supp.set(key, coords);
+    queue.push(coords);
+    for (const d of dims) hiddenOnLine.set(lineKey(d, coords), (hiddenOnLine.get(lineKey(d, coords)) ?? 0) + 1);
+  };
+  const primaries = [...supp.entries()];
+  supp.clear();
+  for (const [key, coords] of primaries) hide(key, coords);
+
   /** Suppresses one more cell on the line through `coords` along `d`; false when none is left. */
   const addComplement = (d: number, coords: readonly Coord[]): boolean => {
     const present = (lines.get(lineKey(d, coords)) ?? []).filter((e) => !supp.has(e.key));
     const nonZero = present.filter((e) => e.weight > 0).sort((a, b) => a.weight - b.weight || byKey(a, b));
     if (nonZero.length) {
-      supp.set(nonZero[0].key, nonZero[0].coords);
+      hide(nonZero[0].key, nonZero[0].coords);
       return true;
     }
     // Only zero cells remain: suppress one (it then reads as "unknown", not as 0).
@@ -137,24 +150,22 @@ function protectCube(k: number, mask: CubeMask, entries: Map<string, Entry>[], p
       const candidate = coords.map((c, i) => (i === d ? value : c));
       const key = cellKey(mask, candidate);
       if (!supp.has(key) && !own.has(key)) {
-        supp.set(key, candidate);
+        hide(key, candidate);
         return true;
       }
     }
     return false;
   };
 
+  /** Every suppressed cell alone on a line whose marginal is published gets a complement there. */
   const hypercubePass = () => {
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (const [, coords] of [...supp.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        for (const d of dims) {
-          const parentMask = mask & ~(1 << d);
-          if (pattern[parentMask].has(cellKey(parentMask, coords))) continue; // its marginal is itself unknown
-          const onLine = [...supp.values()].filter((c) => lineKey(d, c) === lineKey(d, coords)).length;
-          if (onLine < 2 && addComplement(d, coords)) changed = true;
-        }
+    queue.sort((a, b) => byKey({ key: cellKey(mask, a) }, { key: cellKey(mask, b) }));
+    while (queue.length) {
+      const coords = queue.shift()!;
+      for (const d of dims) {
+        const parentMask = mask & ~(1 << d);
+        if (pattern[parentMask].has(cellKey(parentMask, coords))) continue; // its marginal is itself unknown
+        if ((hiddenOnLine.get(lineKey(d, coords)) ?? 0) < 2) addComplement(d, coords);
       }
     }
   };
@@ -173,7 +184,7 @@ function protectCube(k: number, mask: CubeMask, entries: Map<string, Entry>[], p
           .filter((e) => !supp.has(e.key) && cellKey(v.mask, e.coords) === v.key)
           .sort((a, b) => a.weight - b.weight || byKey(a, b));
         if (children.length) {
-          supp.set(children[0].key, children[0].coords);
+          hide(children[0].key, children[0].coords);
           added = true;
         }
       }
@@ -181,7 +192,7 @@ function protectCube(k: number, mask: CubeMask, entries: Map<string, Entry>[], p
     if (!added) break;
   }
   // Last resort: every cell of the cube's grid unknown, so it says nothing its marginals do not.
-  for (const coords of grid(k, dims, domains)) supp.set(cellKey(mask, coords), coords);
+  for (const coords of grid(k, dims, domains)) hide(cellKey(mask, coords), coords);
 }
 
 function* grid(k: number, dims: number[], domains: Coord[][]): Generator<Coord[]> {

@@ -1,0 +1,28 @@
+import { Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../graphql/context';
+import { Permission } from '../policy/permissions';
+import { crimeStats, flagStats, intelligenceStats } from './stats.service';
+import { CrimeStats, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
+
+const CONTROL = 'Outside police ANALYST and SUPERVISOR, counts from 1 to 4 are suppressed, with secondary suppression.';
+
+@Resolver()
+export class StatsResolver {
+  @Authorized(Permission.READ_STATISTICS)
+  @Query(() => IntelligenceStats, { description: `Intelligence received in [from, to). ${CONTROL}` })
+  intelligenceStats(@Ctx() ctx: RequestContext, @Args(() => StatsArgs) args: StatsArgs) {
+    return intelligenceStats(ctx, args);
+  }
+
+  @Authorized(Permission.READ_STATISTICS)
+  @Query(() => CrimeStats, { description: `CSE-linked crimes recorded in [from, to), by DIVISION and MONTH. ${CONTROL}` })
+  crimeStats(@Ctx() ctx: RequestContext, @Args(() => StatsArgs) args: StatsArgs) {
+    return crimeStats(ctx, args);
+  }
+
+  @Authorized(Permission.READ_STATISTICS)
+  @Query(() => FlagStats, { description: `Flags in force, flags due for review, and under-flagging of reports in [from, to). ${CONTROL}` })
+  flagStats(@Ctx() ctx: RequestContext, @Args(() => FlagStatsArgs) args: FlagStatsArgs) {
+    return flagStats(ctx, args);
+  }
+}

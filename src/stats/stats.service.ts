@@ -1,0 +1,229 @@
+import type { Principal } from '../auth/principal';
+import { run, sql } from '../db/sql';
+import type { RequestContext } from '../graphql/context';
+import { authorize } from '../policy/auth-checker';
+import { Permission } from '../policy/permissions';
+import { statisticsDetail, STATISTICS_FLAG_STATUS } from '../policy/statistics';
+import type { SourceType } from '../intelligence/intelligence.enums';
+import type { FlagKind, RiskLevel } from '../flags/flag.enums';
+import { type Cell, cellKey, type Coord, isSmall, marginalCubes, suppressionPattern } from './disclosure-control';
+import { checkRange, CRIME_DIMENSIONS, cubeOf, dayOnOrAfter, dayOnOrBefore, INTELLIGENCE_DIMENSIONS } from './stats.range';
+import type { CrimeStats, CrimeStatsRow, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
+
+/** A published table: each cell of the asked-for cube with its counts, null where suppressed. */
+interface Published {
+  total: { counts: (number | null)[]; suppressed: boolean };
+  rows: { coords: Coord[]; counts: (number | null)[]; suppressed: boolean }[];
+}
+
+/**
+ * The cube `mask` of a lattice, as this principal may see it. `cubes` holds every cube of the
+ * lattice (all of them are needed to choose a suppression pattern that no other grouping undoes).
+ */
+function publish(principal: Principal, k: number, cubes: Cell[][], mask: number, measures = 1): Published {
+  const full = statisticsDetail(principal) === 'FULL';
+  const pattern = full ? null : suppressionPattern(k, cubes);
+  const view = (m: number) => {
+    const hidden = pattern?.[m] ?? new Map<string, Coord[]>();
+    const rows = cubes[m].map((c) => {
+      const suppressed = hidden.has(cellKey(m, c.coords));
+      return { coords: [...c.coords], counts: c.counts.map((n) => (suppressed ? null : n)), suppressed };
+    });
+    // Zero cells hidden as complements are listed too: absent would say 0.
+    for (const [key, coords] of hidden) {
+      if (!cubes[m].some((c) => cellKey(m, c.coords) === key))
+        rows.push({ coords, counts: Array<null>(measures).fill(null), suppressed: true });
+    }
+    return rows;
+  };
+  const [total] = view(0);
+  return { total: total ?? { coords: [], counts: [], suppressed: false }, rows: mask ? view(mask) : [] };
+}
+
+const compareCoords = (a: Coord[], b: Coord[]) => {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (a[i] === null) return 1;
+    if (b[i] === null) return -1;
+    return a[i]! < b[i]! ? -1 : 1;
+  }
+  return 0;
+};
+
+async function divisionsById(ctx: RequestContext, ids: Coord[]) {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+  const found = await ctx.loaders.divisionById.loadMany(wanted);
+  return new Map(wanted.map((id, i) => [id, found[i] instanceof Error ? undefined : found[i]]));
+}
+
+/**
+ * Intelligence reports received in [from, to), grouped by any of division, source type and month
+ * (UTC). Whole days come from the daily rollup, the partial days at either end from the reports.
+ */
+export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): Promise<IntelligenceStats> {
+  const principal = authorize(ctx, Permission.READ_STATISTICS);
+  checkRange(args.from, args.to);
+  const mask = cubeOf(args.groupBy, INTELLIGENCE_DIMENSIONS);
+
+  const firstDay = dayOnOrAfter(args.from);
+  const lastDay = dayOnOrBefore(args.to);
+  const wholeDays = firstDay < lastDay;
+  const rows = await run<{ division_id: string | null; source_type: SourceType; month: string; n: number }>(
+    ctx.db,
+    wholeDays
+      ? sql`SELECT division_id, source_type, month, sum(n)::int AS n FROM (
+              SELECT division_id, source_type, to_char(date_trunc('month', day), 'YYYY-MM-DD') AS month, sum(reports) AS n
+                FROM report_daily_counts WHERE day >= ${firstDay}::date AND day < ${lastDay}::date GROUP BY 1, 2, 3
+              UNION ALL
+              SELECT r.division_id, r.source_type, to_char(date_trunc('month', r.received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*)
+                FROM intelligence_reports r
+               WHERE (r.received_at >= ${args.from} AND r.received_at < ${firstDay}::date::timestamp AT TIME ZONE 'UTC')
+                  OR (r.received_at >= ${lastDay}::date::timestamp AT TIME ZONE 'UTC' AND r.received_at < ${args.to})
+               GROUP BY 1, 2, 3) cells
+           GROUP BY 1, 2, 3 HAVING sum(n) > 0`
+      : sql`SELECT r.division_id, r.source_type, to_char(date_trunc('month', r.received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS month,
+                   count(*)::int AS n
+              FROM intelligence_reports r WHERE r.received_at >= ${args.from} AND r.received_at < ${args.to} GROUP BY 1, 2, 3`,
+  );
+  const top: Cell[] = rows.map((r) => ({ coords: [r.division_id, r.source_type, r.month], counts: [r.n] }));
+  const table = publish(principal, 3, marginalCubes(3, top), mask);
+  const divisions = await divisionsById(
+    ctx,
+    table.rows.map((r) => r.coords[0]),
+  );
+  return {
+    total: table.total.suppressed ? null : (table.total.counts[0] ?? 0),
+    rows: table.rows
+      .sort((a, b) => compareCoords(a.coords, b.coords))
+      .map((r) => ({
+        division: mask & 1 && r.coords[0] ? (divisions.get(r.coords[0]) ?? null) : null,
+        sourceType: mask & 2 ? (r.coords[1] as SourceType) : null,
+        month: mask & 4 ? r.coords[2] : null,
+        count: r.counts[0],
+        suppressed: r.suppressed,
+      })),
+  };
+}
+
+/**
+ * CSE-linked crimes recorded in [from, to) (a crime recorded on a day counts when that day's
+ * midnight UTC is in the range), with distinct victims and suspects, by division and month.
+ * Distinct counts do not add up, so every grouping comes from SQL (grouping sets), not from sums.
+ */
+export async function crimeStats(ctx: RequestContext, args: StatsArgs): Promise<CrimeStats> {
+  const principal = authorize(ctx, Permission.READ_STATISTICS);
+  checkRange(args.from, args.to);
+  const mask = cubeOf(args.groupBy, CRIME_DIMENSIONS);
+  const rows = await run<{
+    division_id: string | null;
+    month: string | null;
+    g: number;
+    crimes: number;
+    victims: number;
+    suspects: number;
+  }>(
+    ctx.db,
+    sql`SELECT c.division_id, c.month, GROUPING(c.division_id, c.month) AS g, count(DISTINCT c.id)::int AS crimes,
+               count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'VICTIM')::int AS victims,
+               count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'SUSPECT')::int AS suspects
+          FROM (SELECT id, division_id, to_char(date_trunc('month', recorded_on), 'YYYY-MM-DD') AS month FROM crimes
+                 WHERE recorded_on >= ${dayOnOrAfter(args.from)}::date AND recorded_on < ${dayOnOrAfter(args.to)}::date) c
+          LEFT JOIN crime_subjects cs ON cs.crime_id = c.id
+         GROUP BY GROUPING SETS ((c.division_id, c.month), (c.division_id), (c.month), ())`,
+  );
+  // GROUPING() sets a bit for each column *not* grouped by: division is its high bit.
+  const cubes: Cell[][] = [[], [], [], []];
+  for (const r of rows) {
+    const m = (r.g & 2 ? 0 : 1) | (r.g & 1 ? 0 : 2);
+    if (m === 0 || r.crimes > 0) cubes[m].push({ coords: [r.division_id, r.month], counts: [r.crimes, r.victims, r.suspects] });
+  }
+  if (!cubes[0].length) cubes[0].push({ coords: [null, null], counts: [0, 0, 0] });
+  const table = publish(principal, 2, cubes, mask, 3);
+  const divisions = await divisionsById(
+    ctx,
+    table.rows.map((r) => r.coords[0]),
+  );
+  const toRow = (r: { coords: Coord[]; counts: (number | null)[]; suppressed: boolean }): CrimeStatsRow => ({
+    division: mask & 1 && r.coords[0] ? (divisions.get(r.coords[0]) ?? null) : null,
+    month: mask & 2 ? r.coords[1] : null,
+    crimes: r.counts[0] ?? null,
+    victims: r.counts[1] ?? null,
+    suspects: r.counts[2] ?? null,
+    suppressed: r.suppressed,
+  });
+  return {
+    total: { ...toRow({ ...table.total, coords: [null, null] }) },
+    rows: table.rows.sort((a, b) => compareCoords(a.coords, b.coords)).map(toRow),
+  };
+}
+
+/** A single published count: null (and suppressed) from 1 to 4 unless the caller sees full detail. */
+const oneCount = (principal: Principal, n: number) => {
+  const suppressed = statisticsDetail(principal) !== 'FULL' && isSmall(n);
+  return { count: suppressed ? null : n, suppressed };
+};
+
+/**
+ * Flags in force by kind, risk level and the division of the subject's latest report; those due
+ * for review; and the under-flagging check over reports received in [from, to).
+ */
+export async function flagStats(ctx: RequestContext, args: FlagStatsArgs): Promise<FlagStats> {
+  const principal = authorize(ctx, Permission.READ_STATISTICS);
+  checkRange(args.from, args.to);
+  const [active, [due], [under]] = await Promise.all([
+    run<{ division_id: string | null; kind: FlagKind; risk_level: RiskLevel; n: number }>(
+      ctx.db,
+      sql`SELECT d.division_id, f.kind, f.risk_level, count(*)::int AS n
+            FROM flags f
+            LEFT JOIN LATERAL (SELECT r.division_id FROM report_subjects rs JOIN intelligence_reports r ON r.id = rs.report_id
+                                WHERE rs.subject_id = f.subject_id ORDER BY r.received_at DESC, r.id DESC LIMIT 1) d ON true
+           WHERE f.status = ${STATISTICS_FLAG_STATUS}
+           GROUP BY 1, 2, 3`,
+    ),
+    run<{ n: number; as_of: Date }>(
+      ctx.db,
+      sql`SELECT count(*)::int AS n, now() AS as_of FROM flags f
+           WHERE f.status = ${STATISTICS_FLAG_STATUS} AND f.review_date <= (now() AT TIME ZONE 'UTC')::date`,
+    ),
+    run<{ reports: number; unflagged: number }>(
+      ctx.db,
+      sql`SELECT count(*)::int AS reports, count(*) FILTER (WHERE NOT flagged)::int AS unflagged FROM (
+            SELECT bool_or(EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = rs.subject_id AND f.kind = 'CSE_RISK'
+                                                         AND f.status = ${STATISTICS_FLAG_STATUS})) AS flagged
+              FROM intelligence_reports r JOIN report_subjects rs ON rs.report_id = r.id AND rs.role = 'POTENTIAL_VICTIM'
+             WHERE r.received_at >= ${args.from} AND r.received_at < ${args.to} AND cardinality(r.risk_indicators) > 0
+             GROUP BY r.id) per_report`,
+    ),
+  ]);
+  const top: Cell[] = active.map((r) => ({ coords: [r.division_id, r.kind, r.risk_level], counts: [r.n] }));
+  const table = publish(principal, 3, marginalCubes(3, top), 7);
+  const divisions = await divisionsById(
+    ctx,
+    table.rows.map((r) => r.coords[0]),
+  );
+  const dueCount = oneCount(principal, due.n);
+  // The flagged remainder is published implicitly (reports − unflagged), so it is checked too.
+  const underHidden =
+    statisticsDetail(principal) !== 'FULL' && [under.reports, under.unflagged, under.reports - under.unflagged].some(isSmall);
+  return {
+    asOf: due.as_of,
+    activeTotal: table.total.suppressed ? null : (table.total.counts[0] ?? 0),
+    active: table.rows
+      .sort((a, b) => compareCoords(a.coords, b.coords))
+      .map((r) => ({
+        division: r.coords[0] ? (divisions.get(r.coords[0]) ?? null) : null,
+        kind: r.coords[1] as FlagKind,
+        riskLevel: r.coords[2] as RiskLevel,
+        count: r.counts[0],
+        suppressed: r.suppressed,
+      })),
+    dueForReview: dueCount.count,
+    dueForReviewSuppressed: dueCount.suppressed,
+    underFlagging: {
+      reports: underHidden ? null : under.reports,
+      unflagged: underHidden ? null : under.unflagged,
+      unflaggedShare: underHidden || under.reports === 0 ? null : under.unflagged / under.reports,
+      suppressed: underHidden,
+    },
+  };
+}

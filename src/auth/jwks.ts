@@ -42,7 +42,9 @@ export class JwksCache {
     const fresh = now - this.fetchedAt < this.settings.cacheTtlSeconds * 1000;
     const known = this.keys.get(kid);
     if (known && fresh) return known;
-    if (now - this.attemptedAt >= this.settings.refetchIntervalSeconds * 1000) await this.refresh(log);
+    // A fetch already under way answers this lookup too; otherwise fetch if the interval allows.
+    if (this.inFlight) await this.inFlight;
+    else if (now - this.attemptedAt >= this.settings.refetchIntervalSeconds * 1000) await this.refresh(log);
     if (this.now() - this.fetchedAt > MAX_STALE_MS) return undefined;
     return this.keys.get(kid);
   }

@@ -2,15 +2,19 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit } from 'graphql';
 import { ErrorCode } from '../errors';
 
+/** A UTF-16 surrogate without its partner: JSON lets it through, but it is not text PostgreSQL can store. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text);
+
 const hasNul = (value: unknown): boolean => {
-  if (typeof value === 'string') return value.includes('\u0000');
+  if (typeof value === 'string') return unstorable(value);
   if (Array.isArray(value)) return value.some(hasNul);
   if (value && typeof value === 'object') return Object.values(value).some(hasNul);
   return false;
 };
 
 /**
- * PostgreSQL text cannot hold U+0000, and no legitimate input needs it: refuse it in any argument,
+ * PostgreSQL text cannot hold U+0000 or unpaired surrogates, and no legitimate input needs them: refuse them in any argument,
  * literal or variable, before a resolver runs, rather than let the database fail mid-request.
  */
 export const nulGuardPlugin: ApolloServerPlugin = {
@@ -20,11 +24,11 @@ export const nulGuardPlugin: ApolloServerPlugin = {
         let found = hasNul(request.variables);
         visit(document, {
           [Kind.STRING]: (node) => {
-            if (node.value.includes('\u0000')) found = true;
+            if (unstorable(node.value)) found = true;
           },
         });
         if (found) {
-          throw new GraphQLError('Text arguments must not contain NUL (U+0000) characters', {
+          throw new GraphQLError('Text arguments must be valid Unicode without NUL (U+0000) characters', {
             extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
           });
         }

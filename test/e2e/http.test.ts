@@ -105,7 +105,7 @@ describe('errors never leak internals', () => {
 });
 
 describe('text the database cannot store', () => {
-  it('refuses NUL characters in any argument, variable or literal, as BAD_USER_INPUT', async () => {
+  it('refuses NUL characters and unpaired surrogates in any argument, variable or literal, as BAD_USER_INPUT', async () => {
     const token = (await app.login('analyst@gmp.example')).accessToken;
     const before = await countRows(app.db, 'intelligence_reports');
     const cases: [string, Record<string, unknown>, string?][] = [
@@ -115,6 +115,10 @@ describe('text the database cannot store', () => {
       ['mutation { submitIntelligence(input: { sourceType: POLICE, narrative: "abc\\u0000def" }) { id } }', {}, token],
       ['query($t: String!) { searchIntelligence(text: $t) { totalCount } }', { t: 'taxi\u0000' }, token],
       ['query($f: SubjectFilter) { subjects(filter: $f) { totalCount } }', { f: { identifier: 'GMP\u0000' } }, token],
+      // Unpaired UTF-16 surrogates: valid JSON escapes, but not text.
+      ['mutation($n: String!) { submitIntelligence(input: { sourceType: POLICE, narrative: $n }) { id } }', { n: 'abc\ud800def' }, token],
+      ['query($t: String!) { searchIntelligence(text: $t) { totalCount } }', { t: '\udc00taxi' }, token],
+      ['mutation { submitIntelligence(input: { sourceType: POLICE, narrative: "abc\\ud800" }) { id } }', {}, token],
     ];
     for (const [query, variables, bearer] of cases) {
       const r = await app.gql(query, variables, bearer);

@@ -7,6 +7,7 @@ import { FlagApproval1764700000000 } from './1764700000000-flag-approval';
 import { AuditTrail1764800000000 } from './1764800000000-audit-trail';
 import { AccountSafety1765100000000 } from './1765100000000-account-safety';
 import { Statistics1764900000000 } from './1764900000000-statistics';
+import { StatisticsMonthly1764900000001 } from './1764900000001-statistics-monthly';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -17,5 +18,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   FlagApproval1764700000000,
   AuditTrail1764800000000,
   Statistics1764900000000,
+  StatisticsMonthly1764900000001,
   AccountSafety1765100000000,
 ];

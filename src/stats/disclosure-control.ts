@@ -139,7 +139,19 @@ function protectCube(k: number, mask: CubeMask, entries: Map<string, Entry>[], p
   /** Suppresses one more cell on the line through `coords` along `d`; false when none is left. */
   const addComplement = (d: number, coords: readonly Coord[]): boolean => {
     const present = (lines.get(lineKey(d, coords)) ?? []).filter((e) => !supp.has(e.key));
-    const nonZero = present.filter((e) => e.weight > 0).sort((a, b) => a.weight - b.weight || byKey(a, b));
+    // Prefer a cell whose other lines already hide one (closing a rectangle rather than starting a
+    // cascade of complements), then the smallest.
+    const opened = (e: Entry) =>
+      dims.filter((d2) => {
+        if (d2 === d) return false;
+        const parentMask = mask & ~(1 << d2);
+        return !pattern[parentMask].has(cellKey(parentMask, e.coords)) && !hiddenOnLine.get(lineKey(d2, e.coords));
+      }).length;
+    const nonZero = present
+      .filter((e) => e.weight > 0)
+      .map((e) => ({ e, opens: opened(e) }))
+      .sort((a, b) => a.opens - b.opens || a.e.weight - b.e.weight || byKey(a.e, b.e))
+      .map(({ e }) => e);
     if (nonZero.length) {
       hide(nonZero[0].key, nonZero[0].coords);
       return true;

@@ -15,6 +15,13 @@ export const dayOnOrAfter = (t: Date) => new Date(Math.ceil(t.getTime() / DAY_MS
 /** Midnight UTC on or before `t`, as YYYY-MM-DD. */
 export const dayOnOrBefore = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 
+/** The first day of the month after the one `day` (YYYY-MM-DD) is in. */
+export function nextMonth(day: string): string {
+  const d = new Date(`${day.slice(0, 8)}01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
 /** Refuses a range running backwards or longer than ten years. */
 export function checkRange(from: Date, to: Date): void {
   if (from.getTime() > to.getTime()) throw badInput('from must not be after to', 'from');

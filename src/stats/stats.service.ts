@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal';
-import { run, sql } from '../db/sql';
+import { join, run, type Sql, sql } from '../db/sql';
 import type { RequestContext } from '../graphql/context';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
@@ -7,7 +7,7 @@ import { statisticsDetail, STATISTICS_FLAG_STATUS } from '../policy/statistics';
 import type { SourceType } from '../intelligence/intelligence.enums';
 import type { FlagKind, RiskLevel } from '../flags/flag.enums';
 import { type Cell, cellKey, type Coord, isSmall, marginalCubes, suppressionPattern } from './disclosure-control';
-import { checkRange, CRIME_DIMENSIONS, cubeOf, dayOnOrAfter, dayOnOrBefore, INTELLIGENCE_DIMENSIONS } from './stats.range';
+import { checkRange, CRIME_DIMENSIONS, cubeOf, dayOnOrAfter, dayOnOrBefore, INTELLIGENCE_DIMENSIONS, nextMonth } from './stats.range';
 import type { CrimeStats, CrimeStatsRow, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
 
 /** A published table: each cell of the asked-for cube with its counts, null where suppressed. */
@@ -58,32 +58,46 @@ async function divisionsById(ctx: RequestContext, ids: Coord[]) {
 
 /**
  * Intelligence reports received in [from, to), grouped by any of division, source type and month
- * (UTC). Whole days come from the daily rollup, the partial days at either end from the reports.
+ * (UTC). Whole months come from the monthly rollup, whole days from the daily one, and the partial
+ * days at either end from the reports.
  */
 export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): Promise<IntelligenceStats> {
   const principal = authorize(ctx, Permission.READ_STATISTICS);
   checkRange(args.from, args.to);
   const mask = cubeOf(args.groupBy, INTELLIGENCE_DIMENSIONS);
 
+  // [from, to) = partial day + whole days + whole months + whole days + partial day (UTC).
   const firstDay = dayOnOrAfter(args.from);
   const lastDay = dayOnOrBefore(args.to);
-  const wholeDays = firstDay < lastDay;
+  const parts: Sql[] = [];
+  if (firstDay < lastDay) {
+    const firstMonth = firstDay.endsWith('-01') ? firstDay : nextMonth(firstDay);
+    const lastMonth = `${lastDay.slice(0, 8)}01`;
+    const days = (a: string, b: string) =>
+      sql`SELECT division_id, source_type, (day - extract(day FROM day)::int + 1)::text AS month, sum(reports) AS n
+            FROM report_daily_counts WHERE day >= ${a}::date AND day < ${b}::date GROUP BY 1, 2, 3`;
+    if (firstMonth < lastMonth) {
+      parts.push(
+        sql`SELECT division_id, source_type, month::text, sum(reports) AS n
+              FROM report_monthly_counts WHERE month >= ${firstMonth}::date AND month < ${lastMonth}::date GROUP BY 1, 2, 3`,
+      );
+      if (firstDay < firstMonth) parts.push(days(firstDay, firstMonth));
+      if (lastMonth < lastDay) parts.push(days(lastMonth, lastDay));
+    } else parts.push(days(firstDay, lastDay));
+  }
+  const partial =
+    firstDay < lastDay
+      ? sql`(r.received_at >= ${args.from} AND r.received_at < ${firstDay}::date::timestamp AT TIME ZONE 'UTC')
+            OR (r.received_at >= ${lastDay}::date::timestamp AT TIME ZONE 'UTC' AND r.received_at < ${args.to})`
+      : sql`r.received_at >= ${args.from} AND r.received_at < ${args.to}`;
+  parts.push(
+    sql`SELECT r.division_id, r.source_type, to_char(date_trunc('month', r.received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS month, count(*) AS n
+          FROM intelligence_reports r WHERE ${partial} GROUP BY 1, 2, 3`,
+  );
   const rows = await run<{ division_id: string | null; source_type: SourceType; month: string; n: number }>(
     ctx.db,
-    wholeDays
-      ? sql`SELECT division_id, source_type, month, sum(n)::int AS n FROM (
-              SELECT division_id, source_type, to_char(date_trunc('month', day), 'YYYY-MM-DD') AS month, sum(reports) AS n
-                FROM report_daily_counts WHERE day >= ${firstDay}::date AND day < ${lastDay}::date GROUP BY 1, 2, 3
-              UNION ALL
-              SELECT r.division_id, r.source_type, to_char(date_trunc('month', r.received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*)
-                FROM intelligence_reports r
-               WHERE (r.received_at >= ${args.from} AND r.received_at < ${firstDay}::date::timestamp AT TIME ZONE 'UTC')
-                  OR (r.received_at >= ${lastDay}::date::timestamp AT TIME ZONE 'UTC' AND r.received_at < ${args.to})
-               GROUP BY 1, 2, 3) cells
-           GROUP BY 1, 2, 3 HAVING sum(n) > 0`
-      : sql`SELECT r.division_id, r.source_type, to_char(date_trunc('month', r.received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS month,
-                   count(*)::int AS n
-              FROM intelligence_reports r WHERE r.received_at >= ${args.from} AND r.received_at < ${args.to} GROUP BY 1, 2, 3`,
+    sql`SELECT division_id, source_type, month, sum(n)::int AS n FROM (${join(parts, ' UNION ALL ')}) cells
+         GROUP BY 1, 2, 3 HAVING sum(n) > 0`,
   );
   const top: Cell[] = rows.map((r) => ({ coords: [r.division_id, r.source_type, r.month], counts: [r.n] }));
   const table = publish(principal, 3, marginalCubes(3, top), mask);

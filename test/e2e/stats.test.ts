@@ -147,16 +147,21 @@ describe('a police analyst sees the GMP figures exactly', () => {
     expect(stats).toEqual({ total: 2286, rows: [] });
   });
 
-  it('partial days at either end of a range count exactly as the reports say', async () => {
-    const [{ from, to, n }] = (await app.ownerQuery(
-      `SELECT (min(received_at) + interval '7 hours')::text AS from, (max(received_at) - interval '5 hours')::text AS to,
-              count(*) FILTER (WHERE received_at >= min_at + interval '7 hours' AND received_at < max_at - interval '5 hours')::int AS n
-         FROM intelligence_reports, LATERAL (SELECT min(received_at) AS min_at, max(received_at) AS max_at FROM intelligence_reports) m
-        WHERE received_at >= '2013-04-01' AND received_at < '2014-02-01'`,
-    )) as { from: string; to: string; n: number }[];
-    const iso = (t: string) => new Date(t).toISOString();
-    const stats = await intelligence(ANALYST, '[DIVISION]', `from: "${iso(from)}", to: "${iso(to)}"`);
-    expect(stats.total).toBe(n);
+  it.each([
+    ['months, whole days and partial days', '2013-04-15T10:20:00Z', '2013-11-20T03:00:00Z'],
+    ['whole days within a month', '2013-05-03T00:00:00Z', '2013-05-19T00:00:00Z'],
+    ['within one day', '2013-05-03T01:00:00Z', '2013-05-03T20:00:00Z'],
+    ['an offset that is not UTC', '2013-06-30T23:30:00+01:00', '2013-09-01T00:30:00+01:00'],
+    ['an empty range', '2013-06-01T00:00:00Z', '2013-06-01T00:00:00Z'],
+  ])('%s: each month counts exactly as the reports say (rollups and reports combined)', async (_, from, to) => {
+    const expected = (await app.ownerQuery(
+      `SELECT to_char(date_trunc('month', received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS month, count(*)::int AS count
+         FROM intelligence_reports WHERE received_at >= $1 AND received_at < $2 GROUP BY 1 ORDER BY 1`,
+      [from, to],
+    )) as { month: string; count: number }[];
+    const stats = await intelligence(ANALYST, '[MONTH]', `from: "${from}", to: "${to}"`);
+    expect(stats.rows.map((r) => ({ month: r.month, count: r.count }))).toEqual(expected);
+    expect(stats.total).toBe(expected.reduce((n, r) => n + r.count, 0));
   });
 
   it('a new report counts at once (the rollup follows the reports)', async () => {

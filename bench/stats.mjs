@@ -5,7 +5,8 @@
 //   npm run bench:data && npm run bench:stats
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/safeshare_bench_100k npm run bench:stats
 //
-// BENCH_SECONDS per query (default 5), BENCH_CONNECTIONS (default 4). The server listens on
+// BENCH_SECONDS per query (default 5), BENCH_CONNECTIONS (default 4), BENCH_QUERIES (a regular
+// expression naming the queries to run, default all). The server listens on
 // 127.0.0.1:4211 and is stopped at the end.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,8 @@ const RANGE = 'from: "2025-01-01T00:00:00Z", to: "2025-11-01T00:00:00Z"';
 const ROW = 'division { id } sourceType month count suppressed';
 const CROW = 'division { id } month crimes victims suspects suppressed';
 const QUERIES = {
+  // Not statistics: the cost of any authenticated, audited request on this machine, for comparison.
+  'reference: divisions': '{ divisions { id name } }',
   'intelligence total': `{ intelligenceStats(${RANGE}) { total } }`,
   'intelligence [DIVISION]': `{ intelligenceStats(${RANGE}, groupBy: [DIVISION]) { total rows { ${ROW} } } }`,
   'intelligence [DIVISION, MONTH]': `{ intelligenceStats(${RANGE}, groupBy: [DIVISION, MONTH]) { total rows { ${ROW} } } }`,
@@ -28,6 +31,7 @@ const QUERIES = {
   'crimes [DIVISION, MONTH]': `{ crimeStats(${RANGE}, groupBy: [DIVISION, MONTH]) { total { ${CROW} } rows { ${CROW} } } }`,
   flagStats: `{ flagStats(${RANGE}) { activeTotal active { division { id } kind riskLevel count suppressed } dueForReview underFlagging { reports unflagged unflaggedShare } } }`,
 };
+const only = process.env.BENCH_QUERIES ? new RegExp(process.env.BENCH_QUERIES) : null;
 const USERS = { analyst: 'analyst@gmp.example', voluntary: 'reporter@safe-futures.example' };
 
 const server = spawn('node', [main, 'serve'], {
@@ -76,9 +80,12 @@ try {
   for (const [who, email] of Object.entries(USERS)) {
     const login = await gql(`mutation { login(email: "${email}", password: "safeshare-demo") { accessToken } }`);
     const token = login.data.login.accessToken;
-    for (const [name, query] of Object.entries(QUERIES)) {
+    for (const [name, query] of Object.entries(QUERIES).filter(([n]) => !only || only.test(n))) {
       const probe = await gql(query, token);
-      if (probe.errors) throw new Error(`${name}: ${JSON.stringify(probe.errors)}`);
+      if (probe.errors) {
+        results.push({ caller: who, query: name, failed: probe.errors[0].extensions?.code ?? probe.errors[0].message });
+        continue;
+      }
       const latencies = [];
       let errors = 0;
       const instance = autocannon({
@@ -108,7 +115,7 @@ try {
     }
   }
   console.table(results);
-  const worst = Math.max(...results.map((r) => r['p95 ms']));
+  const worst = Math.max(...results.filter((r) => !r.query.startsWith('reference')).map((r) => r['p95 ms'] ?? Infinity));
   console.log(`worst p95: ${worst} ms over ten months (${connections} connections, target < 100 ms): ${worst < 100 ? 'met' : 'NOT met'}`);
 } finally {
   stop();

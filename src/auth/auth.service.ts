@@ -7,7 +7,7 @@ import { ServiceAccountEntity } from '../users/service-account.entity';
 import { UserEntity } from '../users/user.entity';
 import { normaliseEmail } from '../users/user.service';
 import type { AuthPayload } from './auth.types';
-import { verifyAgainstDummy, verifySecret } from './passwords';
+import { hashSecret, needsRehash, verifyAgainstDummy, verifySecret } from './passwords';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { AuthSessionEntity } from './session.entity';
 import { accountKey, claimAttempt, clearAttempts } from './sign-in-throttle';
@@ -51,8 +51,11 @@ export async function login(ctx: RequestContext, email: string, password: string
     ctx.log.info({ event: 'login_failed' }, 'failed sign-in');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
+  const rehashed = needsRehash(user.passwordHash, ctx.config.argon2) ? await hashSecret(password, ctx.config.argon2) : null;
   return ctx.db.transaction(async (tx) => {
     await clearAttempts(tx, throttle);
+    if (rehashed)
+      await tx.query(`UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3`, [user.id, rehashed, user.passwordHash]);
     const session = await tx.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
     return issueTokens(ctx, tx, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
   });
@@ -68,8 +71,16 @@ export async function serviceToken(ctx: RequestContext, clientId: string, client
     ctx.log.info({ event: 'service_token_failed' }, 'failed partner app sign-in');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
+  const rehashed = needsRehash(account.secretHash, ctx.config.argon2) ? await hashSecret(clientSecret, ctx.config.argon2) : null;
   return ctx.db.transaction(async (tx) => {
     await clearAttempts(tx, throttle);
+    if (rehashed) {
+      await tx.query(`UPDATE service_accounts SET secret_hash = $2 WHERE id = $1 AND secret_hash = $3`, [
+        account.id,
+        rehashed,
+        account.secretHash,
+      ]);
+    }
     const session = await tx.getRepository(AuthSessionEntity).save({ userId: null, serviceAccountId: account.id });
     return issueTokens(ctx, tx, session.id, { sub: account.id, pk: 'SERVICE', agency: account.agencyId, roles: [] });
   });

@@ -20,6 +20,18 @@ export async function verifySecret(hash: string, plain: string): Promise<boolean
   }
 }
 
+/**
+ * True when a stored hash was made with other cost parameters than those configured now (the
+ * operator raised ARGON2_*): the next successful sign-in re-hashes it, so old hashes do not stay weak.
+ */
+export function needsRehash(hash: string, params: Argon2Params): boolean {
+  try {
+    return argon2.needsRehash(hash, params);
+  } catch {
+    return false;
+  }
+}
+
 let dummyHash: Promise<string> | undefined;
 
 /**

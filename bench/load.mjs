@@ -7,8 +7,10 @@
 //
 // BENCH_SECONDS per scenario (default 10) after BENCH_WARMUP seconds (default 2), BENCH_CONNECTIONS
 // (default 20), BENCH_BATCH submissions per write request (default 50), BENCH_SCENARIOS (comma-separated
-// names, default all), BENCH_JSON (write the results there too). BENCH_SMOKE=1: short, and exits 1 on
-// any error (the targets are reported, not enforced). Servers listen on 127.0.0.1 (ports 4201-4203).
+// names: list-police, list-school, subject, search, fuzzy, stats, writes; default all), BENCH_JSON
+// (write the results there too), BENCH_MAIN (another build's dist/src/main.js to measure).
+// BENCH_SMOKE=1: short, and exits 1 on any error (the targets are reported, not enforced). Servers
+// listen on 127.0.0.1 only (ports 4201-4203).
 //
 // Scenarios whose operation the running schema lacks (statistics before intelligenceStats lands) are
 // skipped with a note, so the suite runs today and measures them once they exist.
@@ -26,7 +28,8 @@ const warmup = Number(process.env.BENCH_WARMUP ?? (smoke ? 0.5 : 2));
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const batch = Number(process.env.BENCH_BATCH ?? (smoke ? 5 : 50));
 const only = process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : null;
-const main = new URL('../dist/src/main.js', import.meta.url).pathname;
+// BENCH_MAIN: another build of Safeshare to measure (e.g. a branch's dist/src/main.js), default this checkout's.
+const main = process.env.BENCH_MAIN ?? new URL('../dist/src/main.js', import.meta.url).pathname;
 const baselineScript = new URL('./baseline-server.mjs', import.meta.url).pathname;
 const PASSWORD = 'safeshare-demo';
 const baseEnv = {

@@ -8,6 +8,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { AppError, ErrorCode } from '../errors';
+import { MAX_PAGE_SIZE } from './pagination';
 
 /** How big and deep one operation may be; all from configuration (see README and docs/security.md). */
 export interface QueryLimits {
@@ -24,15 +25,18 @@ export interface QueryLimits {
 export const TOO_COMPLEX = 'The query is too large or too complex';
 export const tooComplex = () => new AppError(ErrorCode.QUERY_TOO_COMPLEX, TOO_COMPLEX);
 
-/** A page size a connection asks for, when it is a literal or a variable; absent: the default page. */
+/**
+ * A page size a connection asks for, when it is a literal or a variable; absent: 1. Capped at the
+ * largest page: a larger `first` is refused by argument validation as BAD_USER_INPUT, as API.md says.
+ */
 function pageSize(value: ValueNode | undefined, variables: Record<string, unknown>): number {
-  if (!value) return 1;
-  if (value.kind === Kind.INT) return Math.max(1, Number(value.value));
-  if (value.kind === Kind.VARIABLE) {
+  let size = 1;
+  if (value?.kind === Kind.INT) size = Number(value.value);
+  if (value?.kind === Kind.VARIABLE) {
     const v = variables[value.name.value];
-    return typeof v === 'number' && Number.isFinite(v) ? Math.max(1, v) : 1;
+    if (typeof v === 'number' && Number.isFinite(v)) size = v;
   }
-  return 1;
+  return Math.min(Math.max(1, size), MAX_PAGE_SIZE);
 }
 
 interface Measure {

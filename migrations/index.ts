@@ -3,6 +3,7 @@ import { IdentitySchema1764342000000 } from './1764342000000-identity-schema';
 import { RecordCore1764400000000 } from './1764400000000-record-core';
 import { AgencyNameCase1764480000000 } from './1764480000000-agency-name-case';
 import { RecordCoreFixes1764500000000 } from './1764500000000-record-core-fixes';
+import { LawfulDisclosure1764600000000 } from './1764600000000-lawful-disclosure';
 import { FlagApproval1764700000000 } from './1764700000000-flag-approval';
 import { AuditTrail1764800000000 } from './1764800000000-audit-trail';
 import { AccountSafety1765100000000 } from './1765100000000-account-safety';
@@ -15,6 +16,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RecordCore1764400000000,
   AgencyNameCase1764480000000,
   RecordCoreFixes1764500000000,
+  LawfulDisclosure1764600000000,
   FlagApproval1764700000000,
   AuditTrail1764800000000,
   Statistics1764900000000,

@@ -9,6 +9,11 @@ export const AUDITED_TYPES: Record<string, string> = {
   Subject: 'subject',
   Flag: 'flag',
   Crime: 'crime',
+  Involvement: 'involvement',
+  Disclosure: 'disclosure',
+  DisclosureDecision: 'disclosure_decision',
+  AccessRequest: 'access_request',
+  BreakGlassGrant: 'break_glass_grant',
 };
 
 /** Object types with an `id` that are not case content (reference data, identities). */

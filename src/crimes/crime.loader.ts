@@ -23,7 +23,7 @@ export function crimeLoaders(db: DataSource, principal: Principal | null) {
                ORDER BY s.full_name, s.id`,
         ),
       (row) => row.crime_id,
-      (row) => ({ role: row.role, subject: toSubjectView(row) }),
+      (row) => ({ role: row.role, subject: toSubjectView(row, principal!) }),
     ),
     crimeLinksBySubject: groupedLoader<string, CrimeRow & { subject_id: string; role: CrimeRole }, SubjectCrimeLink>(
       (ids) =>

@@ -12,6 +12,10 @@ import { InformantEntity } from '../intelligence/informant.entity';
 import { IntelligenceReportEntity } from '../intelligence/intelligence-report.entity';
 import { ReportSubjectEntity } from '../subjects/report-subject.entity';
 import { SubjectEntity } from '../subjects/subject.entity';
+import { InvolvementEntity } from '../involvements/involvement.entity';
+import { AccessRequestEntity } from '../disclosures/access-request.entity';
+import { DisclosureDeclineEntity, DisclosureEntity } from '../disclosures/disclosure.entity';
+import { BreakGlassGrantEntity } from '../break-glass/break-glass.entity';
 
 /** Every persisted entity; the migrations must agree with these (a test compares them). */
 export const ENTITIES = [
@@ -30,4 +34,9 @@ export const ENTITIES = [
   CrimeEntity,
   CrimeSubjectEntity,
   RecordHistoryEntity,
+  InvolvementEntity,
+  AccessRequestEntity,
+  DisclosureEntity,
+  DisclosureDeclineEntity,
+  BreakGlassGrantEntity,
 ];

@@ -5,6 +5,8 @@ import { crimeLoaders } from '../crimes/crime.loader';
 import { historyLoader } from '../history/history.loader';
 import { reportLoaders } from '../intelligence/intelligence.loader';
 import { subjectLoaders } from '../subjects/subject.loader';
+import { involvementLoaders } from '../involvements/involvement.loader';
+import { disclosureLoaders } from '../disclosures/disclosure.loader';
 
 /** Per-request batch loaders: nested fields cost one query per field, not one per row. */
 export function createLoaders(db: DataSource, principal: Principal | null) {
@@ -13,6 +15,8 @@ export function createLoaders(db: DataSource, principal: Principal | null) {
     ...reportLoaders(db, principal),
     ...subjectLoaders(db, principal),
     ...crimeLoaders(db, principal),
+    ...involvementLoaders(db, principal),
+    ...disclosureLoaders(db, principal),
     history: historyLoader(db),
   };
 }

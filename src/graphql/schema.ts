@@ -12,6 +12,10 @@ import { FlagResolver } from '../flags/flag.resolver';
 import { IntelligenceResolver } from '../intelligence/intelligence.resolver';
 import { SubjectResolver } from '../subjects/subject.resolver';
 import { StatsResolver } from '../stats/stats.resolver';
+import { InvolvementResolver } from '../involvements/involvement.resolver';
+import { AccessRequestResolver } from '../disclosures/access-request.resolver';
+import { DisclosureDecisionResolver, DisclosureResolver } from '../disclosures/disclosure.resolver';
+import { BreakGlassResolver } from '../break-glass/break-glass.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -24,6 +28,11 @@ export const RESOLVERS = [
   CrimeResolver,
   AuditResolver,
   StatsResolver,
+  InvolvementResolver,
+  DisclosureResolver,
+  DisclosureDecisionResolver,
+  AccessRequestResolver,
+  BreakGlassResolver,
 ] as const;
 
 /**

@@ -2,7 +2,16 @@ import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../graphql/context';
 import { recordChangeAudit } from '../audit/audit.service';
 
-export type RecordKind = 'intelligence_report' | 'subject' | 'flag' | 'crime';
+export type RecordKind =
+  | 'intelligence_report'
+  | 'subject'
+  | 'flag'
+  | 'crime'
+  | 'involvement'
+  | 'disclosure'
+  | 'disclosure_decision'
+  | 'access_request'
+  | 'break_glass_grant';
 
 export interface RecordChange {
   kind: RecordKind;

@@ -45,7 +45,7 @@ export function reportLoaders(db: DataSource, principal: Principal | null) {
                ORDER BY rs.linked_at, s.id`,
         ),
       (row) => row.report_id,
-      (row) => ({ role: row.role, subject: toSubjectView(row) }),
+      (row) => ({ role: row.role, subject: toSubjectView(row, principal!) }),
     ),
     /** Reports a subject is linked to, limited to those the caller may read, newest first. */
     reportLinksBySubject: groupedLoader<string, ReportRow & { subject_id: string; role: SubjectRole }, SubjectReportLink>(

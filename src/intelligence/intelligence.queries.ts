@@ -109,8 +109,10 @@ async function filterConditions(db: Queryable, principal: Principal, filter: Int
   }
   if (filter.riskIndicator) conditions.push(sql`${filter.riskIndicator}::risk_indicator = ANY (r.risk_indicators)`);
   // Null means "not given", as if the field were left out.
+  // Only for those who see reports' linked subjects: a filter must not reveal a withheld field.
   if (filter.flagged != null || filter.subjectId != null) {
-    if (decide(Permission.READ_SUBJECTS, principal) !== 'ALLOW') throw forbidden('Filtering by subject or flag needs access to subjects');
+    if (decide(Permission.READ_SUBJECTS, principal) !== 'ALLOW' || reportRedactions(principal).includes('subjects'))
+      throw forbidden('Filtering by subject or flag needs access to reports’ subjects');
   }
   if (filter.flagged != null) {
     const flagged = sql`EXISTS (SELECT 1 FROM report_subjects rs JOIN flags f ON f.subject_id = rs.subject_id AND f.status = 'ACTIVE'

@@ -16,7 +16,7 @@ export enum Permission {
   MANAGE_AGENCIES = 'MANAGE_AGENCIES',
   /** Create and disable users: an agency's ADMIN (scope enforced by the users service). */
   MANAGE_USERS = 'MANAGE_USERS',
-  /** Submit intelligence: reporters, safeguarding leads, police, and partner apps with the scope. */
+  /** Submit intelligence: reporters, police, and partner apps with the scope (a lead who submits also holds REPORTER). */
   SUBMIT_INTELLIGENCE = 'SUBMIT_INTELLIGENCE',
   /** Read intelligence reports within the caller's scope (see records.ts). */
   READ_INTELLIGENCE = 'READ_INTELLIGENCE',
@@ -24,7 +24,10 @@ export enum Permission {
   ASSESS_INTELLIGENCE = 'ASSESS_INTELLIGENCE',
   /** Full-text and fuzzy search: police ANALYST, SUPERVISOR. */
   SEARCH_RECORDS = 'SEARCH_RECORDS',
-  /** Read subjects and their flags: police INVESTIGATOR and above. */
+  /**
+   * Read subjects and their flags: police INVESTIGATOR and above (all subjects), and care readers
+   * (PRACTITIONER, SAFEGUARDING_LEAD) the subjects known to their agency (records.ts).
+   */
   READ_SUBJECTS = 'READ_SUBJECTS',
   /** Link subjects to reports (creating them if new): police INVESTIGATOR and above. */
   LINK_SUBJECTS = 'LINK_SUBJECTS',
@@ -42,6 +45,22 @@ export enum Permission {
   READ_AUDIT = 'READ_AUDIT',
   /** Aggregate statistics: any user of any agency; small cells suppressed outside police ANALYST/SUPERVISOR (policy/statistics.ts). */
   READ_STATISTICS = 'READ_STATISTICS',
+  /** Register an involvement of one's own agency with a subject: care readers. */
+  REGISTER_INVOLVEMENTS = 'REGISTER_INVOLVEMENTS',
+  /** End an own-agency involvement: SAFEGUARDING_LEAD. */
+  MANAGE_INVOLVEMENTS = 'MANAGE_INVOLVEMENTS',
+  /** Read involvements: police case readers (all), care readers (own agency's). */
+  READ_INVOLVEMENTS = 'READ_INVOLVEMENTS',
+  /** Disclose intelligence, decline to, revoke a disclosure, decide access requests: police SUPERVISOR. */
+  DISCLOSE_INTELLIGENCE = 'DISCLOSE_INTELLIGENCE',
+  /** Read disclosures: police case readers (all), care readers (active ones to their agency). */
+  READ_DISCLOSURES = 'READ_DISCLOSURES',
+  /** Ask police for more about a subject known to one's agency: care readers. */
+  REQUEST_ACCESS = 'REQUEST_ACCESS',
+  /** Read access requests: police SUPERVISOR (all), practitioners their own, leads their agency's. */
+  READ_ACCESS_REQUESTS = 'READ_ACCESS_REQUESTS',
+  /** Time-boxed emergency read of one subject outside one's scope, audited and reviewed: care readers. */
+  BREAK_GLASS = 'BREAK_GLASS',
 }
 
 interface Rule {
@@ -60,9 +79,24 @@ const POLICE_ANALYSTS = [Role.ANALYST, Role.SUPERVISOR] as const;
 export const isPoliceCaseReader = (p: Principal) => p.agency.kind === AgencyKind.POLICE && isUserWithAny(p, POLICE_CASE_ROLES);
 export const isPoliceAnalyst = (p: Principal) => p.agency.kind === AgencyKind.POLICE && isUserWithAny(p, POLICE_ANALYSTS);
 export const isPoliceSupervisor = (p: Principal) => p.agency.kind === AgencyKind.POLICE && isUserWith(p, Role.SUPERVISOR);
-/** Reporters and leads read back their own agency's submissions; partner apps their own. */
+/**
+ * Reporters read back their own agency's submissions; partner apps their own. Submitting and reading
+ * back is REPORTER's (DESIGN.md): a SAFEGUARDING_LEAD is a PRACTITIONER plus managing involvements
+ * and access requests, so a lead who also submits holds REPORTER too (as the demo's lead does).
+ */
 export const readsOwnSubmissions = (p: Principal) =>
-  p.kind === 'SERVICE' ? p.scopes.includes(ServiceScope.READ_OWN_SUBMISSIONS) : isUserWithAny(p, [Role.REPORTER, Role.SAFEGUARDING_LEAD]);
+  p.kind === 'SERVICE' ? p.scopes.includes(ServiceScope.READ_OWN_SUBMISSIONS) : isUserWith(p, Role.REPORTER);
+
+const CARE_KINDS: readonly AgencyKind[] = [AgencyKind.SOCIAL_CARE, AgencyKind.EDUCATION, AgencyKind.HEALTH];
+/** A safeguarding lead: of a care agency or a voluntary group (DESIGN.md's role table). */
+export const isSafeguardingLead = (p: Principal) =>
+  isUserWith(p, Role.SAFEGUARDING_LEAD) && [...CARE_KINDS, AgencyKind.VOLUNTARY].includes(p.agency.kind);
+/**
+ * Care readers: PRACTITIONERs of social care, education and health, and SAFEGUARDING_LEADs (also of
+ * voluntary groups). They read the subjects known to their agency, never police case content.
+ */
+export const isCareReader = (p: Principal) =>
+  (isUserWith(p, Role.PRACTITIONER) && CARE_KINDS.includes(p.agency.kind)) || isSafeguardingLead(p);
 
 const RULES: Record<Permission, Rule> = {
   [Permission.SIGN_IN]: { anonymous: true, allows: () => true },
@@ -75,14 +109,13 @@ const RULES: Record<Permission, Rule> = {
   [Permission.SUBMIT_INTELLIGENCE]: {
     anonymous: false,
     allows: (p) =>
-      p.kind === 'SERVICE'
-        ? p.scopes.includes(ServiceScope.SUBMIT_INTELLIGENCE)
-        : isUserWithAny(p, [Role.REPORTER, Role.SAFEGUARDING_LEAD, ...POLICE_CASE_ROLES]),
+      p.kind === 'SERVICE' ? p.scopes.includes(ServiceScope.SUBMIT_INTELLIGENCE) : isUserWithAny(p, [Role.REPORTER, ...POLICE_CASE_ROLES]),
   },
+  // Care readers reach reports only under break-glass, through the subject's `reports` (records.ts).
   [Permission.READ_INTELLIGENCE]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || readsOwnSubmissions(p) },
   [Permission.ASSESS_INTELLIGENCE]: { anonymous: false, allows: isPoliceAnalyst },
   [Permission.SEARCH_RECORDS]: { anonymous: false, allows: isPoliceAnalyst },
-  [Permission.READ_SUBJECTS]: { anonymous: false, allows: isPoliceCaseReader },
+  [Permission.READ_SUBJECTS]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || isCareReader(p) },
   [Permission.LINK_SUBJECTS]: { anonymous: false, allows: isPoliceCaseReader },
   [Permission.FLAG_SUBJECTS]: { anonymous: false, allows: isPoliceCaseReader },
   [Permission.APPROVE_FLAGS]: { anonymous: false, allows: isPoliceSupervisor },
@@ -92,6 +125,14 @@ const RULES: Record<Permission, Rule> = {
   [Permission.READ_AUDIT]: { anonymous: false, allows: (p) => isUserWith(p, Role.AUDITOR) },
   // People, not partner apps: a service account only submits and reads back its own submissions.
   [Permission.READ_STATISTICS]: { anonymous: false, allows: (p) => p.kind === 'USER' },
+  [Permission.REGISTER_INVOLVEMENTS]: { anonymous: false, allows: isCareReader },
+  [Permission.MANAGE_INVOLVEMENTS]: { anonymous: false, allows: isSafeguardingLead },
+  [Permission.READ_INVOLVEMENTS]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || isCareReader(p) },
+  [Permission.DISCLOSE_INTELLIGENCE]: { anonymous: false, allows: isPoliceSupervisor },
+  [Permission.READ_DISCLOSURES]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || isCareReader(p) },
+  [Permission.REQUEST_ACCESS]: { anonymous: false, allows: isCareReader },
+  [Permission.READ_ACCESS_REQUESTS]: { anonymous: false, allows: (p) => isPoliceSupervisor(p) || isCareReader(p) },
+  [Permission.BREAK_GLASS]: { anonymous: false, allows: isCareReader },
 };
 
 export type Decision = 'ALLOW' | 'UNAUTHENTICATED' | 'FORBIDDEN';

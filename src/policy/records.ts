@@ -1,27 +1,126 @@
 import { forbidden } from '../errors';
 import type { Principal } from '../auth/principal';
-import { type Sql, raw, sql } from '../db/sql';
+import { type Sql, join, raw, sql } from '../db/sql';
 import { AgencyKind } from '../agencies/agency-kind';
 import { SourceType } from '../intelligence/intelligence.enums';
-import { isPoliceCaseReader, isPoliceSupervisor, readsOwnSubmissions } from './permissions';
+import { isCareReader, isPoliceCaseReader, isPoliceSupervisor, isSafeguardingLead, readsOwnSubmissions } from './permissions';
+
+/** OR of the conditions; null (nothing at all) when there are none. */
+const anyOf = (conditions: Sql[]): Sql | null => (conditions.length ? sql`(${join(conditions, ' OR ')})` : null);
 
 /**
  * Which intelligence reports a principal may read, as a SQL condition on the reports alias `r`.
- * Applied inside every query, before pagination and counts. Null: none at all.
+ * Applied inside every query, before pagination and counts. Null: none at all. Police case readers
+ * read all; reporters their agency's submissions (partner apps their own); a care reader holding a
+ * break-glass grant the reports about that subject until the grant expires. A disclosure never
+ * opens the report itself: its recipient reads the disclosure's sanitised summary instead.
  */
 export function reportReadScope(p: Principal): Sql | null {
   if (isPoliceCaseReader(p)) return raw('true');
+  const scopes: Sql[] = [];
   if (readsOwnSubmissions(p)) {
-    return p.kind === 'SERVICE'
-      ? sql`r.submitted_by_service_account_id = ${p.id}::uuid`
-      : sql`r.submitted_by_agency_id = ${p.agency.id}::uuid`;
+    scopes.push(
+      p.kind === 'SERVICE' ? sql`r.submitted_by_service_account_id = ${p.id}::uuid` : sql`r.submitted_by_agency_id = ${p.agency.id}::uuid`,
+    );
   }
+  if (isCareReader(p)) {
+    scopes.push(sql`EXISTS (SELECT 1 FROM report_subjects bg_rs JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
+                             WHERE bg_rs.report_id = r.id AND bg.user_id = ${p.id}::uuid AND bg.expires_at > now())`);
+  }
+  return anyOf(scopes);
+}
+
+/**
+ * The subjects known to an agency, as a condition on the subjects alias `s`: linked to a report the
+ * agency submitted, or to a report disclosed to it (unexpired, unrevoked), or with an active
+ * involvement the agency registered. Each arm is an indexed EXISTS.
+ */
+export function knownToAgency(agencyId: string): Sql {
+  return sql`(EXISTS (SELECT 1 FROM report_subjects k_rs JOIN intelligence_reports k_r ON k_r.id = k_rs.report_id
+                      WHERE k_rs.subject_id = s.id AND k_r.submitted_by_agency_id = ${agencyId}::uuid)
+           OR EXISTS (SELECT 1 FROM report_subjects k_rs JOIN disclosures k_d ON k_d.report_id = k_rs.report_id
+                      WHERE k_rs.subject_id = s.id AND k_d.recipient_agency_id = ${agencyId}::uuid
+                        AND k_d.revoked_at IS NULL AND k_d.expires_at > now())
+           OR EXISTS (SELECT 1 FROM involvements k_i
+                      WHERE k_i.subject_id = s.id AND k_i.agency_id = ${agencyId}::uuid AND k_i.ended_at IS NULL))`;
+}
+
+/** A user's unexpired break-glass grant on the subject `s`. */
+export function breakGlassOn(userId: string): Sql {
+  return sql`EXISTS (SELECT 1 FROM break_glass_grants k_g WHERE k_g.subject_id = s.id AND k_g.user_id = ${userId}::uuid AND k_g.expires_at > now())`;
+}
+
+/**
+ * Which subjects a principal may read, as a SQL condition on the subjects alias `s`: police case
+ * readers all; care readers those known to their agency, plus those of their own live break-glass
+ * grants. Nobody else (reporters, partner apps, ADMIN, AUDITOR) reads subjects at all.
+ */
+export function subjectReadScope(p: Principal): Sql | null {
+  if (isPoliceCaseReader(p)) return raw('true');
+  if (isCareReader(p)) return sql`(${knownToAgency(p.agency.id)} OR ${breakGlassOn(p.id)})`;
   return null;
 }
 
-/** Which subjects a principal may read, as a SQL condition on the subjects alias `s`. */
-export function subjectReadScope(p: Principal): Sql | null {
-  return isPoliceCaseReader(p) ? raw('true') : null;
+/** Subject fields some readers do not see; redacted ones come back null (lists empty) and are listed. */
+export type RedactableSubjectField = 'policeReference' | 'nhsNumber' | 'schoolUpn' | 'socialCareId' | 'crimes' | 'history';
+const IDENTIFIER_OF_KIND: Partial<Record<AgencyKind, RedactableSubjectField>> = {
+  [AgencyKind.EDUCATION]: 'schoolUpn',
+  [AgencyKind.HEALTH]: 'nhsNumber',
+  [AgencyKind.SOCIAL_CARE]: 'socialCareId',
+};
+export const SUBJECT_IDENTIFIERS = ['policeReference', 'nhsNumber', 'schoolUpn', 'socialCareId'] as const;
+
+/**
+ * The fields of a readable subject withheld from this principal. Police case readers see all. Anyone
+ * else sees the identifier their own kind of agency issues (a school the UPN, health the NHS number,
+ * social care its case id), never police references, crimes or the record's change history.
+ */
+export function subjectRedactions(p: Principal): RedactableSubjectField[] {
+  if (isPoliceCaseReader(p)) return [];
+  const own = IDENTIFIER_OF_KIND[p.agency.kind];
+  return [...SUBJECT_IDENTIFIERS.filter((f) => f !== own), 'crimes', 'history'];
+}
+
+/**
+ * Which disclosures a principal may read, as a SQL condition on the disclosures alias `d`: police
+ * case readers all of them (expired and revoked too); care readers those to their own agency, only
+ * while in force.
+ */
+export function disclosureReadScope(p: Principal): Sql | null {
+  if (isPoliceCaseReader(p)) return raw('true');
+  if (isCareReader(p)) return sql`(d.recipient_agency_id = ${p.agency.id}::uuid AND d.revoked_at IS NULL AND d.expires_at > now())`;
+  return null;
+}
+
+export type RedactableDisclosureField = 'reportId' | 'disclosedByUserId' | 'sensitiveAcknowledged';
+/** A recipient reads the summary and its terms: not which police report it came from, nor who decided. */
+export function disclosureRedactions(p: Principal): RedactableDisclosureField[] {
+  return isPoliceCaseReader(p) ? [] : ['reportId', 'disclosedByUserId', 'sensitiveAcknowledged'];
+}
+
+/** Which involvements a principal may read (alias `i`): police case readers all; care readers their agency's. */
+export function involvementReadScope(p: Principal): Sql | null {
+  if (isPoliceCaseReader(p)) return raw('true');
+  if (isCareReader(p)) return sql`i.agency_id = ${p.agency.id}::uuid`;
+  return null;
+}
+
+/**
+ * Which access requests a principal may read (alias `ar`): a police SUPERVISOR all (to decide them);
+ * a safeguarding lead its agency's; a practitioner their own.
+ */
+export function accessRequestReadScope(p: Principal): Sql | null {
+  if (isPoliceSupervisor(p)) return raw('true');
+  if (isSafeguardingLead(p)) return sql`ar.requester_agency_id = ${p.agency.id}::uuid`;
+  if (isCareReader(p)) return sql`ar.requested_by_user_id = ${p.id}::uuid`;
+  return null;
+}
+
+/** Which break-glass grants a principal may read (alias `g`): a police SUPERVISOR all (review); a user their own. */
+export function breakGlassReadScope(p: Principal): Sql | null {
+  if (isPoliceSupervisor(p)) return raw('true');
+  if (isCareReader(p)) return sql`g.user_id = ${p.id}::uuid`;
+  return null;
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { Principal } from '../auth/principal';
-import { and, raw, run, sql, type Sql, type Queryable } from '../db/sql';
+import { and, join, raw, run, sql, type Sql, type Queryable } from '../db/sql';
 import { badInput, forbidden, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
 import { decide, Permission } from '../policy/permissions';
-import { requireScope, subjectReadScope } from '../policy/records';
+import { requireScope, SUBJECT_IDENTIFIERS, subjectReadScope, subjectRedactions } from '../policy/records';
 import type { Gender } from './subject.enums';
 import { normaliseNhsNumber } from './nhs-number';
 import type { Subject, SubjectFilter } from './subject.types';
@@ -28,7 +28,10 @@ export const SUBJECT_COLUMNS = raw(`s.id, s.full_name, s.aliases, s.date_of_birt
   coalesce(date_part('year', age(current_date, s.date_of_birth))::int, s.approximate_age) AS age, s.gender, s.police_reference,
   s.nhs_number, s.school_upn, s.social_care_id, s.created_at`);
 
-export function toSubjectView(row: SubjectRow): Subject {
+/** The subject as this principal may see it: withheld fields null and named (policy/records.ts). */
+export function toSubjectView(row: SubjectRow, principal: Principal): Subject {
+  const redacted = subjectRedactions(principal);
+  const hide = <T>(field: string, value: T): T | null => (redacted.includes(field as never) ? null : value);
   return {
     id: row.id,
     fullName: row.full_name,
@@ -37,12 +40,12 @@ export function toSubjectView(row: SubjectRow): Subject {
     approximateAge: row.approximate_age,
     age: row.age,
     gender: row.gender,
-    policeReference: row.police_reference,
-    nhsNumber: row.nhs_number,
-    schoolUpn: row.school_upn,
-    socialCareId: row.social_care_id,
+    policeReference: hide('policeReference', row.police_reference),
+    nhsNumber: hide('nhsNumber', row.nhs_number),
+    schoolUpn: hide('schoolUpn', row.school_upn),
+    socialCareId: hide('socialCareId', row.social_care_id),
     createdAt: row.created_at,
-    redactedFields: [],
+    redactedFields: [...redacted],
   };
 }
 
@@ -55,7 +58,7 @@ export async function findSubject(db: Queryable, principal: Principal, id: strin
     sql`SELECT ${SUBJECT_COLUMNS} FROM subjects s WHERE s.id = ${id}::uuid AND ${subjectScopeOf(principal)}`,
   );
   if (!row) throw notFound('Subject', field);
-  return toSubjectView(row);
+  return toSubjectView(row, principal);
 }
 
 function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql[] {
@@ -68,9 +71,16 @@ function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql
   if (filter.identifier != null) {
     const id = filter.identifier.trim();
     if (!id) throw badInput('identifier must not be blank', 'filter.identifier');
-    conditions.push(
-      sql`(s.police_reference = ${id} OR s.nhs_number = ${normaliseNhsNumber(id)} OR s.school_upn = ${id} OR s.social_care_id = ${id})`,
-    );
+    // Only identifiers the caller may see: matching on a withheld one would reveal it.
+    const redacted = subjectRedactions(principal);
+    const matches: Record<(typeof SUBJECT_IDENTIFIERS)[number], Sql> = {
+      policeReference: sql`s.police_reference = ${id}`,
+      nhsNumber: sql`s.nhs_number = ${normaliseNhsNumber(id)}`,
+      schoolUpn: sql`s.school_upn = ${id}`,
+      socialCareId: sql`s.social_care_id = ${id}`,
+    };
+    const visible = SUBJECT_IDENTIFIERS.filter((f) => !redacted.includes(f)).map((f) => matches[f]);
+    conditions.push(visible.length ? sql`(${join(visible, ' OR ')})` : raw('false'));
   }
   if (filter.flagKind || filter.riskLevel) {
     const kind = filter.flagKind ? sql`f.kind = ${filter.flagKind}` : raw('true');
@@ -101,5 +111,5 @@ export async function listSubjects(
           },
           args,
         );
-  return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toSubjectView(e.node) })) };
+  return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toSubjectView(e.node, principal) })) };
 }

@@ -6,7 +6,10 @@ import { HistoryEntry } from '../history/history.types';
 import { SubjectReportLink } from '../intelligence/intelligence.types';
 import { Permission } from '../policy/permissions';
 import { findPossibleMatches, getSubject, listSubjectsFor } from './subject.service';
+import { InvolvedAgency } from '../involvements/involvement.types';
 import { NewSubjectInput, Subject, SubjectConnection, SubjectIdArgs, SubjectListArgs, SubjectMatch } from './subject.types';
+
+const withheld = (subject: Subject, field: string) => subject.redactedFields.includes(field);
 
 @Resolver(() => Subject)
 export class SubjectResolver {
@@ -45,13 +48,18 @@ export class SubjectResolver {
     return ctx.loaders.reportLinksBySubject.load(subject.id);
   }
 
-  @FieldResolver(() => [SubjectCrimeLink], { description: 'Crimes the subject is victim or suspect of' })
+  @FieldResolver(() => [SubjectCrimeLink], { description: 'Crimes the subject is victim or suspect of (police readers)' })
   crimes(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.crimeLinksBySubject.load(subject.id);
+    return withheld(subject, 'crimes') ? [] : ctx.loaders.crimeLinksBySubject.load(subject.id);
   }
 
-  @FieldResolver(() => [HistoryEntry], { description: 'Changes to the subject record, oldest first' })
+  @FieldResolver(() => [HistoryEntry], { description: 'Changes to the subject record, oldest first (police readers)' })
   history(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.history.load(`subject:${subject.id}`);
+    return withheld(subject, 'history') ? [] : ctx.loaders.history.load(`subject:${subject.id}`);
+  }
+
+  @FieldResolver(() => [InvolvedAgency], { description: 'Agencies actively involved with the subject: names and contacts only' })
+  involvedAgencies(@Root() subject: Subject, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.involvedAgenciesBySubject.load(subject.id);
   }
 }

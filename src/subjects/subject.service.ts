@@ -1,14 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
-import { run, sql, type Queryable } from '../db/sql';
+import { raw, run, sql, type Queryable } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
 import type { RequestContext } from '../graphql/context';
 import { recordChange } from '../history/history.service';
 import { findReport } from '../intelligence/intelligence.queries';
 import type { IntelligenceReport } from '../intelligence/intelligence.types';
 import { authorize } from '../policy/auth-checker';
-import { Permission } from '../policy/permissions';
+import { decide, Permission } from '../policy/permissions';
 import { reportReadScope } from '../policy/records';
 import { isValidNhsNumber, normaliseNhsNumber } from './nhs-number';
 import { Gender, type SubjectRole } from './subject.enums';
@@ -57,10 +57,19 @@ function readNewSubject(input: NewSubjectInput, field: string): NewSubjectInput 
 }
 
 /**
- * Existing subjects who may be this person: the same identifier (confidence 1), or a similar name
- * (pg_trgm) with the same date of birth. Best first; scope applied.
+ * Existing subjects who may be this person: the same identifier (confidence 1), or (with `byName`) a
+ * similar name (pg_trgm) with the same date of birth. Best first; scope applied.
  */
-export async function possibleMatches(db: Queryable, principal: Principal, candidate: NewSubjectInput): Promise<SubjectMatch[]> {
+export async function possibleMatches(
+  db: Queryable,
+  principal: Principal,
+  candidate: NewSubjectInput,
+  byName = true,
+): Promise<SubjectMatch[]> {
+  const nameMatch = byName
+    ? sql`(s.date_of_birth = ${candidate.dateOfBirth ?? null}::date
+           AND (s.full_name % ${candidate.fullName} OR EXISTS (SELECT 1 FROM unnest(s.aliases) a WHERE a % ${candidate.fullName})))`
+    : raw('false');
   const rows = await run<SubjectRow & { confidence: number; reason: MatchReason }>(
     db,
     sql`SELECT ${SUBJECT_COLUMNS}, m.confidence, m.reason FROM subjects s
@@ -78,18 +87,22 @@ export async function possibleMatches(db: Queryable, principal: Principal, candi
         WHERE ${subjectScopeOf(principal)}
           AND (s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
                OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
-               OR (s.date_of_birth = ${candidate.dateOfBirth ?? null}::date
-                   AND (s.full_name % ${candidate.fullName} OR EXISTS (SELECT 1 FROM unnest(s.aliases) a WHERE a % ${candidate.fullName}))))
+               OR ${nameMatch})
         ORDER BY m.confidence DESC, s.created_at DESC
         LIMIT 10`,
   );
-  return rows.map((row) => ({ subject: toSubjectView(row), confidence: row.confidence, reason: row.reason }));
+  return rows.map((row) => ({ subject: toSubjectView(row, principal), confidence: row.confidence, reason: row.reason }));
 }
 
-/** For a caller checking before linking: who might this person already be? */
+/**
+ * For a caller checking before linking: who might this person already be? Name likeness is fuzzy
+ * search, reserved for police ANALYST and SUPERVISOR (DESIGN.md); an investigator checks identifiers.
+ * (Linking a new subject still refuses one resembling another by name: that protects the record.)
+ */
 export async function findPossibleMatches(ctx: RequestContext, candidate: NewSubjectInput): Promise<SubjectMatch[]> {
   const principal = authorize(ctx, Permission.LINK_SUBJECTS);
-  return possibleMatches(ctx.db, principal, readNewSubject(candidate, 'candidate'));
+  const byName = decide(Permission.SEARCH_RECORDS, principal) === 'ALLOW';
+  return possibleMatches(ctx.db, principal, readNewSubject(candidate, 'candidate'), byName);
 }
 
 async function createSubject(

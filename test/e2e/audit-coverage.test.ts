@@ -23,6 +23,16 @@ interface Fixtures {
   divisionId: string;
   /** Signed by an agency's identity provider, for exchangeToken. */
   idToken: string;
+  brookfieldId: string;
+  /** A subject with a school UPN, for registerInvolvement by identifier. */
+  pupilId: string;
+  pupilUpn: string;
+  /** Subjects known to Brookfield High through an involvement (one to end, one to ask about). */
+  involvementId: string;
+  knownSubjectId: string;
+  /** A graded (handling code P) OFFICIAL report, and an active disclosure of one to revoke. */
+  gradedReportId: string;
+  disclosureId: string;
 }
 interface Call {
   /** Demo account email, or null for no token. */
@@ -41,6 +51,7 @@ const AUDITOR = 'auditor@oversight.example';
 const ADMIN = 'admin@oversight.example';
 const LEAD = 'lead@brookfield-high.example';
 const VOLUNTARY = 'reporter@safe-futures.example';
+const inAMonth = () => new Date(Date.now() + 30 * 86_400_000).toISOString();
 const anonymous = (query: string, vars?: Call['vars']): Call => ({ as: null, query, vars });
 
 const CASES: Record<string, Case> = {
@@ -232,6 +243,106 @@ const CASES: Record<string, Case> = {
       vars: (f) => ({ id: f.otherProposedFlagId }),
     },
   },
+  involvements: {
+    permitted: { as: SUPERVISOR, query: '{ involvements(first: 1) { totalCount } }' },
+    refused: { as: ADMIN, query: '{ involvements(first: 1) { totalCount } }' },
+  },
+  registerInvolvement: {
+    permitted: {
+      as: LEAD,
+      query:
+        'mutation($s: ID!, $u: String!) { registerInvolvement(subjectId: $s, input: { kind: PUPIL_ON_ROLL, lawfulBasis: PUBLIC_TASK, contact: "DSL office", identifier: $u }) { id } }',
+      vars: (f) => ({ s: f.pupilId, u: f.pupilUpn }),
+    },
+    refused: {
+      as: ANALYST,
+      query:
+        'mutation($s: ID!, $u: String!) { registerInvolvement(subjectId: $s, input: { kind: PUPIL_ON_ROLL, lawfulBasis: PUBLIC_TASK, contact: "DSL office", identifier: $u }) { id } }',
+      vars: (f) => ({ s: f.pupilId, u: f.pupilUpn }),
+    },
+  },
+  endInvolvement: {
+    permitted: {
+      as: LEAD,
+      query: 'mutation($id: ID!) { endInvolvement(id: $id, reason: "Left the school") { id } }',
+      vars: (f) => ({ id: f.involvementId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { endInvolvement(id: $id, reason: "Left the school") { id } }',
+      vars: (f) => ({ id: f.involvementId }),
+    },
+  },
+  disclosures: {
+    permitted: { as: LEAD, query: '{ disclosures(first: 1) { totalCount } }' },
+    refused: { as: ADMIN, query: '{ disclosures(first: 1) { totalCount } }' },
+  },
+  discloseIntelligence: {
+    permitted: {
+      as: SUPERVISOR,
+      query:
+        'mutation($r: ID!, $a: ID!, $e: DateTime!) { discloseIntelligence(input: { reportId: $r, recipientAgencyId: $a, gateway: CHILDREN_ACT_2004_S11, purpose: "Coverage", summary: "Coverage summary", expiresAt: $e }) { id } }',
+      vars: (f) => ({ r: f.gradedReportId, a: f.brookfieldId, e: inAMonth() }),
+    },
+    refused: {
+      as: ANALYST,
+      query:
+        'mutation($r: ID!, $a: ID!, $e: DateTime!) { discloseIntelligence(input: { reportId: $r, recipientAgencyId: $a, gateway: CHILDREN_ACT_2004_S11, purpose: "Coverage", summary: "Coverage summary", expiresAt: $e }) { id } }',
+      vars: (f) => ({ r: f.gradedReportId, a: f.brookfieldId, e: inAMonth() }),
+    },
+  },
+  declineDisclosure: {
+    permitted: {
+      as: SUPERVISOR,
+      query: 'mutation($r: ID!, $a: ID!) { declineDisclosure(input: { reportId: $r, recipientAgencyId: $a, reason: "Coverage" }) { id } }',
+      vars: (f) => ({ r: f.gradedReportId, a: f.brookfieldId }),
+    },
+    refused: {
+      as: LEAD,
+      query: 'mutation($r: ID!, $a: ID!) { declineDisclosure(input: { reportId: $r, recipientAgencyId: $a, reason: "Coverage" }) { id } }',
+      vars: (f) => ({ r: f.gradedReportId, a: f.brookfieldId }),
+    },
+  },
+  revokeDisclosure: {
+    permitted: {
+      as: SUPERVISOR,
+      query: 'mutation($id: ID!) { revokeDisclosure(id: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.disclosureId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { revokeDisclosure(id: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.disclosureId }),
+    },
+  },
+  accessRequests: {
+    permitted: { as: SUPERVISOR, query: '{ accessRequests(first: 1) { totalCount } }' },
+    refused: { as: ANALYST, query: '{ accessRequests(first: 1) { totalCount } }' },
+  },
+  requestAccess: {
+    permitted: {
+      as: LEAD,
+      query: 'mutation($s: ID!) { requestAccess(subjectId: $s, reason: "Coverage") { id } }',
+      vars: (f) => ({ s: f.knownSubjectId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($s: ID!) { requestAccess(subjectId: $s, reason: "Coverage") { id } }',
+      vars: (f) => ({ s: f.knownSubjectId }),
+    },
+  },
+  breakGlass: {
+    permitted: {
+      as: LEAD,
+      query: 'mutation($s: ID!) { breakGlass(subjectId: $s, reason: "Coverage: child missing tonight") { id } }',
+      vars: (f) => ({ s: f.subjectId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($s: ID!) { breakGlass(subjectId: $s, reason: "Coverage: child missing tonight") { id } }',
+      vars: (f) => ({ s: f.subjectId }),
+    },
+  },
   recordCrime: {
     permitted: {
       as: ANALYST,
@@ -285,8 +396,43 @@ beforeAll(async () => {
     userId: await one(`SELECT id FROM users WHERE email = 'auditor@oversight.example'`),
     divisionId: await one(`SELECT id FROM divisions LIMIT 1`),
     idToken: idp.sign({ email: 'sso@coverage-csc.example' }),
+    ...(await lawfulDisclosureFixtures()),
   };
 });
+
+/** Records for the lawful-disclosure operations, written as the owner so no other operation's event is involved. */
+async function lawfulDisclosureFixtures() {
+  const brookfieldId = await one(`SELECT id FROM agencies WHERE name = 'Brookfield High School'`);
+  const leadId = await one(`SELECT id FROM users WHERE email = '${LEAD}'`);
+  const supervisorId = await one(`SELECT id FROM users WHERE email = '${SUPERVISOR}'`);
+  const unknown = `NOT EXISTS (SELECT 1 FROM involvements i WHERE i.subject_id = s.id) AND NOT EXISTS (SELECT 1 FROM access_requests a WHERE a.subject_id = s.id)`;
+  const [pupil] = (
+    await owner.query<{ id: string; school_upn: string }>(
+      `SELECT s.id, s.school_upn FROM subjects s WHERE s.school_upn IS NOT NULL AND ${unknown} LIMIT 1`,
+    )
+  ).rows;
+  const [ended, known] = (
+    await owner.query<{ id: string }>(`SELECT s.id FROM subjects s WHERE ${unknown} AND s.school_upn IS NULL LIMIT 2`)
+  ).rows;
+  const involve = (subjectId: string) =>
+    one(`INSERT INTO involvements (subject_id, agency_id, kind, lawful_basis, contact, registered_by_user_id)
+         VALUES ('${subjectId}', '${brookfieldId}', 'PUPIL_ON_ROLL', 'PUBLIC_TASK', 'DSL office', '${leadId}') RETURNING id`);
+  const involvementId = await involve(ended.id);
+  await involve(known.id);
+  const gradedReportId = await one(`SELECT id FROM intelligence_reports WHERE handling_code = 'P' AND classification = 'OFFICIAL' LIMIT 1`);
+  const disclosureId =
+    await one(`INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, expires_at, disclosed_by_user_id)
+     VALUES ('${gradedReportId}', '${brookfieldId}', 'CHILDREN_ACT_2004_S11', 'Coverage', 'Coverage summary', now() + interval '1 day', '${supervisorId}') RETURNING id`);
+  return {
+    brookfieldId,
+    pupilId: pupil.id,
+    pupilUpn: pupil.school_upn,
+    involvementId,
+    knownSubjectId: known.id,
+    gradedReportId,
+    disclosureId,
+  };
+}
 
 afterAll(async () => {
   await owner.end();

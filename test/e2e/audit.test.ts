@@ -100,14 +100,14 @@ describe('what is recorded', () => {
     const m = await mark();
     const hidden = await app.gql('query($id: ID!) { intelligenceReport(id: $id) { id } }', { id: rows[0].id }, lead);
     expect(codes(hidden)).toEqual(['NOT_FOUND']);
-    const refused = await app.gql('{ subjects(first: 1) { totalCount } }', {}, lead);
+    const refused = await app.gql('{ crimes(first: 1) { totalCount } }', {}, lead);
     expect(codes(refused)).toEqual(['FORBIDDEN']);
     const bad = await app.gql('{ intelligenceReports(first: 0) { totalCount } }', {}, analyst);
     expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
     const events = await eventsSince(m);
     expect(events.map((e) => [e.operation_field, e.outcome, e.reason])).toEqual([
       ['intelligenceReport', 'DENIED', 'NOT_FOUND'],
-      ['subjects', 'DENIED', 'FORBIDDEN'],
+      ['crimes', 'DENIED', 'FORBIDDEN'],
       ['intelligenceReports', 'FAILED', 'BAD_USER_INPUT'],
     ]);
     // The refused read names the record asked for (its id argument), so the owner's auditors see the attempt.

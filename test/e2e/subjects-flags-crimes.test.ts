@@ -105,9 +105,16 @@ describe('linkSubject', () => {
     const q = await app.gql<{ subjectMatches: { subject: { id: string }; confidence: number }[] }>(
       `query($c: NewSubjectInput!) { subjectMatches(candidate: $c) { subject { id } confidence reason } }`,
       { c: { fullName: 'Philippa Grimshaw Oakes', dateOfBirth: dob(15) } },
-      t.investigator,
+      t.analyst,
     );
     expect(q.body.data!.subjectMatches[0].subject.id).toBe(original);
+    // Fuzzy name search is for analysts and supervisors: an investigator checks identifiers only.
+    const byInvestigator = await app.gql<{ subjectMatches: unknown[] }>(
+      `query($c: NewSubjectInput!) { subjectMatches(candidate: $c) { confidence } }`,
+      { c: { fullName: 'Philippa Grimshaw Oakes', dateOfBirth: dob(15) } },
+      t.investigator,
+    );
+    expect(byInvestigator.body.data!.subjectMatches).toEqual([]);
 
     // A similar name with another date of birth is a different person.
     expect(codes(await newSubject({ fullName: 'Philippa Grimshaw-Oakes', dateOfBirth: dob(16) }))).toEqual([]);

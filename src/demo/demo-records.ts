@@ -915,5 +915,102 @@ export async function seedDemoRecords(db: DataSource): Promise<void> {
       await insertFlags(tx, ids, plan.flags, subjectIds);
     }
     await insertProposals(tx, ids, plan.proposals);
+    await insertLawfulDisclosure(tx, ids);
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lawful disclosure: involvements, disclosures, a decline and a pending access request, so that
+// every demo account has something to see. Chosen by query from the records above (deterministic
+// order), added once (a marker involvement says they are there), on fresh and older demos alike.
+
+const BROOKFIELD = 'Brookfield High School';
+const ROCHDALE_CSC = "Rochdale Children's Social Care";
+const NORTHERN_HEALTH = 'Northern Health Trust';
+const BROOKFIELD_CONTACT = 'Designated Safeguarding Lead, Brookfield High School (01632 960 101)';
+
+/** Subjects of reports with a CSE_RISK flag in force, graded P and OFFICIAL, in a fixed order. */
+async function flaggedChildren(tx: EntityManager, where: string, limit: number): Promise<{ subject: string; report: string }[]> {
+  return tx.query(
+    `SELECT DISTINCT ON (s.police_reference) s.id AS subject, r.id AS report
+       FROM subjects s JOIN flags f ON f.subject_id = s.id AND f.status = 'ACTIVE' AND f.kind = 'CSE_RISK'
+       JOIN report_subjects rs ON rs.subject_id = s.id JOIN intelligence_reports r ON r.id = rs.report_id
+      WHERE r.handling_code = 'P' AND r.classification = 'OFFICIAL' AND ${where}
+      ORDER BY s.police_reference, r.received_at, r.id
+      LIMIT ${limit}`,
+  );
+}
+
+async function insertLawfulDisclosure(tx: EntityManager, ids: Ids): Promise<void> {
+  const [done] = await tx.query<unknown[]>(`SELECT 1 FROM involvements WHERE contact = $1`, [BROOKFIELD_CONTACT]);
+  if (done) return;
+  const [pupil, expiredCase, revokedCase, declinedCase] = await flaggedChildren(tx, 's.school_upn IS NOT NULL', 4);
+  const openCases = (await flaggedChildren(tx, 's.social_care_id IS NOT NULL', 4)).filter((c) => c.subject !== pupil?.subject);
+  const [patient] = await flaggedChildren(tx, 's.nhs_number IS NOT NULL', 1);
+  if (!pupil || openCases.length < 3 || !patient || !declinedCase) return; // not the standard demo records
+  const involve = (subject: string, agency: string, kind: string, contact: string, by: string) =>
+    tx.query(
+      `INSERT INTO involvements (subject_id, agency_id, kind, lawful_basis, contact, registered_by_user_id)
+       VALUES ($1, $2, $3, 'PUBLIC_TASK', $4, $5)`,
+      [subject, ids.agency(agency), kind, contact, ids.user(by)],
+    );
+  // Brookfield High has the flagged child on roll; Rochdale CSC has open cases (that child's among them).
+  await involve(pupil.subject, BROOKFIELD, 'PUPIL_ON_ROLL', BROOKFIELD_CONTACT, 'lead@brookfield-high.example');
+  const cscContact = 'Rochdale Children’s Social Care duty team (01632 960 202)';
+  for (const c of [pupil, ...openCases.slice(0, 2)]) {
+    await involve(c.subject, ROCHDALE_CSC, 'OPEN_CASE', cscContact, 'practitioner@rochdale-csc.example');
+  }
+  await involve(
+    patient.subject,
+    NORTHERN_HEALTH,
+    'PATIENT',
+    'School nursing team, Northern Health Trust (01632 960 303)',
+    'nurse@northern-health.example',
+  );
+
+  const supervisor = ids.user(SUPERVISOR);
+  const disclose = (report: string, agency: string, summary: string, disclosedAt: string, expiresAt: string) =>
+    tx.query<{ id: string }[]>(
+      `INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, disclosed_at, expires_at, disclosed_by_user_id)
+       VALUES ($1, $2, 'CHILDREN_ACT_2004_S11', 'Safeguarding the pupil at school', $3, $4::timestamptz, $5::timestamptz, $6) RETURNING id`,
+      [report, ids.agency(agency), summary, disclosedAt, expiresAt, supervisor],
+    );
+  const inAYear = new Date(Date.now() + 365 * DAY).toISOString();
+  await disclose(
+    pupil.report,
+    BROOKFIELD,
+    'Police hold intelligence that this pupil may be at risk of sexual exploitation by adults outside school. Please note any collection from school by unknown adults and share concerns with the police CSE team at once.',
+    iso(Date.now()),
+    inAYear,
+  );
+  await disclose(
+    expiredCase.report,
+    BROOKFIELD,
+    'Police held concerns about this pupil’s contact with older adults; the disclosure period has ended.',
+    '2013-11-05T10:00:00Z',
+    '2014-02-05T10:00:00Z',
+  );
+  const [revoked] = await disclose(
+    revokedCase.report,
+    ROCHDALE_CSC,
+    'Police hold intelligence that this child has been seen with adults of concern near the bus station.',
+    '2014-01-10T10:00:00Z',
+    '2014-07-10T10:00:00Z',
+  );
+  await tx.query(
+    `UPDATE disclosures SET revoked_at = '2014-01-20T10:00:00Z', revoked_by_user_id = $2,
+            revocation_reason = 'Sent to the wrong team: re-disclosed to the allocated social worker' WHERE id = $1`,
+    [revoked.id, supervisor],
+  );
+  await tx.query(
+    `INSERT INTO disclosure_declines (report_id, recipient_agency_id, reason, decided_by_user_id, decided_at)
+     VALUES ($1, $2, 'Sharing now would alert the suspect to an ongoing investigation; review in a month', $3, '2014-01-15T10:00:00Z')`,
+    [declinedCase.report, ids.agency(NORTHERN_HEALTH), supervisor],
+  );
+  // A social worker has asked for more about one of the open cases; the supervisor has yet to answer.
+  await tx.query(
+    `INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason)
+     VALUES ($1, $2, $3, 'Planning a strategy meeting: we need to know what police hold about the adults she is seen with')`,
+    [openCases[1].subject, ids.user('practitioner@rochdale-csc.example'), ids.agency(ROCHDALE_CSC)],
+  );
 }

@@ -6,7 +6,7 @@
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/safeshare_bench_100k BENCH_SCENARIOS=list-police,search npm run bench
 //
 // BENCH_SECONDS per scenario (default 10) after BENCH_WARMUP seconds (default 2), BENCH_CONNECTIONS
-// (default 20), BENCH_BATCH submissions per write request (default 50), BENCH_SCENARIOS (comma-separated
+// (default 20; smoke 5), BENCH_BATCH submissions per write request (default 50; smoke 5), BENCH_SCENARIOS (comma-separated
 // names: list-police, list-school, subject, search, fuzzy, stats, writes; default all), BENCH_JSON
 // (write the results there too), BENCH_MAIN (another build's dist/src/main.js to measure).
 // BENCH_SMOKE=1: short, and exits 1 on any error (the targets are reported, not enforced). Servers
@@ -15,7 +15,9 @@
 // Scenarios whose operation the running schema lacks (statistics before intelligenceStats lands) are
 // skipped with a note, so the suite runs today and measures them once they exist.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setInterval, clearInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -25,7 +27,7 @@ const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:543
 const smoke = process.env.BENCH_SMOKE === '1';
 const seconds = Number(process.env.BENCH_SECONDS ?? (smoke ? 2 : 10));
 const warmup = Number(process.env.BENCH_WARMUP ?? (smoke ? 0.5 : 2));
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? (smoke ? 5 : 20));
 const batch = Number(process.env.BENCH_BATCH ?? (smoke ? 5 : 50));
 const only = process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : null;
 // BENCH_MAIN: another build of Safeshare to measure (e.g. a branch's dist/src/main.js), default this checkout's.
@@ -73,18 +75,37 @@ const NAMES = ['Chloe Ashworth', 'Jade Kershaw', 'Imran Holt', 'Megan Entwistle'
 // Servers
 
 const children = [];
+/** Each server's output goes to a log file (a timeout under load would otherwise flood the table). */
+const logOf = (port) => path.join(tmpdir(), `safeshare-bench-${port}.log`);
 function startSafeshare(port, auditReads) {
+  const log = openSync(logOf(port), 'w');
   const child = spawn('node', [main, 'serve'], {
     env: { ...baseEnv, PORT: String(port), AUDIT_READS: String(auditReads) },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', log, log],
   });
   children.push(child);
   return child;
 }
 function startBaseline(port) {
-  const child = spawn('node', [baselineScript], { env: { ...baseEnv, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const log = openSync(logOf(port), 'w');
+  const child = spawn('node', [baselineScript], { env: { ...baseEnv, PORT: String(port) }, stdio: ['ignore', log, log] });
   children.push(child);
   return child;
+}
+
+/**
+ * Waits until the servers' queries have finished (at most the statement timeout and a little): a
+ * slow scenario's requests still running after its time is up must not weigh on the next one.
+ */
+async function drained(db) {
+  for (let i = 0; i < 60; i++) {
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
+          AND application_name IN ('safeshare', '')`,
+    );
+    if (rows[0].n === 0) return;
+    await sleep(250);
+  }
 }
 async function ready(port, child) {
   for (let i = 0; i < 150; i++) {
@@ -179,8 +200,12 @@ async function drive(port, token, bodies, duration, pid) {
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
-    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
-    firstError: firstError ?? (result.errors + result.timeouts ? `${result.errors} transport errors, ${result.timeouts} timeouts` : null),
+    // No response at all within the run is a failure too (autocannon counts none as an error).
+    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors + (latencies.length ? 0 : 1),
+    firstError:
+      firstError ??
+      (result.errors + result.timeouts ? `${result.errors} transport errors, ${result.timeouts} timeouts` : null) ??
+      (latencies.length ? null : `no response within ${duration} s`),
     rssMb: maxRss,
   };
 }
@@ -200,7 +225,6 @@ const { rows: subjectRows } = await db.query(
   `SELECT f.subject_id AS id FROM flags f WHERE EXISTS (SELECT 1 FROM report_subjects rs WHERE rs.subject_id = f.subject_id)
     ORDER BY f.subject_id LIMIT 500`,
 );
-await db.end();
 console.log(
   `dataset: ${dataset[0].reports.toLocaleString('en-GB')} reports (Rochdale ${dataset[0].rochdale.toLocaleString('en-GB')}), ` +
     `${dataset[0].subjects.toLocaleString('en-GB')} subjects, ${dataset[0].audit_events.toLocaleString('en-GB')} audit events; ` +
@@ -305,7 +329,9 @@ try {
       continue;
     }
     if (warmup > 0) await drive(server.port, token, s.bodies, warmup, server.child.pid);
+    await drained(db);
     const r = await drive(server.port, token, s.bodies, seconds, server.child.pid);
+    await drained(db);
     const out = {
       ...row,
       'req/s': Math.round(r.rps),
@@ -326,6 +352,7 @@ try {
   }
 } finally {
   stopAll();
+  await db.end();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,6 +416,6 @@ if (process.env.BENCH_JSON) {
   );
 }
 if (failed) {
-  console.error('\nsome scenarios had errors (see the table)');
+  console.error(`\nsome scenarios had errors (see the table; server logs in ${logOf(4201)} and beside it)`);
   process.exitCode = 1;
 }

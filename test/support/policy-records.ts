@@ -2,7 +2,7 @@ import type { TestApp } from './test-app';
 
 /** Writes case records directly as the database owner, for policy tests that need exact shapes. */
 export function recordWriter(app: TestApp) {
-  const one = async (text: string, params: unknown[]) => ((await app.ownerQuery(text, params)) as { id: string }[])[0].id;
+  const one = async (text: string, params: unknown[]) => (await app.db.query<{ id: string }[]>(text, params))[0].id;
   return {
     /** A report submitted by a user or a partner app of `agencyId`; graded P when `graded`. */
     report: (
@@ -34,10 +34,11 @@ export function recordWriter(app: TestApp) {
         [fullName, ids.upn ?? null, ids.nhs ?? null, ids.care ?? null, ids.police ?? null, agencyId],
       ),
     link: (reportId: string, subjectId: string, userId: string) =>
-      app.ownerQuery(
-        `INSERT INTO report_subjects (report_id, subject_id, role, linked_by_user_id) VALUES ($1, $2, 'POTENTIAL_VICTIM', $3)`,
-        [reportId, subjectId, userId],
-      ),
+      app.db.query(`INSERT INTO report_subjects (report_id, subject_id, role, linked_by_user_id) VALUES ($1, $2, 'POTENTIAL_VICTIM', $3)`, [
+        reportId,
+        subjectId,
+        userId,
+      ]),
     flag: (subjectId: string, status: 'ACTIVE' | 'PROPOSED', userId: string, agencyId: string) =>
       one(
         `INSERT INTO flags (subject_id, kind, risk_level, status, reason, set_by_user_id, set_by_agency_id)

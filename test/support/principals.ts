@@ -13,7 +13,7 @@ let counter = 0;
 
 /** Creates an agency of `kind` as the database owner. */
 export async function createAgency(app: TestApp, kind: AgencyKind, name: string): Promise<string> {
-  const [row] = (await app.ownerQuery(`INSERT INTO agencies (name, kind) VALUES ($1, $2) RETURNING id`, [name, kind])) as { id: string }[];
+  const [row] = await app.db.query<{ id: string }[]>(`INSERT INTO agencies (name, kind) VALUES ($1, $2) RETURNING id`, [name, kind]);
   return row.id;
 }
 
@@ -23,22 +23,22 @@ export async function createPrincipal(app: TestApp, agencyId: string, roles: Rol
   const tag = `${process.pid}-${n}-${Math.random().toString(36).slice(2, 8)}`;
   let id: string;
   if (roles === 'SERVICE') {
-    [{ id }] = (await app.ownerQuery(
+    [{ id }] = await app.db.query<{ id: string }[]>(
       `INSERT INTO service_accounts (agency_id, client_id, name, secret_hash, scopes)
        VALUES ($1, $2, 'Test app', 'x', '{SUBMIT_INTELLIGENCE,READ_OWN_SUBMISSIONS}'::service_scope[]) RETURNING id`,
       [agencyId, `app-${tag}`],
-    )) as { id: string }[];
+    );
   } else {
-    [{ id }] = (await app.ownerQuery(
+    [{ id }] = await app.db.query<{ id: string }[]>(
       `INSERT INTO users (agency_id, email, display_name, password_hash, roles) VALUES ($1, $2, 'Test user', 'x', $3::role[]) RETURNING id`,
       [agencyId, `user-${tag}@policy.example`, roles],
-    )) as { id: string }[];
+    );
   }
   const service = roles === 'SERVICE';
-  const [{ id: sid }] = (await app.ownerQuery(
+  const [{ id: sid }] = await app.db.query<{ id: string }[]>(
     `INSERT INTO auth_sessions (user_id, service_account_id) VALUES ($1, $2) RETURNING id`,
     service ? [null, id] : [id, null],
-  )) as { id: string }[];
+  );
   const { token } = app.tokens.issue('access', {
     sub: id,
     sid,

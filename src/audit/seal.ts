@@ -52,7 +52,7 @@ export async function sealAuditTrail(db: DataSource): Promise<number> {
       const from = last?.to_tx ?? '0';
       if (BigInt(horizon) <= BigInt(from)) return false;
       const rows = await tx.query<{ id: string; tx_id: string; row_hash: Buffer }[]>(
-        `SELECT id::text, tx_id::text, row_hash FROM audit_events WHERE tx_id >= $1::xid8 AND tx_id < $2::xid8 ORDER BY tx_id, id LIMIT $3`,
+        `SELECT e.id::text, e.tx_id::text, e.row_hash FROM audit_events e WHERE e.tx_id >= $1::xid8 AND e.tx_id < $2::xid8 ORDER BY e.tx_id, e.id LIMIT $3`,
         [from, horizon, MAX_EVENTS_PER_SEAL + 1],
       );
       if (rows.length === 0) return false;
@@ -65,7 +65,7 @@ export async function sealAuditTrail(db: DataSource): Promise<number> {
         if (events.length === 0) {
           to = (BigInt(rows[0].tx_id) + 1n).toString();
           events = await tx.query<typeof rows>(
-            `SELECT id::text, tx_id::text, row_hash FROM audit_events WHERE tx_id = $1::xid8 ORDER BY id`,
+            `SELECT e.id::text, e.tx_id::text, e.row_hash FROM audit_events e WHERE e.tx_id = $1::xid8 ORDER BY e.id`,
             [rows[0].tx_id],
           );
         }
@@ -143,7 +143,7 @@ export async function verifyAuditTrail(db: Queryable, range: { from?: Date; to?:
     const seals = (await db.query(
       `SELECT id::text, from_tx::text, to_tx::text, event_count, event_ids::text[], event_hashes, prev_hash, seal_hash,
               first_occurred_at, last_occurred_at
-         FROM audit_seals WHERE id > $1 ORDER BY id LIMIT 50`,
+         FROM audit_seals s WHERE s.id > $1 ORDER BY s.id LIMIT 50`,
       [afterId],
     )) as (SealRow & { first_occurred_at: Date | null; last_occurred_at: Date | null })[];
     if (seals.length === 0) break;

@@ -44,7 +44,19 @@ export interface Edge<T> {
 export interface Page<T> {
   edges: Edge<T>[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /**
+   * Counted only if the client selects it (a lazy promise: the query runs when GraphQL awaits the
+   * field): counting every matching row is most of a list's cost on a large table.
+   */
+  totalCount: PromiseLike<number>;
+}
+
+/** A promise whose work starts only when someone awaits it. */
+function lazy<T>(work: () => Promise<T>): PromiseLike<T> {
+  let started: Promise<T> | undefined;
+  return {
+    then: (onFulfilled, onRejected) => (started ??= work()).then(onFulfilled, onRejected),
+  };
 }
 
 /** A Relay connection type for `nodeType`, named e.g. IntelligenceReportConnection. */
@@ -112,7 +124,7 @@ function pageOf<R>(
   rows: R[],
   first: number,
   cursorOf: (row: R, index: number) => string,
-  totalCount: number,
+  totalCount: PromiseLike<number>,
   hasPrevious: boolean,
 ): Page<R> {
   const pageRows = rows.slice(0, first);
@@ -158,14 +170,12 @@ export async function keysetPage<R extends { id: string }>(
     const idValue = bigintIds ? sql`${id}::bigint` : sql`${id}::uuid`;
     conditions.push(sql`(${q.sortColumn}, ${q.idColumn}) < (${cast}, ${idValue})`);
   }
-  // Sequential, not parallel: inside a transaction both run on one connection.
   const rows = await run<R & { [SORT_KEY]: string }>(
     db,
     sql`SELECT ${q.select}, ${sortKeyText(q.sortColumn, q.sortType)} AS ${raw(SORT_KEY)} FROM ${q.from} WHERE ${and(conditions)}
         ORDER BY ${q.sortColumn} DESC, ${q.idColumn} DESC LIMIT ${first + 1}`,
   );
-  const totalCount = await countOf(db, q);
-  const page = pageOf(rows, first, (row) => encodeCursor([row[SORT_KEY], row.id]), totalCount, Boolean(args.after));
+  const page = pageOf(rows, first, (row) => encodeCursor([row[SORT_KEY], row.id]), lazy(() => countOf(db, q)), Boolean(args.after));
   return {
     ...page,
     edges: page.edges.map(({ cursor, node: { [SORT_KEY]: _key, ...node } }) => ({ cursor, node: node as unknown as R })),
@@ -180,6 +190,5 @@ export async function offsetPage<R>(db: Queryable, q: Query & { orderBy: Sql }, 
     db,
     sql`SELECT ${q.select} FROM ${q.from} WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT ${first + 1} OFFSET ${offset}`,
   );
-  const totalCount = await countOf(db, q);
-  return pageOf(rows, first, (_row, i) => encodeCursor([offset + i]), totalCount, offset > 0);
+  return pageOf(rows, first, (_row, i) => encodeCursor([offset + i]), lazy(() => countOf(db, q)), offset > 0);
 }

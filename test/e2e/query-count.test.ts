@@ -66,3 +66,14 @@ it('costs a constant number of queries whatever the page size', async () => {
   // principal, page, count, division check, then one per nested field kind
   expect(large.count).toBeLessThanOrEqual(14);
 });
+
+it('counts the matching rows only when totalCount is asked for', async () => {
+  const list = (fields: string) => `{ intelligenceReports(first: 5, filter: { division: "wigan" }) { ${fields} } }`;
+  app.queries.length = 0;
+  expect(codes(await app.gql(list('edges { node { id } }'), {}, analyst))).toEqual([]);
+  expect(app.queries.filter((q) => /count\(\*\)/i.test(q))).toEqual([]);
+  app.queries.length = 0;
+  const counted = await app.gql<{ intelligenceReports: { totalCount: number } }>(list('totalCount'), {}, analyst);
+  expect(counted.body.data!.intelligenceReports.totalCount).toBeGreaterThan(5);
+  expect(app.queries.filter((q) => /count\(\*\)/i.test(q))).toHaveLength(1);
+});

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { JwtConfig } from '../config';
 import { ExternalIssuers } from './external-issuers';
@@ -38,6 +38,8 @@ export interface IssuedToken {
 export class TokenService {
   /** The agencies' own identity providers (TRUSTED_ISSUERS), whose tokens `exchangeToken` accepts. */
   readonly external: ExternalIssuers;
+
+  private readonly keyObjects = new Map<string, KeyObject>();
 
   constructor(
     private readonly keys: KeyRing,
@@ -89,10 +91,16 @@ export class TokenService {
     // Keys come only from our own key ring: no `jku`/`x5u`/`jwk`/`x5c` header is ever followed.
     if (KEY_REFERENCE_HEADERS.some((name) => name in header)) return null;
     const key = header.kid ? this.keys.verification.get(header.kid) : undefined;
-    if (!key) return null;
+    if (!key || !header.kid) return null;
+    // Built once per key: jsonwebtoken would otherwise rebuild it from text on every request.
+    let keyObject = this.keyObjects.get(header.kid);
+    if (!keyObject) {
+      keyObject = key.algorithm === 'HS256' ? createSecretKey(Buffer.from(key.key)) : createPublicKey(key.key);
+      this.keyObjects.set(header.kid, keyObject);
+    }
     let claims: jwt.JwtPayload;
     try {
-      const verified = jwt.verify(token, key.key, {
+      const verified = jwt.verify(token, keyObject, {
         algorithms: [key.algorithm],
         issuer: this.settings.issuer,
         audience: this.settings.audience,

@@ -40,6 +40,8 @@ export interface AuditedRecord {
   id: string;
   fields?: string[];
   redacted?: string[];
+  /** Named by the caller (an id argument) but not returned: counted in no total. */
+  requested?: boolean;
 }
 
 /** One event before the actor and request metadata are added. */

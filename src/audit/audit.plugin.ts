@@ -3,7 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { getNamedType, type GraphQLOutputType, type GraphQLResolveInfo, isListType, isNonNullType, OperationTypeNode } from 'graphql';
 import { AppError, ErrorCode } from '../errors';
 import type { RequestContext } from '../graphql/context';
-import { AuditAction, type AuditEventInput, AuditOutcome } from './audit-event';
+import { AuditAction, type AuditedRecord, type AuditEventInput, AuditOutcome } from './audit-event';
 import { AUDITED_TYPES } from './audited-types';
 import type { RootFieldAccess } from './request-audit';
 import { writeAuditEvents } from './audit.writer';
@@ -70,6 +70,28 @@ function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
+/** Arguments that name a record, by operation (`id`) or anywhere (`subjectId`, ...), with its kind. */
+const ID_OF_FIELD: Record<string, string> = { intelligenceReport: 'intelligence_report', subject: 'subject', crime: 'crime' };
+const ID_ARGUMENTS: Record<string, string> = {
+  subjectId: 'subject',
+  reportId: 'intelligence_report',
+  flagId: 'flag',
+};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The records an operation asked for by id, returned or not: so a refused or failed attempt on a
+ * child's record still shows in that child's access history.
+ */
+function requestedRecords(access: RootFieldAccess): AuditedRecord[] {
+  const named: [string, unknown][] = Object.entries(ID_ARGUMENTS).map(([arg, kind]) => [kind, access.args[arg]]);
+  if (ID_OF_FIELD[access.field]) named.push([ID_OF_FIELD[access.field], access.args.id]);
+  return named
+    .filter((n): n is [string, string] => typeof n[1] === 'string' && UUID.test(n[1]))
+    .filter(([kind, id]) => !access.records.has(`${kind}:${id.toLowerCase()}`))
+    .map(([kind, id]) => ({ kind, id: id.toLowerCase(), requested: true }));
+}
+
 function eventOf(access: RootFieldAccess): AuditEventInput {
   const action =
     FIELD_ACTIONS[access.field] ?? (access.mutation ? AuditAction.WRITE : access.connection ? AuditAction.LIST : AuditAction.READ);
@@ -80,7 +102,7 @@ function eventOf(access: RootFieldAccess): AuditEventInput {
     outcome,
     reason: code,
     operationField: access.field,
-    records: [...access.records.values()],
+    records: [...access.records.values(), ...requestedRecords(access)],
     details: { arguments: auditableArgs(access.args, access.mutation) },
   };
 }

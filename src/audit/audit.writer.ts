@@ -36,7 +36,7 @@ export async function writeAuditEvents(db: Queryable, actor: AuditActor, events:
       reason: event.reason ?? null,
       record_kind: event.recordKind ?? (kinds.size === 1 ? [...kinds][0] : null),
       record_ids: [...new Set(event.records.map((r) => r.id))],
-      record_count: event.records.length,
+      record_count: event.records.filter((r) => !r.requested).length,
       details: event.records.length ? { ...event.details, records: event.records } : event.details,
     };
   });

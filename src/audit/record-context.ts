@@ -15,6 +15,22 @@ const CONTEXT_SQL: Record<string, (ids: string[]) => Sql> = {
     SELECT s.id, s.id AS subject_id, s.created_by_agency_id AS agency_id FROM subjects s WHERE s.id = ANY(${ids}::uuid[])`,
   flag: (ids) => sql`
     SELECT f.id, f.subject_id, f.set_by_agency_id AS agency_id FROM flags f WHERE f.id = ANY(${ids}::uuid[])`,
+  involvement: (ids) => sql`
+    SELECT i.id, i.subject_id, i.agency_id FROM involvements i WHERE i.id = ANY(${ids}::uuid[])`,
+  // A disclosure concerns the report's subjects; it belongs to the disclosing police and the recipient.
+  disclosure: (ids) => sql`
+    SELECT d.id, rs.subject_id, unnest(ARRAY[r.submitted_by_agency_id, d.recipient_agency_id]) AS agency_id
+      FROM disclosures d JOIN intelligence_reports r ON r.id = d.report_id LEFT JOIN report_subjects rs ON rs.report_id = r.id
+     WHERE d.id = ANY(${ids}::uuid[])`,
+  disclosure_decision: (ids) => sql`
+    SELECT x.id, coalesce(rs.subject_id, ar.subject_id) AS subject_id, x.recipient_agency_id AS agency_id
+      FROM disclosure_declines x LEFT JOIN report_subjects rs ON rs.report_id = x.report_id
+      LEFT JOIN access_requests ar ON ar.id = x.access_request_id
+     WHERE x.id = ANY(${ids}::uuid[])`,
+  access_request: (ids) => sql`
+    SELECT a.id, a.subject_id, a.requester_agency_id AS agency_id FROM access_requests a WHERE a.id = ANY(${ids}::uuid[])`,
+  break_glass_grant: (ids) => sql`
+    SELECT g.id, g.subject_id, g.agency_id FROM break_glass_grants g WHERE g.id = ANY(${ids}::uuid[])`,
   crime: (ids) => sql`
     SELECT c.id, cs.subject_id, u.agency_id
       FROM crimes c JOIN users u ON u.id = c.recorded_by_user_id LEFT JOIN crime_subjects cs ON cs.crime_id = c.id

@@ -298,6 +298,8 @@ describe('the auditor API', () => {
       expect.arrayContaining([
         ['subject', 'ALLOWED'],
         ['subjects', 'ALLOWED'],
+        // The school's attempt on a child it does not know is there too, refused.
+        ['subject', 'DENIED'],
       ]),
     );
   });

@@ -1,6 +1,7 @@
 import { Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../graphql/context';
 import { HistoryEntry } from '../history/history.types';
+import { readsRecordHistory } from '../policy/records';
 import { Permission } from '../policy/permissions';
 import { approveFlag, endFlag, flagSubject, rejectFlag } from './flag.service';
 import { Flag, FlagIdArgs, FlagReasonArgs, FlagSubjectArgs } from './flag.types';
@@ -34,8 +35,8 @@ export class FlagResolver {
     return endFlag(ctx, flagId, reason);
   }
 
-  @FieldResolver(() => [HistoryEntry])
+  @FieldResolver(() => [HistoryEntry], { description: 'Police case readers only; empty for anyone else' })
   history(@Root() flag: Flag, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.history.load(`flag:${flag.id}`);
+    return readsRecordHistory(ctx.principal) ? ctx.loaders.history.load(`flag:${flag.id}`) : [];
   }
 }

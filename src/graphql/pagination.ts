@@ -175,7 +175,13 @@ export async function keysetPage<R extends { id: string }>(
     sql`SELECT ${q.select}, ${sortKeyText(q.sortColumn, q.sortType)} AS ${raw(SORT_KEY)} FROM ${q.from} WHERE ${and(conditions)}
         ORDER BY ${q.sortColumn} DESC, ${q.idColumn} DESC LIMIT ${first + 1}`,
   );
-  const page = pageOf(rows, first, (row) => encodeCursor([row[SORT_KEY], row.id]), lazy(() => countOf(db, q)), Boolean(args.after));
+  const page = pageOf(
+    rows,
+    first,
+    (row) => encodeCursor([row[SORT_KEY], row.id]),
+    lazy(() => countOf(db, q)),
+    Boolean(args.after),
+  );
   return {
     ...page,
     edges: page.edges.map(({ cursor, node: { [SORT_KEY]: _key, ...node } }) => ({ cursor, node: node as unknown as R })),
@@ -190,5 +196,11 @@ export async function offsetPage<R>(db: Queryable, q: Query & { orderBy: Sql }, 
     db,
     sql`SELECT ${q.select} FROM ${q.from} WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT ${first + 1} OFFSET ${offset}`,
   );
-  return pageOf(rows, first, (_row, i) => encodeCursor([offset + i]), lazy(() => countOf(db, q)), offset > 0);
+  return pageOf(
+    rows,
+    first,
+    (_row, i) => encodeCursor([offset + i]),
+    lazy(() => countOf(db, q)),
+    offset > 0,
+  );
 }

@@ -174,3 +174,6 @@ export function submittableSourceTypes(kind: AgencyKind): SourceType[] {
   const kinds = own[kind];
   return kinds ? [SourceType.PUBLIC, ...kinds] : [];
 }
+
+/** Record histories (who proposed, approved, changed what) are for police case readers alone. */
+export const readsRecordHistory = (p: Principal | null): boolean => p !== null && isPoliceCaseReader(p);

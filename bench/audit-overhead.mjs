@@ -11,20 +11,13 @@ import { spawn, execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { MAIN, serverEnv } from './common.mjs';
 
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/safeshare_bench';
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
-const main = new URL('../dist/src/main.js', import.meta.url).pathname;
-const baseEnv = {
-  ...process.env,
-  DATABASE_URL: url,
-  JWT_SECRET: 'bench-only-secret-bench-only-secret-0123456789',
-  NODE_ENV: 'development',
-  LOG_LEVEL: 'warn',
-  SEED_DEMO: 'false',
-  HOST: '127.0.0.1',
-};
+const main = MAIN;
+const baseEnv = serverEnv(url);
 
 const LIST = `{ intelligenceReports(first: 20, filter: { division: "rochdale" }) {
   edges { node { id reference narrative receivedAt submittedBy { name } subjects { role subject { id fullName } } } } } }`;

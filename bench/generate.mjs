@@ -23,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { MAIN, serverEnv } from './common.mjs';
 
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/safeshare_bench_1m';
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 1_000_000);
@@ -45,15 +46,8 @@ const CHUNK = 100_000;
 const AUDIT_BATCH = 20_000; // one transaction each, so no seal holds more than MAX_EVENTS_PER_SEAL
 const AUDIT_WORKERS = 2;
 
-const main = new URL('../dist/src/main.js', import.meta.url).pathname;
-const env = {
-  ...process.env,
-  DATABASE_URL: url,
-  JWT_SECRET: 'bench-only-secret-bench-only-secret-0123456789',
-  NODE_ENV: 'development',
-  LOG_LEVEL: 'warn',
-  SEED_DEMO: 'false',
-};
+const main = MAIN;
+const env = serverEnv(url);
 
 const started = performance.now();
 const timings = [];

@@ -22,6 +22,7 @@ import { setInterval, clearInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { MAIN, serverEnv } from './common.mjs';
 
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/safeshare_bench_1m';
 const smoke = process.env.BENCH_SMOKE === '1';
@@ -31,22 +32,10 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? (smoke ? 5 : 20));
 const batch = Number(process.env.BENCH_BATCH ?? (smoke ? 5 : 50));
 const only = process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : null;
 // BENCH_MAIN: another build of Safeshare to measure (e.g. a branch's dist/src/main.js), default this checkout's.
-const main = process.env.BENCH_MAIN ?? new URL('../dist/src/main.js', import.meta.url).pathname;
+const main = process.env.BENCH_MAIN ?? MAIN;
 const baselineScript = new URL('./baseline-server.mjs', import.meta.url).pathname;
 const PASSWORD = 'safeshare-demo';
-const baseEnv = {
-  ...process.env,
-  DATABASE_URL: url,
-  JWT_SECRET: 'bench-only-secret-bench-only-secret-0123456789',
-  NODE_ENV: 'development',
-  LOG_LEVEL: 'warn',
-  SEED_DEMO: 'false',
-  HOST: '127.0.0.1',
-  // Limits far above the load, so the limiter still runs (and costs what it costs) but refuses nothing.
-  RATE_LIMIT_PER_ADDRESS: '10000000',
-  RATE_LIMIT_PER_PRINCIPAL: '10000000',
-  RATE_LIMIT_SIGN_IN: '10000',
-};
+const baseEnv = serverEnv(url);
 
 // ---------------------------------------------------------------------------------------------
 // Queries

@@ -11,12 +11,13 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { MAIN, serverEnv } from './common.mjs';
 
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/safeshare_bench_1m';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const port = 4211;
-const main = new URL('../dist/src/main.js', import.meta.url).pathname;
+const main = MAIN;
 const RANGE = 'from: "2025-01-01T00:00:00Z", to: "2025-11-01T00:00:00Z"';
 const ROW = 'division { id } sourceType month count suppressed';
 const CROW = 'division { id } month crimes victims suspects suppressed';
@@ -35,19 +36,7 @@ const only = process.env.BENCH_QUERIES ? new RegExp(process.env.BENCH_QUERIES) :
 const USERS = { analyst: 'analyst@gmp.example', voluntary: 'reporter@safe-futures.example' };
 
 const server = spawn('node', [main, 'serve'], {
-  env: {
-    ...process.env,
-    DATABASE_URL: url,
-    JWT_SECRET: 'bench-only-secret-bench-only-secret-0123456789',
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
-    SEED_DEMO: 'false',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    RATE_LIMIT_PER_ADDRESS: '10000000',
-    RATE_LIMIT_PER_PRINCIPAL: '10000000',
-    RATE_LIMIT_SIGN_IN: '10000',
-  },
+  env: serverEnv(url, { PORT: String(port) }),
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const stop = () => server.exitCode === null && server.kill('SIGTERM');

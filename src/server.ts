@@ -46,6 +46,16 @@ async function authenticate(services: AppServices, req: Request): Promise<Pick<R
   return principal ? { principal } : { principal: null, authError: unauthenticated('Invalid or expired token') };
 }
 
+/** The request context for GraphQL and for the routes beside it: request id, principal, client. */
+async function contextFor(services: AppServices, req: Request, res: express.Response): Promise<RequestContext> {
+  return createRequestContext(services, {
+    requestId: res.locals.requestId as string,
+    ...(await authenticate(services, req)),
+    clientAddress: req.ip,
+    userAgent: req.get('user-agent')?.slice(0, 512),
+  });
+}
+
 /** Logs unexpected errors with the request's logger (so with its request id) before they are masked. */
 const errorLogPlugin = (fallback: Logger): ApolloServerPlugin<RequestContext> => ({
   requestDidStart: () =>
@@ -144,13 +154,7 @@ export async function startServer(services: AppServices, listen: { port: number;
   // Streamed outside GraphQL: an export can be far larger than one response should hold.
   app.get('/audit/export', rateLimiter.middleware(), async (req, res, next) => {
     try {
-      const ctx = createRequestContext(services, {
-        requestId: res.locals.requestId as string,
-        ...(await authenticate(services, req)),
-        clientAddress: req.ip,
-        userAgent: req.get('user-agent')?.slice(0, 512),
-      });
-      await exportAuditEvents(ctx, req, res);
+      await exportAuditEvents(await contextFor(services, req, res), req, res);
     } catch (error) {
       if (res.headersSent) {
         logger.error({ err: error }, 'audit export failed mid-stream');
@@ -165,13 +169,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     express.json({ limit: config.bodyLimitBytes }),
     refuseLongQueries(config.maxQueryBytes),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) =>
-        createRequestContext(services, {
-          requestId: res.locals.requestId as string,
-          ...(await authenticate(services, req)),
-          clientAddress: req.ip,
-          userAgent: req.get('user-agent')?.slice(0, 512),
-        }),
+      context: ({ req, res }) => contextFor(services, req, res),
     }),
   );
 

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  type DocumentNode,
   type FragmentDefinitionNode,
   GraphQLError,
   Kind,
@@ -19,6 +20,13 @@ export interface QueryLimits {
   maxFields: number;
   /** Each field costs 1; `first`/`last` multiply the cost of what is under them. */
   maxCost: number;
+}
+
+/** The document's fragments by name, to expand spreads where they are used. */
+export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  return fragments;
 }
 
 /** The same words for every limit: a client learns that it hit one, not where the limits lie. */
@@ -122,8 +130,7 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
       Promise.resolve({
         didResolveOperation: ({ document, operation, request }) => {
           if (!operation) return Promise.resolve();
-          const fragments = new Map<string, FragmentDefinitionNode>();
-          for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+          const fragments = fragmentsOf(document);
           try {
             measure(operation, fragments, request.variables ?? {}, limits);
           } catch (error) {

@@ -1,18 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, Response } from 'express';
-import {
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  GraphQLError,
-  Kind,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { type DocumentNode, GraphQLError, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
 import type { RequestContext } from '../graphql/context';
+import { fragmentsOf } from '../graphql/limits';
 
 /** Counts hits in fixed windows; the window starts at a key's first hit. */
 export interface RateLimitStore {
@@ -159,8 +153,7 @@ export function createRateLimiter(config: Config, logger: Logger): RateLimiter {
 
 /** How many of the operation's root fields are in `names`, fragments at the root expanded. */
 export function countRootFields(document: DocumentNode, operation: OperationDefinitionNode, names: ReadonlySet<string>): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const fragments = fragmentsOf(document);
   const count = (set: SelectionSetNode, seen: readonly string[]): number =>
     set.selections.reduce((n, s) => {
       if (s.kind === Kind.FIELD) return n + (names.has(s.name.value) ? 1 : 0);

@@ -1,0 +1,25 @@
+// What every benchmark script shares: the build it runs and the environment its servers get.
+
+/** The Safeshare CLI of this checkout's build (`npm run build`). */
+export const MAIN = new URL('../dist/src/main.js', import.meta.url).pathname;
+
+/**
+ * Environment for a Safeshare process on a benchmark database: development mode (so AUDIT_READS
+ * may be switched off), loopback only, no demo re-seeding, and rate limits far above the load so
+ * the limiter still runs (and costs what it costs) but refuses nothing.
+ */
+export function serverEnv(databaseUrl, extra = {}) {
+  return {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: 'bench-only-secret-bench-only-secret-0123456789',
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    HOST: '127.0.0.1',
+    RATE_LIMIT_PER_ADDRESS: '10000000',
+    RATE_LIMIT_PER_PRINCIPAL: '10000000',
+    RATE_LIMIT_SIGN_IN: '10000',
+    ...extra,
+  };
+}

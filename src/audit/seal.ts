@@ -18,6 +18,15 @@ interface SealRow {
   seal_hash: Buffer;
 }
 
+/** What a seal records of each event (the time only to bound the seal for range checks). */
+const SEALED_COLUMNS = 'e.id::text, e.tx_id::text, e.row_hash, e.occurred_at';
+interface SealedEventRow {
+  id: string;
+  tx_id: string;
+  row_hash: Buffer;
+  occurred_at: Date;
+}
+
 interface EventHashRow {
   id: string;
   tx_id: string;
@@ -51,8 +60,8 @@ export async function sealAuditTrail(db: DataSource): Promise<number> {
       const [{ horizon }] = await tx.query<{ horizon: string }[]>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
       const from = last?.to_tx ?? '0';
       if (BigInt(horizon) <= BigInt(from)) return false;
-      const rows = await tx.query<{ id: string; tx_id: string; row_hash: Buffer }[]>(
-        `SELECT e.id::text, e.tx_id::text, e.row_hash FROM audit_events e WHERE e.tx_id >= $1::xid8 AND e.tx_id < $2::xid8 ORDER BY e.tx_id, e.id LIMIT $3`,
+      const rows = await tx.query<SealedEventRow[]>(
+        `SELECT ${SEALED_COLUMNS} FROM audit_events e WHERE e.tx_id >= $1::xid8 AND e.tx_id < $2::xid8 ORDER BY e.tx_id, e.id LIMIT $3`,
         [from, horizon, MAX_EVENTS_PER_SEAL + 1],
       );
       if (rows.length === 0) return false;
@@ -64,20 +73,29 @@ export async function sealAuditTrail(db: DataSource): Promise<number> {
         events = rows.filter((r) => BigInt(r.tx_id) < BigInt(to));
         if (events.length === 0) {
           to = (BigInt(rows[0].tx_id) + 1n).toString();
-          events = await tx.query<typeof rows>(
-            `SELECT e.id::text, e.tx_id::text, e.row_hash FROM audit_events e WHERE e.tx_id = $1::xid8 ORDER BY e.id`,
-            [rows[0].tx_id],
-          );
+          events = await tx.query<SealedEventRow[]>(`SELECT ${SEALED_COLUMNS} FROM audit_events e WHERE e.tx_id = $1::xid8 ORDER BY e.id`, [
+            rows[0].tx_id,
+          ]);
         }
       }
       const ids = events.map((e) => e.id);
       const hashes = events.map((e) => e.row_hash);
+      const times = events.map((e) => e.occurred_at.getTime());
       const prev = last?.seal_hash ?? null;
       await tx.query(
         `INSERT INTO audit_seals (from_tx, to_tx, event_count, first_occurred_at, last_occurred_at, event_ids, event_hashes, prev_hash, seal_hash)
-         SELECT $1::xid8, $2::xid8, $3, min(occurred_at), max(occurred_at), $4::bigint[], $5::bytea[], $6, $7
-           FROM audit_events WHERE tx_id >= $1::xid8 AND tx_id < $2::xid8`,
-        [from, to, ids.length, ids, hashes, prev, sealHash(prev, from, to, ids, hashes)],
+         VALUES ($1::xid8, $2::xid8, $3, $4, $5, $6::bigint[], $7::bytea[], $8, $9)`,
+        [
+          from,
+          to,
+          ids.length,
+          new Date(Math.min(...times)),
+          new Date(Math.max(...times)),
+          ids,
+          hashes,
+          prev,
+          sealHash(prev, from, to, ids, hashes),
+        ],
       );
       return to !== horizon;
     });

@@ -51,10 +51,18 @@ export function cellKey(mask: CubeMask, coords: readonly Coord[]): string {
   return JSON.stringify(parts);
 }
 
-/** The additive marginals of a top cube: every cube of the lattice, by mask, summing the measures. */
-export function marginalCubes(k: number, top: readonly Cell[]): Cell[][] {
+/**
+ * The additive marginals of a top cube: every cube of the lattice, by mask, summing the measures.
+ * With `only`, just those cubes are computed and the others left empty (a reader who sees every
+ * count needs no suppression pattern, so not the whole lattice).
+ */
+export function marginalCubes(k: number, top: readonly Cell[], only?: readonly CubeMask[]): Cell[][] {
   const cubes: Cell[][] = [];
   for (let mask = 0; mask < 1 << k; mask++) {
+    if (only && !only.includes(mask)) {
+      cubes.push([]);
+      continue;
+    }
     const byKey = new Map<string, { coords: Coord[]; counts: number[] }>();
     for (const cell of top) {
       const key = cellKey(mask, cell.coords);

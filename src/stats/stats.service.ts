@@ -26,7 +26,7 @@ function publish(principal: Principal, k: number, cubes: Cell[][], mask: number,
   const view = (m: number) => {
     const hidden = pattern?.[m] ?? new Map<string, Coord[]>();
     const rows = cubes[m].map((c) => {
-      const suppressed = hidden.has(cellKey(m, c.coords));
+      const suppressed = pattern !== null && hidden.has(cellKey(m, c.coords));
       return { coords: [...c.coords], counts: c.counts.map((n) => (suppressed ? null : n)), suppressed };
     });
     // Zero cells hidden as complements are listed too: absent would say 0.
@@ -39,6 +39,10 @@ function publish(principal: Principal, k: number, cubes: Cell[][], mask: number,
   const [total] = view(0);
   return { total: total ?? { coords: [], counts: [], suppressed: false }, rows: mask ? view(mask) : [] };
 }
+
+/** The cubes `publish` needs: the whole lattice under disclosure control (the pattern must hold in every grouping), else the total and the asked cube. */
+const cubesFor = (principal: Principal, k: number, top: readonly Cell[], mask: number) =>
+  marginalCubes(k, top, statisticsDetail(principal) === 'FULL' ? [0, mask] : undefined);
 
 const compareCoords = (a: Coord[], b: Coord[]) => {
   for (let i = 0; i < a.length; i++) {
@@ -100,7 +104,7 @@ export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): P
          GROUP BY 1, 2, 3 HAVING sum(n) > 0`,
   );
   const top: Cell[] = rows.map((r) => ({ coords: [r.division_id, r.source_type, r.month], counts: [r.n] }));
-  const table = publish(principal, 3, marginalCubes(3, top), mask);
+  const table = publish(principal, 3, cubesFor(principal, 3, top, mask), mask);
   const divisions = await divisionsById(
     ctx,
     table.rows.map((r) => r.coords[0]),
@@ -211,7 +215,7 @@ export async function flagStats(ctx: RequestContext, args: FlagStatsArgs): Promi
     ),
   ]);
   const top: Cell[] = active.map((r) => ({ coords: [r.division_id, r.kind, r.risk_level], counts: [r.n] }));
-  const table = publish(principal, 3, marginalCubes(3, top), 7);
+  const table = publish(principal, 3, cubesFor(principal, 3, top, 7), 7);
   const divisions = await divisionsById(
     ctx,
     table.rows.map((r) => r.coords[0]),

@@ -9,6 +9,7 @@ import { AuditTrail1764800000000 } from './1764800000000-audit-trail';
 import { AccountSafety1765100000000 } from './1765100000000-account-safety';
 import { Statistics1764900000000 } from './1764900000000-statistics';
 import { StatisticsMonthly1764900000001 } from './1764900000001-statistics-monthly';
+import { FlagStatistics1765400000000 } from './1765400000000-flag-statistics';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Statistics1764900000000,
   StatisticsMonthly1764900000001,
   AccountSafety1765100000000,
+  FlagStatistics1765400000000,
 ];

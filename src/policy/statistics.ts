@@ -16,5 +16,7 @@ export function statisticsDetail(p: Principal): StatisticsDetail {
 /**
  * Flags that count in statistics: those in force. Proposed and rejected flags are police working
  * material (policy/records.ts shows them to police readers only), so no statistic reflects them.
+ * The tables flagStats reads are kept by trigger with these flags only
+ * (migrations/1765400000000-flag-statistics.ts); test/e2e/flag-statistics.test.ts holds them to this rule.
  */
 export const STATISTICS_FLAG_STATUS = 'ACTIVE';

@@ -3,7 +3,7 @@ import { join, run, type Sql, sql } from '../db/sql';
 import type { RequestContext } from '../graphql/context';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
-import { statisticsDetail, STATISTICS_FLAG_STATUS } from '../policy/statistics';
+import { statisticsDetail } from '../policy/statistics';
 import type { SourceType } from '../intelligence/intelligence.enums';
 import type { FlagKind, RiskLevel } from '../flags/flag.enums';
 import { type Cell, cellKey, type Coord, isSmall, marginalCubes, suppressionPattern } from './disclosure-control';
@@ -189,31 +189,25 @@ const oneCount = (principal: Principal, n: number) => {
 export async function flagStats(ctx: RequestContext, args: FlagStatsArgs): Promise<FlagStats> {
   const principal = authorize(ctx, Permission.READ_STATISTICS);
   checkRange(args.from, args.to);
-  const [active, [due], [under]] = await Promise.all([
-    run<{ division_id: string | null; kind: FlagKind; risk_level: RiskLevel; n: number }>(
+  // Both tables are kept by trigger (migrations/1765400000000-flag-statistics.ts): flags in force
+  // placed in their subject's latest division, and reports with risk indicators with how many of
+  // their potential victims carry a CSE_RISK flag in force.
+  const [active, [under]] = await Promise.all([
+    run<{ division_id: string | null; kind: FlagKind; risk_level: RiskLevel; n: number; due: number }>(
       ctx.db,
-      sql`SELECT d.division_id, f.kind, f.risk_level, count(*)::int AS n
-            FROM flags f
-            LEFT JOIN LATERAL (SELECT r.division_id FROM report_subjects rs JOIN intelligence_reports r ON r.id = rs.report_id
-                                WHERE rs.subject_id = f.subject_id ORDER BY r.received_at DESC, r.id DESC LIMIT 1) d ON true
-           WHERE f.status = ${STATISTICS_FLAG_STATUS}
+      sql`SELECT p.division_id, p.kind, p.risk_level, count(*)::int AS n,
+                 count(*) FILTER (WHERE p.review_date <= (now() AT TIME ZONE 'UTC')::date)::int AS due
+            FROM active_flag_placements p
            GROUP BY 1, 2, 3`,
     ),
-    run<{ n: number; as_of: Date }>(
+    run<{ reports: number; unflagged: number; as_of: Date }>(
       ctx.db,
-      sql`SELECT count(*)::int AS n, now() AS as_of FROM flags f
-           WHERE f.status = ${STATISTICS_FLAG_STATUS} AND f.review_date <= (now() AT TIME ZONE 'UTC')::date`,
-    ),
-    run<{ reports: number; unflagged: number }>(
-      ctx.db,
-      sql`SELECT count(*)::int AS reports, count(*) FILTER (WHERE NOT flagged)::int AS unflagged FROM (
-            SELECT bool_or(EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = rs.subject_id AND f.kind = 'CSE_RISK'
-                                                         AND f.status = ${STATISTICS_FLAG_STATUS})) AS flagged
-              FROM intelligence_reports r JOIN report_subjects rs ON rs.report_id = r.id AND rs.role = 'POTENTIAL_VICTIM'
-             WHERE r.received_at >= ${args.from} AND r.received_at < ${args.to} AND cardinality(r.risk_indicators) > 0
-             GROUP BY r.id) per_report`,
+      sql`SELECT count(*)::int AS reports, count(*) FILTER (WHERE flagged_victims = 0)::int AS unflagged, now() AS as_of
+            FROM report_flag_coverage
+           WHERE received_at >= ${args.from} AND received_at < ${args.to} AND victims > 0`,
     ),
   ]);
+  const due = { n: active.reduce((sum, r) => sum + r.due, 0), as_of: under.as_of };
   const top: Cell[] = active.map((r) => ({ coords: [r.division_id, r.kind, r.risk_level], counts: [r.n] }));
   const table = publish(principal, 3, cubesFor(principal, 3, top, 7), 7);
   const divisions = await divisionsById(

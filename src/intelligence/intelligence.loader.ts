@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
+import { type AgencyRow, type DivisionRow, referenceData } from '../agencies/reference-data';
 import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
 import { groupedLoader } from '../graphql/grouped-loader';
@@ -10,25 +11,14 @@ import type { ReportSubjectLink } from '../subjects/subject.types';
 import { REPORT_COLUMNS, type ReportRow, toReportView } from './intelligence.queries';
 import type { Informant, SubjectReportLink } from './intelligence.types';
 
-interface AgencyRow {
-  id: string;
-  name: string;
-  kind: string;
-}
-
 /** Loaders for the fields nested under a report; each applies the caller's scope in its SQL. */
 export function reportLoaders(db: DataSource, principal: Principal | null) {
   const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
   const reportScope = (principal && reportReadScope(principal)) ?? raw('false');
   return {
-    agencyById: new DataLoader<string, AgencyRow | undefined>(async (ids) => {
-      const rows = await run<AgencyRow>(db, sql`SELECT id, name, kind FROM agencies WHERE id = ANY(${[...ids]}::uuid[])`);
-      return ids.map((id) => rows.find((r) => r.id === id));
-    }),
-    divisionById: new DataLoader<string, { id: string; name: string } | undefined>(async (ids) => {
-      const rows = await run<{ id: string; name: string }>(db, sql`SELECT id, name FROM divisions WHERE id = ANY(${[...ids]}::text[])`);
-      return ids.map((id) => rows.find((r) => r.id === id));
-    }),
+    // Reference data, cached in process (see reference-data.ts).
+    agencyById: new DataLoader<string, AgencyRow | undefined>((ids) => referenceData(db).agencies(ids)),
+    divisionById: new DataLoader<string, DivisionRow | undefined>((ids) => Promise.all(ids.map((id) => referenceData(db).division(id)))),
     informantByReport: new DataLoader<string, Informant | null>(async (ids) => {
       const rows = await run<Informant & { report_id: string }>(
         db,

@@ -1,0 +1,85 @@
+import type { Queryable } from '../db/sql';
+
+/**
+ * Divisions and agencies, cached in the process: every list request used to look them up (a
+ * division filter's existence, each report's submitting agency), one round trip each.
+ *
+ * Why a cache is safe here: divisions are written only by migrations (foreign keys RESTRICT their
+ * removal), and the service creates agencies but never renames, re-kinds or removes one. Neither
+ * decides access (the principal's own agency comes from its live lookup, not from here). A miss
+ * reads the database, so a division or agency added after start is found at once; entries expire
+ * after `REFERENCE_TTL_MS`, so a change made by hand in SQL shows within that time.
+ */
+export const REFERENCE_TTL_MS = 60_000;
+/** Far above any real count of agencies; past it the cache starts afresh rather than grow. */
+const MAX_AGENCIES = 10_000;
+
+export interface DivisionRow {
+  id: string;
+  name: string;
+}
+export interface AgencyRow {
+  id: string;
+  name: string;
+  kind: string;
+}
+
+interface Cached<T> {
+  value: T;
+  expires: number;
+}
+
+class ReferenceData {
+  private divisions?: Cached<Map<string, DivisionRow>>;
+  private divisionsLoading?: Promise<Map<string, DivisionRow>>;
+  private readonly agencyCache = new Map<string, Cached<AgencyRow>>();
+
+  constructor(private readonly db: Queryable) {}
+
+  /** The division, or undefined if there is none with this id (checked against the database on a miss). */
+  async division(id: string): Promise<DivisionRow | undefined> {
+    const now = Date.now();
+    const cached = this.divisions && this.divisions.expires > now ? this.divisions.value : undefined;
+    return cached?.get(id) ?? (await this.loadDivisions()).get(id);
+  }
+
+  /** Agencies by id, in order; undefined for an id that names none. One query for all the misses. */
+  async agencies(ids: readonly string[]): Promise<(AgencyRow | undefined)[]> {
+    const now = Date.now();
+    const missing = [...new Set(ids.filter((id) => !((this.agencyCache.get(id)?.expires ?? 0) > now)))];
+    if (missing.length) {
+      const rows = (await this.db.query(`SELECT id, name, kind FROM agencies WHERE id = ANY($1::uuid[])`, [missing])) as AgencyRow[];
+      if (this.agencyCache.size + rows.length > MAX_AGENCIES) this.agencyCache.clear();
+      for (const row of rows) this.agencyCache.set(row.id, { value: row, expires: now + REFERENCE_TTL_MS });
+    }
+    return ids.map((id) => this.agencyCache.get(id)?.value);
+  }
+
+  /** All divisions in one query; concurrent misses share it. */
+  private loadDivisions(): Promise<Map<string, DivisionRow>> {
+    this.divisionsLoading ??= (async () => {
+      try {
+        const rows = (await this.db.query(`SELECT id, name FROM divisions`)) as DivisionRow[];
+        const value = new Map(rows.map((row) => [row.id, row]));
+        this.divisions = { value, expires: Date.now() + REFERENCE_TTL_MS };
+        return value;
+      } finally {
+        this.divisionsLoading = undefined;
+      }
+    })();
+    return this.divisionsLoading;
+  }
+}
+
+// One cache per database (tests run several in one process); keyed by the long-lived DataSource.
+const caches = new WeakMap<object, ReferenceData>();
+
+/**
+ * The reference data of `db`. Pass the service's DataSource, not a transaction's manager: a
+ * transaction's uncommitted rows must not enter a cache other requests read.
+ */
+export function referenceData(db: Queryable): ReferenceData {
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = new ReferenceData(db)));
+  return cache;
+}

@@ -44,11 +44,22 @@ const popcount = (mask: CubeMask) => {
   return n;
 };
 
+/**
+ * Keys already built, per coordinates array and mask: the suppression search asks for the same ones
+ * over and over (it was half its time). Coordinates arrays are never changed once built.
+ */
+const keysOf = new WeakMap<readonly Coord[], string[]>();
+
 /** A cell's identity within its cube: the coordinates of the cube's dimensions only. */
 export function cellKey(mask: CubeMask, coords: readonly Coord[]): string {
-  const parts: Coord[] = [];
-  for (let d = 0; d < coords.length; d++) if (mask & (1 << d)) parts.push(coords[d]);
-  return JSON.stringify(parts);
+  let keys = keysOf.get(coords);
+  if (!keys) keysOf.set(coords, (keys = []));
+  if (keys[mask] === undefined) {
+    const parts: Coord[] = [];
+    for (let d = 0; d < coords.length; d++) if (mask & (1 << d)) parts.push(coords[d]);
+    keys[mask] = JSON.stringify(parts);
+  }
+  return keys[mask];
 }
 
 /**

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 import type { Logger } from 'pino';
@@ -110,6 +110,9 @@ export async function startServer(services: AppServices, listen: { port: number;
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // No response is HTTP-cacheable (every one is per principal and audited); the default plugin
+      // still wrapped every field resolution to compute cache hints.
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDisableSuggestions(),
       metrics.plugin,
       errorLogPlugin(logger),

@@ -7,6 +7,7 @@ import { LawfulDisclosure1764600000000 } from './1764600000000-lawful-disclosure
 import { FlagApproval1764700000000 } from './1764700000000-flag-approval';
 import { AuditTrail1764800000000 } from './1764800000000-audit-trail';
 import { AccountSafety1765100000000 } from './1765100000000-account-safety';
+import { RollupDeltas1765300000000 } from './1765300000000-rollup-deltas';
 import { Statistics1764900000000 } from './1764900000000-statistics';
 import { StatisticsMonthly1764900000001 } from './1764900000001-statistics-monthly';
 import { FlagStatistics1765400000000 } from './1765400000000-flag-statistics';
@@ -23,5 +24,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Statistics1764900000000,
   StatisticsMonthly1764900000001,
   AccountSafety1765100000000,
+  RollupDeltas1765300000000,
   FlagStatistics1765400000000,
 ];

@@ -22,6 +22,7 @@ const envSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: optional(int(100, 600_000)),
   DB_APP_ROLE: optional(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL role name')),
   AUDIT_SEAL_INTERVAL_MS: optional(int(1000, 86_400_000)),
+  ROLLUP_FOLD_INTERVAL_MS: optional(int(100, 3_600_000)),
   AUDIT_READS: optional(bool),
   SEED_DEMO: optional(bool),
   MAX_QUERY_DEPTH: optional(int(2, 50)),
@@ -143,6 +144,8 @@ export interface Config {
   dbAppRole: string;
   /** How often settled audit events are sealed into the hash chain. */
   auditSealIntervalMs: number;
+  /** How often the statistics deltas are folded into the rollups (statistics are exact either way). */
+  rollupFoldIntervalMs: number;
   /** False only to measure audit overhead in bench/: reads then leave no audit event. */
   auditReads: boolean;
   /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
@@ -252,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signIn: e.RATE_LIMIT_SIGN_IN ?? 60,
     },
     auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS ?? 60_000,
+    rollupFoldIntervalMs: e.ROLLUP_FOLD_INTERVAL_MS ?? 5_000,
     auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,
     generateJwtKey: !e.DATABASE_URL || (e.JWT_GENERATE_KEY ?? false),

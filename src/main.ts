@@ -15,6 +15,7 @@ import { buildAppSchema, printAppSchema } from './graphql/schema';
 import { createLogger } from './logger';
 import { startServer } from './server';
 import { startAuditMaintenance } from './audit/maintenance';
+import { startRollupFold } from './stats/rollup';
 import { sealAuditTrail, verifyAuditTrail } from './audit/seal';
 
 const USAGE = `Usage: node dist/src/main.js <command>
@@ -92,6 +93,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   }
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
   const maintenance = startAuditMaintenance(db, config.auditSealIntervalMs, logger);
+  const rollupFold = startRollupFold(db, config.rollupFoldIntervalMs, logger);
   const server = await startServer({ config, db, tokens, logger }, { port: config.port, host: config.host });
   logger.info({ url: server.url }, 'Safeshare is serving GraphQL');
   if (embedded && (await hasDemoAccounts(db))) {
@@ -121,6 +123,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     }, SHUTDOWN_TIMEOUT_MS).unref();
     try {
       maintenance.stop();
+      rollupFold.stop();
       await server.close();
       logger.info('http drained');
       await database.close();

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import { runPeriodically } from '../periodic';
 import { sealAuditTrail } from './seal';
 
 /** Months of audit partitions kept ready ahead of the current one. */
@@ -19,22 +20,9 @@ export async function ensureAuditPartitions(db: DataSource, monthsAhead = MONTHS
  * requests (a missing partition would make audit writes, and so reads, fail: hence months ahead).
  */
 export function startAuditMaintenance(db: DataSource, intervalMs: number, logger: Logger): { stop(): void } {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await ensureAuditPartitions(db);
-      const seals = await sealAuditTrail(db);
-      if (seals) logger.debug({ seals }, 'audit events sealed');
-    } catch (err) {
-      logger.error({ err }, 'audit maintenance failed');
-    } finally {
-      running = false;
-    }
-  };
-  void tick();
-  const timer = setInterval(() => void tick(), intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return runPeriodically('audit maintenance', intervalMs, logger, async () => {
+    await ensureAuditPartitions(db);
+    const seals = await sealAuditTrail(db);
+    if (seals) logger.debug({ seals }, 'audit events sealed');
+  });
 }

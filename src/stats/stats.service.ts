@@ -77,13 +77,18 @@ export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): P
   if (firstDay < lastDay) {
     const firstMonth = firstDay.endsWith('-01') ? firstDay : nextMonth(firstDay);
     const lastMonth = `${lastDay.slice(0, 8)}01`;
+    // Each rollup with the deltas not yet folded into it: one statement sees both before or both after a fold.
     const days = (a: string, b: string) =>
       sql`SELECT division_id, source_type, (day - extract(day FROM day)::int + 1)::text AS month, sum(reports) AS n
-            FROM report_daily_counts WHERE day >= ${a}::date AND day < ${b}::date GROUP BY 1, 2, 3`;
+            FROM (SELECT day, division_id, source_type, reports FROM report_daily_counts
+                  UNION ALL SELECT day, division_id, source_type, reports FROM report_count_deltas) d
+           WHERE day >= ${a}::date AND day < ${b}::date GROUP BY 1, 2, 3`;
     if (firstMonth < lastMonth) {
       parts.push(
         sql`SELECT division_id, source_type, month::text, sum(reports) AS n
-              FROM report_monthly_counts WHERE month >= ${firstMonth}::date AND month < ${lastMonth}::date GROUP BY 1, 2, 3`,
+              FROM (SELECT month, division_id, source_type, reports FROM report_monthly_counts
+                    UNION ALL SELECT (day - extract(day FROM day)::int + 1), division_id, source_type, reports FROM report_count_deltas) m
+             WHERE month >= ${firstMonth}::date AND month < ${lastMonth}::date GROUP BY 1, 2, 3`,
       );
       if (firstDay < firstMonth) parts.push(days(firstDay, firstMonth));
       if (lastMonth < lastDay) parts.push(days(lastMonth, lastDay));

@@ -53,10 +53,10 @@ interface PublicError {
   extensions: Record<string, unknown> & { code: ErrorCode };
 }
 
-/** Every failed constraint of a class-validator tree, as dotted field paths (`input.newSubject.nhsNumber`). */
+/** Every failed constraint of a class-validator tree, as field paths (`input.newSubject.nhsNumber`, `inputs[3].narrative`). */
 function validationFields(errors: ValidationError[], prefix = ''): { field: string; problems: string[] }[] {
   return errors.flatMap((e) => {
-    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const field = /^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : prefix ? `${prefix}.${e.property}` : e.property;
     const own = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
     return [...own, ...validationFields(e.children ?? [], field)];
   });

@@ -48,20 +48,26 @@ function changedFields(before: object | null, after: object | null): string[] {
 }
 
 /**
- * Writes the audit event of one change in the change's own transaction, so a change that cannot be
- * audited does not happen. The values stay in the record's history (`historyId`); the event names
+ * Writes the audit events of changes in the changes' own transaction, so a change that cannot be
+ * audited does not happen. The values stay in the record's history (`historyId`); an event names
  * only the fields that changed, so auditors see who changed what without reading case content.
  */
-export async function recordChangeAudit(tx: EntityManager, ctx: RequestContext, change: RecordChange, historyId: string): Promise<void> {
-  await writeAuditEvents(tx, auditActor(ctx), [
-    {
+export async function recordChangesAudit(
+  tx: EntityManager,
+  ctx: RequestContext,
+  changes: readonly { change: RecordChange; historyId: string }[],
+): Promise<void> {
+  await writeAuditEvents(
+    tx,
+    auditActor(ctx),
+    changes.map(({ change, historyId }) => ({
       action: AuditAction.CHANGE,
       outcome: AuditOutcome.ALLOWED,
       operationField: change.action,
       records: [{ kind: change.kind, id: change.id }],
       details: { change: change.action, historyId, changedFields: changedFields(change.before, change.after) },
-    },
-  ]);
+    })),
+  );
 }
 
 function scopeFor(ctx: RequestContext) {

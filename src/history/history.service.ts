@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../graphql/context';
-import { recordChangeAudit } from '../audit/audit.service';
+import { recordChangesAudit } from '../audit/audit.service';
+import { run, sql } from '../db/sql';
 
 export type RecordKind =
   | 'intelligence_report'
@@ -25,15 +26,34 @@ export interface RecordChange {
  * Appends one change (who, when, before, after) to the record's history and its audit event, both in
  * the caller's transaction: if either cannot be written, the change does not happen.
  */
-export async function recordChange(tx: EntityManager, ctx: RequestContext, change: RecordChange): Promise<void> {
-  const actor = ctx.principal;
-  if (!actor) throw new Error('a change needs a signed-in actor');
-  const [{ id: historyId }] = await tx.query<[{ id: string }]>(
-    `INSERT INTO record_history (record_kind, record_id, action, actor_id, actor_agency_id, before, after)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [change.kind, change.id, change.action, actor.id, actor.agency.id, jsonOrNull(change.before), jsonOrNull(change.after)],
-  );
-  await recordChangeAudit(tx, ctx, change, historyId);
+export function recordChange(tx: EntityManager, ctx: RequestContext, change: RecordChange): Promise<void> {
+  return recordChanges(tx, ctx, [change]);
 }
 
-const jsonOrNull = (value: object | null) => (value === null ? null : JSON.stringify(value));
+/**
+ * `recordChange` for many changes at once: their history entries in one statement and their audit
+ * events in another, whatever their number (a batch of submissions).
+ */
+export async function recordChanges(tx: EntityManager, ctx: RequestContext, changes: readonly RecordChange[]): Promise<void> {
+  const actor = ctx.principal;
+  if (!actor) throw new Error('a change needs a signed-in actor');
+  if (changes.length === 0) return;
+  const rows = changes.map((c, ord) => ({ ord, record_kind: c.kind, record_id: c.id, action: c.action, before: c.before, after: c.after }));
+  // Ids drawn in the changes' order (the CTE is evaluated once), so each audit event points at its own entry.
+  const entries = await run<{ id: string }>(
+    tx,
+    sql`WITH c AS (
+          SELECT nextval('record_history_id_seq')::text AS id, x.*
+            FROM (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+                    AS x(ord int, record_kind text, record_id uuid, action text, before jsonb, after jsonb) ORDER BY ord) x),
+        written AS (
+          INSERT INTO record_history (id, record_kind, record_id, action, actor_id, actor_agency_id, before, after)
+          SELECT id::bigint, record_kind, record_id, action, ${actor.id}::uuid, ${actor.agency.id}::uuid, before, after FROM c)
+        SELECT id FROM c ORDER BY ord`,
+  );
+  await recordChangesAudit(
+    tx,
+    ctx,
+    changes.map((change, i) => ({ change, historyId: entries[i].id })),
+  );
+}

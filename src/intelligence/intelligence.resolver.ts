@@ -7,7 +7,14 @@ import { HistoryEntry } from '../history/history.types';
 import { Permission } from '../policy/permissions';
 import { linkSubject } from '../subjects/subject.service';
 import { LinkSubjectInput, ReportSubjectLink } from '../subjects/subject.types';
-import { assessIntelligence, getReport, listIntelligence, searchIntelligence, submitIntelligence } from './intelligence.service';
+import {
+  assessIntelligence,
+  getReport,
+  listIntelligence,
+  searchIntelligence,
+  submitIntelligence,
+  submitIntelligenceBatch,
+} from './intelligence.service';
 import {
   AssessmentInput,
   Informant,
@@ -16,6 +23,7 @@ import {
   IntelligenceReportConnection,
   IntelligenceSearchArgs,
   ReportIdArgs,
+  SubmitIntelligenceBatchArgs,
   SubmitIntelligenceInput,
 } from './intelligence.types';
 
@@ -56,6 +64,14 @@ export class IntelligenceResolver {
   @Mutation(() => IntelligenceReport)
   submitIntelligence(@Ctx() ctx: RequestContext, @Arg('input', () => SubmitIntelligenceInput) input: SubmitIntelligenceInput) {
     return submitIntelligence(ctx, input);
+  }
+
+  @Authorized(Permission.SUBMIT_INTELLIGENCE)
+  @Mutation(() => [IntelligenceReport], {
+    description: 'Many submissions in one transaction, all or none; the reports in the order of inputs',
+  })
+  submitIntelligenceBatch(@Ctx() ctx: RequestContext, @Args(() => SubmitIntelligenceBatchArgs) { inputs }: SubmitIntelligenceBatchArgs) {
+    return submitIntelligenceBatch(ctx, inputs);
   }
 
   @Authorized(Permission.ASSESS_INTELLIGENCE)

@@ -1,17 +1,17 @@
-import { assertDivisionExists } from '../agencies/divisions';
-import { createHash } from 'node:crypto';
+import { assertDivisionExists, assertDivisionsExist } from '../agencies/divisions';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
 import { type Queryable, run, sql } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
 import type { RequestContext } from '../graphql/context';
-import { recordChange } from '../history/history.service';
+import { recordChange, recordChanges } from '../history/history.service';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
 import { reportReadScope, submittableSourceTypes } from '../policy/records';
 import { Classification, HandlingCode, ReportStatus, SourceType, STATUS_TRANSITIONS } from './intelligence.enums';
-import { findOwnSubmission, findReport, listReports, searchReports } from './intelligence.queries';
+import { findOwnSubmission, findOwnSubmissions, findReport, listReports, searchReports } from './intelligence.queries';
 import type { Page } from '../graphql/pagination';
 import type {
   AssessmentInput,
@@ -20,6 +20,7 @@ import type {
   IntelligenceSearchArgs,
   SubmitIntelligenceInput,
 } from './intelligence.types';
+import { MAX_BATCH_SUBMISSIONS } from './intelligence.types';
 
 /** Clocks differ a little between an agency's system and ours; beyond this, "future" is an error. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
@@ -27,15 +28,28 @@ const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 /** Nothing Safeshare records happened before this; earlier dates are typing errors. */
 const EARLIEST = Date.UTC(1970, 0, 1);
 
-function validateTimes(input: SubmitIntelligenceInput): void {
+/**
+ * What a submission must satisfy beyond its shape, apart from its division existing: a source type
+ * the submitter may use, informant details only on public tip-offs, plausible times. In a batch,
+ * `item` is `inputs[3]`: errors then name `inputs[3].sourceType` and say which item it was.
+ */
+function checkSubmission(principal: Principal, input: SubmitIntelligenceInput, item?: string): void {
+  const refuse = (message: string, field: string) => badInput(item ? `${item}: ${message}` : message, item ? `${item}.${field}` : field);
+  if (!submittableSourceTypes(principal.agency.kind).includes(input.sourceType)) {
+    throw refuse(`A ${principal.agency.kind} agency cannot submit ${input.sourceType} intelligence`, 'sourceType');
+  }
+  if (input.informant && input.sourceType !== SourceType.PUBLIC) {
+    throw refuse('Informant details belong only to PUBLIC tip-offs', 'informant');
+  }
   const latest = Date.now() + FUTURE_TOLERANCE_MS;
   for (const field of ['receivedAt', 'occurredAt'] as const) {
-    if (input[field] && input[field].getTime() < EARLIEST) throw badInput(`${field} is implausibly early`, field);
+    if (input[field] && input[field].getTime() < EARLIEST) throw refuse(`${field} is implausibly early`, field);
   }
-  if (input.receivedAt && input.receivedAt.getTime() > latest) throw badInput('receivedAt must not be in the future', 'receivedAt');
-  if (input.occurredAt && input.occurredAt.getTime() > latest) throw badInput('occurredAt must not be in the future', 'occurredAt');
+  for (const field of ['receivedAt', 'occurredAt'] as const) {
+    if (input[field] && input[field].getTime() > latest) throw refuse(`${field} must not be in the future`, field);
+  }
   if (input.occurredAt && input.receivedAt && input.occurredAt > input.receivedAt) {
-    throw badInput('occurredAt must not be after receivedAt', 'occurredAt');
+    throw refuse('occurredAt must not be after receivedAt', 'occurredAt');
   }
 }
 
@@ -78,13 +92,7 @@ async function earlierSubmission(db: Queryable, principal: Principal, key: strin
  */
 export async function submitIntelligence(ctx: RequestContext, input: SubmitIntelligenceInput): Promise<IntelligenceReport> {
   const principal = authorize(ctx, Permission.SUBMIT_INTELLIGENCE);
-  if (!submittableSourceTypes(principal.agency.kind).includes(input.sourceType)) {
-    throw badInput(`A ${principal.agency.kind} agency cannot submit ${input.sourceType} intelligence`, 'sourceType');
-  }
-  if (input.informant && input.sourceType !== SourceType.PUBLIC) {
-    throw badInput('Informant details belong only to PUBLIC tip-offs', 'informant');
-  }
-  validateTimes(input);
+  checkSubmission(principal, input);
   if (input.divisionId != null) await assertDivisionExists(ctx.db, input.divisionId, 'divisionId');
   const hash = payloadHash(input);
   const key = input.idempotencyKey;
@@ -131,6 +139,142 @@ async function insertReport(tx: EntityManager, principal: Principal, input: Subm
     );
   }
   return id;
+}
+
+/**
+ * Records 1 to MAX_BATCH_SUBMISSIONS submissions in one transaction: all of them or none. Each is
+ * checked as submitIntelligence checks it (errors name `inputs[i]`), and keeps its own idempotency
+ * key: a retried batch returns the same reports (and records those not yet there), a key reused
+ * for a different payload is CONFLICT, one key twice in a batch is BAD_USER_INPUT. Reports,
+ * informants, history and audit events are each written by one statement, whatever the batch size.
+ */
+export async function submitIntelligenceBatch(ctx: RequestContext, inputs: SubmitIntelligenceInput[]): Promise<IntelligenceReport[]> {
+  const principal = authorize(ctx, Permission.SUBMIT_INTELLIGENCE);
+  if (inputs.length < 1 || inputs.length > MAX_BATCH_SUBMISSIONS) {
+    throw badInput(`inputs must hold 1 to ${MAX_BATCH_SUBMISSIONS} submissions`, 'inputs');
+  }
+  const item = (i: number) => `inputs[${i}]`;
+  inputs.forEach((input, i) => checkSubmission(principal, input, item(i)));
+  const keyAt = new Map<string, number>();
+  inputs.forEach(({ idempotencyKey: key }, i) => {
+    if (key == null) return;
+    const first = keyAt.get(key);
+    if (first !== undefined) {
+      throw badInput(
+        `${item(i)}: idempotencyKey is also that of ${item(first)}; each submission needs its own`,
+        `${item(i)}.idempotencyKey`,
+      );
+    }
+    keyAt.set(key, i);
+  });
+  await assertDivisionsExist(
+    ctx.db,
+    inputs.map((input) => input.divisionId),
+    (i) => `${item(i)}.divisionId`,
+  );
+  const hashes = inputs.map(payloadHash);
+
+  const attempt = () =>
+    ctx.db.transaction(async (tx) => {
+      const earlier = keyAt.size ? await earlierSubmissions(tx, principal, [...keyAt.keys()]) : new Map<string, EarlierSubmission>();
+      const ids = inputs.map((input, i) => {
+        const found = input.idempotencyKey == null ? undefined : earlier.get(input.idempotencyKey);
+        if (found && found.payloadHash !== hashes[i]) {
+          throw conflict(`${item(i)}: this idempotencyKey was already used for a different submission`, {
+            field: `${item(i)}.idempotencyKey`,
+          });
+        }
+        return found?.id;
+      });
+      const fresh = inputs.flatMap((input, i) => (ids[i] ? [] : [{ i, id: randomUUID(), input }]));
+      for (const f of fresh) ids[f.i] = f.id;
+      if (fresh.length) await insertReports(tx, principal, fresh, hashes);
+      const reports = await findOwnSubmissions(tx, principal, ids as string[]);
+      await recordChanges(
+        tx,
+        ctx,
+        fresh.map(({ i, id }) => ({ kind: 'intelligence_report', id, action: 'submitted', before: null, after: reports[i] })),
+      );
+      return reports;
+    });
+  try {
+    return await attempt();
+  } catch (error) {
+    // A concurrent batch (or submission) recorded one of these keys first: once more, finding it.
+    if (keyAt.size && isUniqueViolation(error)) return attempt();
+    throw error;
+  }
+}
+
+interface EarlierSubmission {
+  id: string;
+  payloadHash: string;
+}
+
+/** The reports earlier submissions by this principal created under these keys, by key. */
+async function earlierSubmissions(db: Queryable, principal: Principal, keys: string[]): Promise<Map<string, EarlierSubmission>> {
+  const rows = await run<{ id: string; idempotency_key: string; payload_hash: string }>(
+    db,
+    sql`SELECT id, idempotency_key, payload_hash FROM intelligence_reports
+         WHERE coalesce(submitted_by_user_id, submitted_by_service_account_id) = ${principal.id}::uuid
+           AND idempotency_key = ANY(${keys}::text[])`,
+  );
+  return new Map(rows.map((r) => [r.idempotency_key, { id: r.id, payloadHash: r.payload_hash }]));
+}
+
+/** Inserts the reports (ids chosen here) and their informants, one statement each. */
+async function insertReports(
+  tx: EntityManager,
+  principal: Principal,
+  fresh: { i: number; id: string; input: SubmitIntelligenceInput }[],
+  hashes: string[],
+): Promise<void> {
+  const rows = fresh.map(({ i, id, input }) => ({
+    id,
+    source_type: input.sourceType,
+    received_at: input.receivedAt?.toISOString() ?? null,
+    occurred_at: input.occurredAt?.toISOString() ?? null,
+    division_id: input.divisionId ?? null,
+    location: input.location?.trim() || null,
+    narrative: input.narrative.trim(),
+    risk_indicators: input.riskIndicators ?? [],
+    classification: input.classification ?? Classification.OFFICIAL,
+    idempotency_key: input.idempotencyKey ?? null,
+    payload_hash: input.idempotencyKey ? hashes[i] : null,
+  }));
+  await run(
+    tx,
+    sql`INSERT INTO intelligence_reports
+          (id, source_type, received_at, occurred_at, division_id, location, narrative, risk_indicators, classification,
+           submitted_by_agency_id, submitted_by_user_id, submitted_by_service_account_id, idempotency_key, payload_hash)
+        SELECT x.id, x.source_type, coalesce(x.received_at, now()), x.occurred_at, x.division_id, x.location, x.narrative,
+               x.risk_indicators, x.classification, ${principal.agency.id}::uuid,
+               ${principal.kind === 'USER' ? principal.id : null}::uuid, ${principal.kind === 'SERVICE' ? principal.id : null}::uuid,
+               x.idempotency_key, x.payload_hash
+          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, source_type source_type, received_at timestamptz,
+               occurred_at timestamptz, division_id text, location text, narrative text, risk_indicators risk_indicator[],
+               classification classification, idempotency_key text, payload_hash text)`,
+  );
+  const informants = fresh.flatMap(({ id, input }) =>
+    input.informant
+      ? [
+          {
+            report_id: id,
+            name: input.informant.name.trim(),
+            contact: input.informant.contact ?? null,
+            notes: input.informant.notes ?? null,
+          },
+        ]
+      : [],
+  );
+  if (informants.length) {
+    await run(
+      tx,
+      sql`INSERT INTO informants (report_id, name, contact, notes)
+          SELECT x.report_id, x.name, x.contact, x.notes
+            FROM jsonb_to_recordset(${JSON.stringify(informants)}::jsonb) AS x(report_id uuid, name text, contact text, notes text)`,
+    );
+  }
 }
 
 const GRADING_KEYS = ['sourceEvaluation', 'intelligenceAssessment', 'handlingCode'] as const;

@@ -1,5 +1,6 @@
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   ArrayUnique,
   IsBoolean,
   IsDate,
@@ -197,6 +198,20 @@ export class SubmitIntelligenceInput {
   @IsOptional()
   @ValidateNested()
   informant?: InformantInput;
+}
+
+/** The most submissions one submitIntelligenceBatch may carry. */
+export const MAX_BATCH_SUBMISSIONS = 500;
+
+@ArgsType()
+export class SubmitIntelligenceBatchArgs {
+  @Field(() => [SubmitIntelligenceInput], {
+    description: `1 to ${MAX_BATCH_SUBMISSIONS} submissions, each checked as submitIntelligence checks it (errors name inputs[i])`,
+  })
+  @ArrayMinSize(1, { message: `inputs must hold 1 to ${MAX_BATCH_SUBMISSIONS} submissions` })
+  @ArrayMaxSize(MAX_BATCH_SUBMISSIONS, { message: `inputs must hold 1 to ${MAX_BATCH_SUBMISSIONS} submissions` })
+  @ValidateNested({ each: true })
+  inputs!: SubmitIntelligenceInput[];
 }
 
 @InputType({ description: 'Grade (all three of sourceEvaluation, intelligenceAssessment, handlingCode) and/or move the status' })

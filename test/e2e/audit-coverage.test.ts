@@ -177,6 +177,17 @@ const CASES: Record<string, Case> = {
       query: 'mutation { submitIntelligence(input: { sourceType: VOLUNTARY, narrative: "Synthetic coverage note" }) { id } }',
     },
   },
+  submitIntelligenceBatch: {
+    permitted: {
+      as: VOLUNTARY,
+      query:
+        'mutation { submitIntelligenceBatch(inputs: [{ sourceType: VOLUNTARY, narrative: "Synthetic coverage note" }, { sourceType: PUBLIC, narrative: "Synthetic coverage tip" }]) { id } }',
+    },
+    refused: {
+      as: AUDITOR,
+      query: 'mutation { submitIntelligenceBatch(inputs: [{ sourceType: VOLUNTARY, narrative: "Synthetic coverage note" }]) { id } }',
+    },
+  },
   assessIntelligence: {
     permitted: {
       as: ANALYST,

@@ -6,7 +6,7 @@
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/safeshare_bench_100k BENCH_SCENARIOS=list-police,search npm run bench
 //
 // BENCH_SECONDS per scenario (default 10) after BENCH_WARMUP seconds (default 2), BENCH_CONNECTIONS
-// (default 20; smoke 5), BENCH_BATCH submissions per write request (default 50; smoke 5), BENCH_SCENARIOS (comma-separated
+// (default 20; smoke 5), BENCH_BATCH reports per submitIntelligenceBatch request (default 200; smoke 5), BENCH_SCENARIOS (comma-separated
 // names: list-police, list-school, subject, search, fuzzy, stats, writes; default all), BENCH_JSON
 // (write the results there too), BENCH_MAIN (another build's dist/src/main.js to measure).
 // BENCH_SMOKE=1: short, and exits 1 on any error (the targets are reported, not enforced). Servers
@@ -29,7 +29,7 @@ const smoke = process.env.BENCH_SMOKE === '1';
 const seconds = Number(process.env.BENCH_SECONDS ?? (smoke ? 2 : 10));
 const warmup = Number(process.env.BENCH_WARMUP ?? (smoke ? 0.5 : 2));
 const connections = Number(process.env.BENCH_CONNECTIONS ?? (smoke ? 5 : 20));
-const batch = Number(process.env.BENCH_BATCH ?? (smoke ? 5 : 50));
+const batch = Number(process.env.BENCH_BATCH ?? (smoke ? 5 : 200));
 const only = process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.split(',').map((s) => s.trim())) : null;
 // BENCH_MAIN: another build of Safeshare to measure (e.g. a branch's dist/src/main.js), default this checkout's.
 const main = process.env.BENCH_MAIN ?? MAIN;
@@ -49,13 +49,16 @@ const SEARCH = `query Search($text: String!) { searchIntelligence(text: $text, f
 const FUZZY = `query Fuzzy($name: String!) { subjects(first: 20, filter: { name: $name }) { totalCount edges { node { id fullName aliases age } } } }`;
 const STATS = `query Stats { intelligenceStats(from: "2025-01-01T00:00:00Z", to: "2025-11-01T00:00:00Z", groupBy: [DIVISION, MONTH]) {
   total rows { division { id } month count suppressed } } }`;
+const SUBMIT_BATCH = `mutation Submit($inputs: [SubmitIntelligenceInput!]!) { submitIntelligenceBatch(inputs: $inputs) { id reference } }`;
+/** One batch of `n` distinct submissions, as a partner app's outreach log would send them. */
 const submissions = (n, run) =>
-  `mutation Submit {\n${Array.from(
-    { length: n },
-    (_, i) => `  s${i}: submitIntelligence(input: { sourceType: VOLUNTARY, divisionId: "rochdale", location: "the bus station in Rochdale",
-    narrative: "Outreach workers saw a girl aged about 14 driven away from the bus station by a man in a silver Ford Focus (bench ${run}-${i})",
-    riskIndicators: [TRANSPORTED_BY_ADULTS, UNEXPLAINED_GIFTS] }) { id reference }`,
-  ).join('\n')}\n}`;
+  Array.from({ length: n }, (_, i) => ({
+    sourceType: 'VOLUNTARY',
+    divisionId: 'rochdale',
+    location: 'the bus station in Rochdale',
+    narrative: `Outreach workers saw a girl aged about 14 driven away from the bus station by a man in a silver Ford Focus (bench ${run}-${i})`,
+    riskIndicators: ['TRANSPORTED_BY_ADULTS', 'UNEXPLAINED_GIFTS'],
+  }));
 
 const SEARCH_TERMS = ['taxi Fothergill', 'taxi Birtwistle', 'vodka Rochdale', 'silver Vauxhall Astra', 'party Greenhalgh', 'A&E Prius'];
 const NAMES = ['Chloe Ashworth', 'Jade Kershaw', 'Imran Holt', 'Megan Entwistle', 'Darren Clegg', 'Sana Whitworth', 'Kieran Lomax'];
@@ -290,12 +293,12 @@ try {
     },
     {
       name: 'writes',
-      title: `submitIntelligence, ${batch} per request`,
+      title: `submitIntelligenceBatch, ${batch} per request`,
       server: 'on',
       user: 'reporter@safe-futures.example',
-      requires: 'submitIntelligence',
+      requires: 'submitIntelligenceBatch',
       perRequest: batch,
-      bodies: Array.from({ length: 64 }, (_, i) => body(submissions(batch, `${Date.now().toString(36)}-${i}`))),
+      bodies: Array.from({ length: 64 }, (_, i) => body(SUBMIT_BATCH, { inputs: submissions(batch, `${Date.now().toString(36)}-${i}`) })),
     },
   ].filter((s) => !only || only.has(s.name));
 

@@ -53,16 +53,15 @@ async function openDatabase(config: Config, logger: Logger, asAppRole = false): 
   }
   if (config.generateJwtKey) config = { ...config, jwt: withGeneratedKey(config.jwt, config.dataDir) };
   const options = { url, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs };
-  let db = createDataSource(options);
+  // Migrations may rewrite or backfill large tables: the statement timeout is for requests, not them.
+  let db = createDataSource({ ...options, statementTimeoutMs: 0 });
   try {
     await db.initialize();
     const applied = await runMigrations(db);
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
-    if (asAppRole) {
-      await db.destroy();
-      db = createDataSource({ ...options, role: config.dbAppRole });
-      await db.initialize();
-    }
+    await db.destroy();
+    db = createDataSource(asAppRole ? { ...options, role: config.dbAppRole } : options);
+    await db.initialize();
   } catch (error) {
     await embedded?.stop();
     throw error;

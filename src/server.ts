@@ -8,9 +8,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 import type { Logger } from 'pino';
+import { OperationTypeNode } from 'graphql';
 import { loadPrincipal } from './auth/principal';
+import { PrincipalCache } from './auth/principal-cache';
 import { classifyError, formatError, unauthenticated } from './errors';
-import { type AppServices, createRequestContext, type RequestContext } from './graphql/context';
+import { type AppServices, confirmPrincipal, createRequestContext, type RequestContext } from './graphql/context';
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
 import { exportAuditEvents } from './audit/audit.export';
@@ -35,22 +37,41 @@ function requestIdOf(req: Request): string {
   return incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** Resolves the bearer token, if any, to a principal. A bad token is remembered, not thrown yet. */
-async function authenticate(services: AppServices, req: Request): Promise<Pick<RequestContext, 'principal' | 'authError'>> {
+/**
+ * Resolves the bearer token, if any, to a principal. A bad token is remembered, not thrown yet.
+ * With `principals`, a cached principal may be returned, which the request must then confirm.
+ */
+async function authenticate(
+  services: AppServices,
+  req: Request,
+  principals?: PrincipalCache,
+): Promise<Pick<RequestContext, 'principal' | 'authError' | 'principalCached'>> {
   const header = req.get('authorization');
   if (!header) return { principal: null };
   // The scheme name is case-insensitive (RFC 7235).
   const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(header);
   const claims = match ? services.tokens.verify(match[1], 'access') : null;
-  const principal = claims ? await loadPrincipal(services.db, claims) : null;
-  return principal ? { principal } : { principal: null, authError: unauthenticated('Invalid or expired token') };
+  if (!claims) return { principal: null, authError: unauthenticated('Invalid or expired token') };
+  const { principal, cached } = principals
+    ? await principals.resolve(services.db, claims)
+    : { principal: await loadPrincipal(services.db, claims) };
+  if (!principal) return { principal: null, authError: unauthenticated('Invalid or expired token') };
+  return cached ? { principal, principalCached: cached } : { principal };
 }
 
-/** The request context for GraphQL and for the routes beside it: request id, principal, client. */
-async function contextFor(services: AppServices, req: Request, res: express.Response): Promise<RequestContext> {
+/**
+ * The request context for GraphQL and for the routes beside it: request id, principal, client.
+ * Only GraphQL passes `principals`: its audit plugin confirms a cached principal; other routes load it.
+ */
+async function contextFor(
+  services: AppServices,
+  req: Request,
+  res: express.Response,
+  principals?: PrincipalCache,
+): Promise<RequestContext> {
   return createRequestContext(services, {
     requestId: res.locals.requestId as string,
-    ...(await authenticate(services, req)),
+    ...(await authenticate(services, req, principals)),
     clientAddress: req.ip,
     userAgent: req.get('user-agent')?.slice(0, 512),
   });
@@ -70,6 +91,16 @@ const errorLogPlugin = (fallback: Logger): ApolloServerPlugin<RequestContext> =>
       },
     }),
 });
+
+/** A cached principal is confirmed before a mutation runs: nothing is written for a stale one. */
+const confirmPrincipalPlugin: ApolloServerPlugin<RequestContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      didResolveOperation: async ({ contextValue, operation }) => {
+        if (operation?.operation !== OperationTypeNode.QUERY) await confirmPrincipal(contextValue);
+      },
+    }),
+};
 
 /** Refuses query text longer than the limit before it is parsed at all. */
 function refuseLongQueries(maxBytes: number) {
@@ -92,6 +123,7 @@ export async function startServer(services: AppServices, listen: { port: number;
   const httpServer = http.createServer(app);
   const metrics = createMetrics(db);
   const rateLimiter = createRateLimiter(config, logger);
+  const principals = new PrincipalCache();
   // Slow clients cannot hold connections open indefinitely.
   httpServer.requestTimeout = config.requestTimeoutMs;
   httpServer.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
@@ -116,6 +148,7 @@ export async function startServer(services: AppServices, listen: { port: number;
       ApolloServerPluginDisableSuggestions(),
       metrics.plugin,
       errorLogPlugin(logger),
+      confirmPrincipalPlugin,
       nulGuardPlugin,
       queryLimitsPlugin(config.queryLimits),
       rateLimiter.plugin(),
@@ -172,7 +205,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     express.json({ limit: config.bodyLimitBytes }),
     refuseLongQueries(config.maxQueryBytes),
     expressMiddleware(apollo, {
-      context: ({ req, res }) => contextFor(services, req, res),
+      context: ({ req, res }) => contextFor(services, req, res, principals),
     }),
   );
 

@@ -158,9 +158,18 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
         const events = [...ctx.audit.roots.values()]
           .map(eventOf)
           .filter((e) => ctx.config.auditReads || !(READ_ACTIONS.has(e.action) && e.outcome === AuditOutcome.ALLOWED));
-        if (events.length === 0) return;
+        // A principal from the cache is confirmed in the same statement (or alone, if nothing is audited).
+        const cached = ctx.principalCached;
+        if (events.length === 0 && !cached) return;
         try {
-          await writeAuditEvents(ctx.db, auditActor(ctx), events);
+          const { principalUnchanged } = await writeAuditEvents(ctx.db, auditActor(ctx), events, cached?.unchanged);
+          if (!principalUnchanged) {
+            cached?.forget();
+            response.body = {
+              kind: 'single',
+              singleResult: { errors: [{ message: 'Invalid or expired token', extensions: { code: ErrorCode.UNAUTHENTICATED } }] },
+            };
+          }
         } catch (err) {
           ctx.log.error({ err }, 'audit events could not be written: response withheld');
           response.http.status = 503;

@@ -1,4 +1,4 @@
-import { type Queryable, raw, run, sql } from '../db/sql';
+import { type Queryable, raw, run, type Sql, sql } from '../db/sql';
 import type { AuditActor, AuditEventInput } from './audit-event';
 import { recordContextSql } from './record-context';
 
@@ -9,14 +9,39 @@ const RECORDSET = `request_id text, actor_id uuid, actor_kind text, actor_agency
   operation_name text, operation_field text, document_hash text, client_address text, user_agent text, action text,
   outcome text, reason text, record_kind text, record_ids uuid[], record_count integer, details jsonb`;
 
+/** What an event says when its principal turned out to be stale: refused, and nothing returned. */
+const WHEN_PRINCIPAL_STALE: Record<string, string> = {
+  outcome: `CASE WHEN live.ok THEN e.outcome ELSE 'DENIED' END`,
+  reason: `CASE WHEN live.ok THEN e.reason ELSE 'UNAUTHENTICATED' END`,
+  record_count: `CASE WHEN live.ok THEN e.record_count ELSE 0 END`,
+};
+const CHECKED_COLUMNS = COLUMNS.split(',')
+  .map((c) => c.trim())
+  .map((c) => WHEN_PRINCIPAL_STALE[c] ?? `e.${c}`)
+  .join(', ');
+
 /**
  * Appends events in one statement on `db` (a transaction's manager to join it): the subjects and
  * owning agencies of the records they name are looked up in the same statement, so auditing a read
  * costs one round trip. Throws if they cannot be written: the caller must then withhold whatever
  * the events describe.
+ *
+ * `principalUnchanged` (a boolean SQL expression, see `principalUnchangedSql`) confirms a cached
+ * principal in the same statement: if it is false the events are written as DENIED/UNAUTHENTICATED
+ * and the result says so; the caller must then withhold the response. With no events, only the
+ * check runs.
  */
-export async function writeAuditEvents(db: Queryable, actor: AuditActor, events: readonly AuditEventInput[]): Promise<void> {
-  if (events.length === 0) return;
+export async function writeAuditEvents(
+  db: Queryable,
+  actor: AuditActor,
+  events: readonly AuditEventInput[],
+  principalUnchanged?: Sql,
+): Promise<{ principalUnchanged: boolean }> {
+  if (events.length === 0) {
+    if (!principalUnchanged) return { principalUnchanged: true };
+    const [{ ok }] = await run<{ ok: boolean }>(db, sql`SELECT ${principalUnchanged} AS ok`);
+    return { principalUnchanged: ok };
+  }
   const rows = events.map((event) => {
     const kinds = new Set(event.records.map((r) => r.kind));
     return {
@@ -41,14 +66,26 @@ export async function writeAuditEvents(db: Queryable, actor: AuditActor, events:
     };
   });
   const records = sql`jsonb_to_recordset(e.details->'records') AS r(kind text, id uuid) JOIN ctx c ON c.kind = r.kind AND c.id = r.id`;
-  await run(
+  const context = sql`ctx AS (${recordContextSql(events.flatMap((e) => e.records))}),
+             e AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(${raw(RECORDSET)}))`;
+  const related = sql`ARRAY(SELECT DISTINCT c.subject_id FROM ${records} WHERE c.subject_id IS NOT NULL),
+               ARRAY(SELECT DISTINCT c.agency_id FROM ${records} WHERE c.agency_id IS NOT NULL)`;
+  if (!principalUnchanged) {
+    await run(
+      db,
+      sql`WITH ${context}
+          INSERT INTO audit_events (${raw(COLUMNS)}, subject_ids, record_agency_ids)
+          SELECT ${raw(COLUMNS)}, ${related} FROM e`,
+    );
+    return { principalUnchanged: true };
+  }
+  // A data-modifying WITH runs to completion whether or not the outer query reads it.
+  const [{ ok }] = await run<{ ok: boolean }>(
     db,
-    sql`WITH ctx AS (${recordContextSql(events.flatMap((e) => e.records))}),
-             e AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(${raw(RECORDSET)}))
-        INSERT INTO audit_events (${raw(COLUMNS)}, subject_ids, record_agency_ids)
-        SELECT ${raw(COLUMNS)},
-               ARRAY(SELECT DISTINCT c.subject_id FROM ${records} WHERE c.subject_id IS NOT NULL),
-               ARRAY(SELECT DISTINCT c.agency_id FROM ${records} WHERE c.agency_id IS NOT NULL)
-          FROM e`,
+    sql`WITH live AS (SELECT ${principalUnchanged} AS ok), ${context},
+             written AS (INSERT INTO audit_events (${raw(COLUMNS)}, subject_ids, record_agency_ids)
+                         SELECT ${raw(CHECKED_COLUMNS)}, ${related} FROM e CROSS JOIN live RETURNING 1)
+        SELECT ok FROM live`,
   );
+  return { principalUnchanged: ok };
 }

@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Principal } from '../auth/principal';
+import type { CachedPrincipal } from '../auth/principal-cache';
 import type { TokenService } from '../auth/tokens';
-import type { AppError } from '../errors';
+import { type AppError, unauthenticated } from '../errors';
 import { RequestAudit } from '../audit/request-audit';
 import { createLoaders, type Loaders } from './loaders';
 
@@ -22,6 +23,11 @@ export interface RequestContext extends AppServices {
   principal: Principal | null;
   /** Why a presented token was refused; raised only if the operation needs a principal. */
   authError?: AppError;
+  /**
+   * Set while the principal is one taken from the in-process cache and not yet confirmed against
+   * the database: confirmed before a mutation runs and before any response leaves (see PrincipalCache).
+   */
+  principalCached?: CachedPrincipal;
   clientAddress?: string;
   userAgent?: string;
   loaders: Loaders;
@@ -32,8 +38,24 @@ export interface RequestContext extends AppServices {
 
 export function createRequestContext(
   services: AppServices,
-  request: Pick<RequestContext, 'requestId' | 'principal' | 'authError' | 'clientAddress' | 'userAgent'>,
+  request: Pick<RequestContext, 'requestId' | 'principal' | 'authError' | 'principalCached' | 'clientAddress' | 'userAgent'>,
 ): RequestContext {
   const log = services.logger.child({ requestId: request.requestId, principalId: request.principal?.id });
   return { ...services, ...request, log, loaders: createLoaders(services.db, request.principal), audit: new RequestAudit() };
+}
+
+/**
+ * Replaces a cached principal with the database's (before a mutation runs): loaders are rebuilt for
+ * it, and a principal that is gone leaves the request unauthenticated.
+ */
+export async function confirmPrincipal(ctx: RequestContext): Promise<void> {
+  const cached = ctx.principalCached;
+  if (!cached) return;
+  const principal = await cached.reload();
+  ctx.principalCached = undefined;
+  if (!principal) {
+    ctx.principal = null;
+    ctx.authError = unauthenticated('Invalid or expired token');
+  } else ctx.principal = principal;
+  ctx.loaders = createLoaders(ctx.db, ctx.principal);
 }

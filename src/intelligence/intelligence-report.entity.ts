@@ -23,7 +23,7 @@ export const NARRATIVE_MAX_LENGTH = 20_000;
 @Check('CHK_reports_conditions_for_c', `handling_code IS DISTINCT FROM 'C' OR char_length(btrim(handling_conditions)) > 0`)
 @Check('CHK_reports_graded_together', 'num_nulls(source_evaluation, intelligence_assessment, handling_code) IN (0, 3)')
 @Check('CHK_reports_idempotency', '(idempotency_key IS NULL) = (payload_hash IS NULL)')
-// Full-text search over location (weighted higher) and narrative; maintained by migration SQL.
+// Full-text search over location (weighted higher) and narrative: GIN on searchVector (migration SQL).
 @Index('IDX_reports_search', { synchronize: false })
 @Index('IDX_reports_idempotency', { synchronize: false })
 // Statistics: a covering index for the partial days at the ends of a range (migration SQL).
@@ -67,6 +67,13 @@ export class IntelligenceReportEntity {
 
   @Column({ type: 'text' })
   narrative!: string;
+
+  /**
+   * `report_search_vector(location, narrative)`, stored so that search ranks without recomputing it;
+   * set by a trigger on every insert and on updates of either (migration SQL), never written by us.
+   */
+  @Column({ type: 'tsvector', select: false, insert: false, update: false })
+  searchVector!: string;
 
   @Column({ type: 'enum', enum: RiskIndicator, enumName: 'risk_indicator', array: true, default: () => `'{}'` })
   riskIndicators!: RiskIndicator[];

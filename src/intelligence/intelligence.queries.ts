@@ -171,7 +171,8 @@ export async function searchReports(
   const query = sql`websearch_to_tsquery('english', ${args.text})`;
   const where = and([
     scopeOf(principal),
-    sql`report_search_vector(r.location, r.narrative) @@ ${query}`,
+    // The stored report_search_vector(location, narrative), GIN indexed: matched and ranked without recomputing it.
+    sql`r.search_vector @@ ${query}`,
     ...(await filterConditions(db, principal, args.filter)),
   ]);
   const page = await offsetPage<ReportRow>(
@@ -180,7 +181,7 @@ export async function searchReports(
       select: REPORT_COLUMNS,
       from: raw('intelligence_reports r'),
       where,
-      orderBy: sql`ts_rank_cd(report_search_vector(r.location, r.narrative), ${query}) DESC, r.received_at DESC, r.id DESC`,
+      orderBy: sql`ts_rank_cd(r.search_vector, ${query}) DESC, r.received_at DESC, r.id DESC`,
     },
     args,
   );

@@ -65,7 +65,7 @@ function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql
   const conditions: Sql[] = [];
   if (filter.name != null) {
     if (decide(Permission.SEARCH_RECORDS, principal) !== 'ALLOW') throw forbidden('Fuzzy name search is for police analysts');
-    conditions.push(sql`(s.full_name % ${filter.name} OR EXISTS (SELECT 1 FROM unnest(s.aliases) a WHERE a % ${filter.name}))`);
+    // The name test itself is the FROM of the query (subjectsNamed); scope and filters apply to it.
   }
   if (filter.dateOfBirth) conditions.push(sql`s.date_of_birth = ${filter.dateOfBirth}::date`);
   if (filter.identifier != null) {
@@ -90,6 +90,21 @@ function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql
   return conditions;
 }
 
+/**
+ * The subjects `s` whose full name or any alias is similar to `name` (pg_trgm's `%`):
+ * `s.full_name % name OR EXISTS (SELECT 1 FROM unnest(s.aliases) a WHERE a % name)`, as two disjoint
+ * sets each found through a trigram index (as one WHERE, the OR with the alias test could use none
+ * and read every subject). Aliases are found in subject_aliases (a row per alias, kept by trigger),
+ * then checked on the subject's own aliases.
+ */
+function subjectsNamed(name: string): Sql {
+  return sql`(SELECT * FROM subjects n WHERE n.full_name % ${name}
+              UNION ALL
+              SELECT * FROM subjects n
+               WHERE n.id IN (SELECT sa.subject_id FROM subject_aliases sa WHERE sa.alias % ${name})
+                 AND NOT n.full_name % ${name} AND EXISTS (SELECT 1 FROM unnest(n.aliases) a WHERE a % ${name})) s`;
+}
+
 /** Subjects newest first, or by name likeness when searching by name; scope applied before paging. */
 export async function listSubjects(
   db: Queryable,
@@ -97,10 +112,11 @@ export async function listSubjects(
   args: PageArgs & { filter?: SubjectFilter },
 ): Promise<Page<Subject>> {
   const where = and([subjectScopeOf(principal), ...filterConditions(principal, args.filter)]);
-  const base = { select: SUBJECT_COLUMNS, from: raw('subjects s'), where };
+  const name = args.filter?.name;
+  const base = { select: SUBJECT_COLUMNS, from: name != null ? subjectsNamed(name) : raw('subjects s'), where };
   const page =
-    args.filter?.name != null
-      ? await offsetPage<SubjectRow>(db, { ...base, orderBy: sql`similarity(s.full_name, ${args.filter.name}) DESC, s.id` }, args)
+    name != null
+      ? await offsetPage<SubjectRow>(db, { ...base, orderBy: sql`similarity(s.full_name, ${name}) DESC, s.id` }, args)
       : await keysetPage<SubjectRow>(
           db,
           {

@@ -55,12 +55,20 @@ export function cellKey(mask: CubeMask, coords: readonly Coord[]): string {
   let keys = keysOf.get(coords);
   if (!keys) keysOf.set(coords, (keys = []));
   if (keys[mask] === undefined) {
-    const parts: Coord[] = [];
-    for (let d = 0; d < coords.length; d++) if (mask & (1 << d)) parts.push(coords[d]);
-    keys[mask] = JSON.stringify(parts);
+    // JSON of the cube's coordinates, written by hand: the same text, without building an array.
+    let key = '[';
+    for (let d = 0; d < coords.length; d++) {
+      if (!(mask & (1 << d))) continue;
+      if (key.length > 1) key += ',';
+      const c = coords[d];
+      key += c === null ? 'null' : PLAIN.test(c) ? `"${c}"` : JSON.stringify(c);
+    }
+    keys[mask] = `${key}]`;
   }
   return keys[mask];
 }
+/** Text JSON writes as it is between quotes: no quote, backslash, control character or lone surrogate. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\u2027\u202a-\ud7ff\ue000-\uffff]*$/;
 
 /**
  * The additive marginals of a top cube: every cube of the lattice, by mask, summing the measures.

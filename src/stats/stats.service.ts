@@ -6,9 +6,30 @@ import { Permission } from '../policy/permissions';
 import { statisticsDetail } from '../policy/statistics';
 import type { SourceType } from '../intelligence/intelligence.enums';
 import type { FlagKind, RiskLevel } from '../flags/flag.enums';
-import { type Cell, cellKey, type Coord, isSmall, marginalCubes, suppressionPattern } from './disclosure-control';
+import { type Cell, cellKey, type Coord, isSmall, marginalCubes, suppressionPattern, type SuppressionPattern } from './disclosure-control';
 import { checkRange, CRIME_DIMENSIONS, cubeOf, dayOnOrAfter, dayOnOrBefore, INTELLIGENCE_DIMENSIONS, nextMonth } from './stats.range';
 import type { CrimeStats, CrimeStatsRow, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
+
+/**
+ * Suppression patterns of recent tables, by the table's cells: choosing one costs tens of
+ * milliseconds of CPU, and dashboards ask for the same range again and again (every grouping of
+ * one range shares a lattice, so a pattern serves them all). Any changed count is another table.
+ */
+const PATTERN_CACHE_SIZE = 64;
+const recentPatterns = new Map<string, SuppressionPattern>();
+function patternOf(k: number, cubes: Cell[][]): SuppressionPattern {
+  let key = String(k);
+  cubes.forEach((cube, mask) => {
+    key += `#${mask}`;
+    for (const c of cube) key += `${JSON.stringify(c.coords)}=${c.counts.join(',')};`;
+  });
+  let pattern = recentPatterns.get(key);
+  if (pattern) recentPatterns.delete(key);
+  else pattern = suppressionPattern(k, cubes);
+  recentPatterns.set(key, pattern); // most recent last; the oldest goes first
+  if (recentPatterns.size > PATTERN_CACHE_SIZE) recentPatterns.delete(recentPatterns.keys().next().value!);
+  return pattern;
+}
 
 /** A published table: each cell of the asked-for cube with its counts, null where suppressed. */
 interface Published {
@@ -22,7 +43,7 @@ interface Published {
  */
 function publish(principal: Principal, k: number, cubes: Cell[][], mask: number, measures = 1): Published {
   const full = statisticsDetail(principal) === 'FULL';
-  const pattern = full ? null : suppressionPattern(k, cubes);
+  const pattern = full ? null : patternOf(k, cubes);
   const view = (m: number) => {
     const hidden = pattern?.[m] ?? new Map<string, Coord[]>();
     const rows = cubes[m].map((c) => {

@@ -226,3 +226,16 @@ describe('property: no suppressed small cell is recoverable by subtraction', () 
     );
   });
 });
+
+describe('cell keys', () => {
+  it('are the JSON of the cube coordinates, whatever the text (their order decides ties)', () => {
+    const awkward = ['rochdale', '', 'quote " inside', 'back\\slash', 'new\nline', '\u2028', '\ud800 lone', 'émigré', null];
+    for (const a of awkward)
+      for (const b of awkward)
+        for (let mask = 0; mask < 4; mask++) {
+          const coords = [a, b];
+          expect(cellKey(mask, coords)).toBe(JSON.stringify(coords.filter((_, d) => mask & (1 << d))));
+          expect(cellKey(mask, coords)).toBe(cellKey(mask, [a, b])); // and the same again from the cache
+        }
+  });
+});

@@ -11,6 +11,9 @@ import type { KeyRing } from './keys';
 const KEY_REFERENCE_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'];
 
 export type TokenType = 'access' | 'refresh';
+
+/** Far above the tokens in use in one process at once; past it the cache of verified tokens starts afresh. */
+const MAX_VERIFIED_TOKENS = 5_000;
 export type PrincipalKind = 'USER' | 'SERVICE';
 
 /** The claims Safeshare puts in (and requires of) its tokens. */
@@ -40,6 +43,13 @@ export class TokenService {
   readonly external: ExternalIssuers;
 
   private readonly keyObjects = new Map<string, KeyObject>();
+  /**
+   * Tokens that passed `verify`, by their exact text and type: a client sends the same access token
+   * with every request, and checking its signature again cost a few percent of a list request. The
+   * key ring is fixed for this service's life, so only the expiry can change the answer: it is
+   * checked again on every hit.
+   */
+  private readonly verified = new Map<string, TokenClaims>();
 
   constructor(
     private readonly keys: KeyRing,
@@ -80,6 +90,23 @@ export class TokenService {
    * callers answer UNAUTHENTICATED without saying why.
    */
   verify(token: string, expected: TokenType): TokenClaims | null {
+    const cacheKey = `${expected}:${token}`;
+    const known = this.verified.get(cacheKey);
+    if (known) {
+      // As jsonwebtoken decides expiry: expired once now >= exp + tolerance.
+      if (Date.now() / 1000 < known.exp + this.settings.clockSkewSeconds) return known;
+      this.verified.delete(cacheKey);
+      return null;
+    }
+    const claims = this.verifyAfresh(token, expected);
+    if (claims) {
+      if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.clear();
+      this.verified.set(cacheKey, claims);
+    }
+    return claims;
+  }
+
+  private verifyAfresh(token: string, expected: TokenType): TokenClaims | null {
     let header: jwt.JwtHeader;
     try {
       const decoded = jwt.decode(token, { complete: true });

@@ -95,3 +95,20 @@ describe('key checks at start', () => {
     expect(() => ring('ES256', pem(a.privateKey, 'pkcs8'), pem(a.publicKey, 'spki'))).not.toThrow();
   });
 });
+
+describe('TokenService verification cache', () => {
+  it('refuses a token it verified earlier once it has expired (the expiry is checked on every use)', () => {
+    const { tokens } = es256Service();
+    const { token, expiresAt } = tokens.issue('access', subject);
+    expect(tokens.verify(token, 'access')).not.toBeNull();
+    expect(tokens.verify(token, 'access')).not.toBeNull();
+    const later = jest.spyOn(Date, 'now').mockReturnValue(expiresAt.getTime() + 10 * 60 * 1000);
+    try {
+      expect(tokens.verify(token, 'access')).toBeNull();
+    } finally {
+      later.mockRestore();
+    }
+    // A token of the other type is never answered from the cache.
+    expect(tokens.verify(token, 'refresh')).toBeNull();
+  });
+});

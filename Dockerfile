@@ -12,6 +12,12 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 DATA_DIR=/app/.data
+# Under load V8 promotes each request's short-lived objects (they outlive two scavenges while the
+# request waits on the database) and, with no limit, lets the old space grow (RSS 290 MB after 18 s
+# of the list load and rising) although ~37 MB stay live after a full GC. A 160 MB old space holds
+# RSS under ~200 MB for ~6% more CPU in GC; 96 MB thrashes (docs/performance.md, item 9).
+# bench/common.mjs runs the servers with the same limit.
+ENV NODE_OPTIONS="--max-old-space-size=160"
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -11,6 +11,7 @@ import { RollupDeltas1765300000000 } from './1765300000000-rollup-deltas';
 import { Statistics1764900000000 } from './1764900000000-statistics';
 import { StatisticsMonthly1764900000001 } from './1764900000001-statistics-monthly';
 import { FlagStatistics1765400000000 } from './1765400000000-flag-statistics';
+import { FlagStatisticsLocks1765460000000 } from './1765460000000-flag-statistics-locks';
 import { SearchIndexes1765450000000 } from './1765450000000-search-indexes';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
@@ -28,4 +29,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RollupDeltas1765300000000,
   FlagStatistics1765400000000,
   SearchIndexes1765450000000,
+  FlagStatisticsLocks1765460000000,
 ];

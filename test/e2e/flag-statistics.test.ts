@@ -200,7 +200,10 @@ it('are recomputed when links are removed or a report is moved, changes no opera
   expect(division_id).toBeNull();
 });
 
-it('cannot be written by the service', async () => {
+it('cannot be written, nor their helpers called, by the service', async () => {
   await expect(app.db.query(`DELETE FROM active_flag_placements`)).rejects.toThrow(/permission denied/);
   await expect(app.db.query(`UPDATE report_flag_coverage SET flagged_victims = 0`)).rejects.toThrow(/permission denied/);
+  // Nor can it call the helpers the triggers use (they would take their locks at will).
+  await expect(app.db.query(`SELECT flag_statistics_recompute('{}', '{}')`)).rejects.toThrow(/permission denied/);
+  await expect(app.db.query(`SELECT flag_statistics_lock_subjects('{}')`)).rejects.toThrow(/permission denied/);
 });

@@ -11,23 +11,38 @@ import { checkRange, CRIME_DIMENSIONS, cubeOf, dayOnOrAfter, dayOnOrBefore, INTE
 import type { CrimeStats, CrimeStatsRow, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
 
 /**
- * Suppression patterns of recent tables, by the table's cells: choosing one costs tens of
- * milliseconds of CPU, and dashboards ask for the same range again and again (every grouping of
- * one range shares a lattice, so a pattern serves them all). Any changed count is another table.
+ * Lattices and suppression patterns of recent tables, by the table's cells: under disclosure
+ * control they cost tens of milliseconds of CPU, and dashboards ask for the same range again and
+ * again (every grouping of one range shares a lattice, so one pattern serves them all). Any
+ * changed count is another table.
  */
-const PATTERN_CACHE_SIZE = 64;
-const recentPatterns = new Map<string, SuppressionPattern>();
-function patternOf(k: number, cubes: Cell[][]): SuppressionPattern {
+const RECENT_TABLES = 64;
+function remember<V>(recent: Map<string, V>, key: string, compute: () => V): V {
+  let value = recent.get(key);
+  if (value === undefined) value = compute();
+  else recent.delete(key);
+  recent.set(key, value); // most recent last; the oldest goes first
+  if (recent.size > RECENT_TABLES) recent.delete(recent.keys().next().value!);
+  return value;
+}
+const tableKey = (k: number, cubes: readonly (readonly Cell[])[]) => {
   let key = String(k);
   cubes.forEach((cube, mask) => {
     key += `#${mask}`;
     for (const c of cube) key += `${JSON.stringify(c.coords)}=${c.counts.join(',')};`;
   });
-  let pattern = recentPatterns.get(key);
-  if (pattern) recentPatterns.delete(key);
-  else pattern = suppressionPattern(k, cubes);
-  recentPatterns.set(key, pattern); // most recent last; the oldest goes first
-  if (recentPatterns.size > PATTERN_CACHE_SIZE) recentPatterns.delete(recentPatterns.keys().next().value!);
+  return key;
+};
+const recentLattices = new Map<string, Cell[][]>();
+const recentPatterns = new Map<string, SuppressionPattern>();
+/** The pattern of cubes this module built (a remembered lattice) is found without building the key again. */
+const patternsOfLattice = new WeakMap<Cell[][], SuppressionPattern>();
+function patternOf(k: number, cubes: Cell[][]): SuppressionPattern {
+  let pattern = patternsOfLattice.get(cubes);
+  if (!pattern) {
+    pattern = remember(recentPatterns, tableKey(k, cubes), () => suppressionPattern(k, cubes));
+    patternsOfLattice.set(cubes, pattern);
+  }
   return pattern;
 }
 
@@ -63,7 +78,9 @@ function publish(principal: Principal, k: number, cubes: Cell[][], mask: number,
 
 /** The cubes `publish` needs: the whole lattice under disclosure control (the pattern must hold in every grouping), else the total and the asked cube. */
 const cubesFor = (principal: Principal, k: number, top: readonly Cell[], mask: number) =>
-  marginalCubes(k, top, statisticsDetail(principal) === 'FULL' ? [0, mask] : undefined);
+  statisticsDetail(principal) === 'FULL'
+    ? marginalCubes(k, top, [0, mask])
+    : remember(recentLattices, tableKey(k, [top]), () => marginalCubes(k, top));
 
 const compareCoords = (a: Coord[], b: Coord[]) => {
   for (let i = 0; i < a.length; i++) {

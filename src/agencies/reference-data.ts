@@ -46,13 +46,24 @@ class ReferenceData {
   /** Agencies by id, in order; undefined for an id that names none. One query for all the misses. */
   async agencies(ids: readonly string[]): Promise<(AgencyRow | undefined)[]> {
     const now = Date.now();
-    const missing = [...new Set(ids.filter((id) => !((this.agencyCache.get(id)?.expires ?? 0) > now)))];
-    if (missing.length) {
-      const rows = (await this.db.query(`SELECT id, name, kind FROM agencies WHERE id = ANY($1::uuid[])`, [missing])) as AgencyRow[];
-      if (this.agencyCache.size + rows.length > MAX_AGENCIES) this.agencyCache.clear();
-      for (const row of rows) this.agencyCache.set(row.id, { value: row, expires: now + REFERENCE_TTL_MS });
+    // Answered from what this call saw and fetched, not from the cache afterwards: another call may
+    // clear it (past MAX_AGENCIES) while this one waits for the database.
+    const found = new Map<string, AgencyRow>();
+    const missing = new Set<string>();
+    for (const id of ids) {
+      const hit = this.agencyCache.get(id);
+      if (hit && hit.expires > now) found.set(id, hit.value);
+      else missing.add(id);
     }
-    return ids.map((id) => this.agencyCache.get(id)?.value);
+    if (missing.size) {
+      const rows = (await this.db.query(`SELECT id, name, kind FROM agencies WHERE id = ANY($1::uuid[])`, [[...missing]])) as AgencyRow[];
+      if (this.agencyCache.size + rows.length > MAX_AGENCIES) this.agencyCache.clear();
+      for (const row of rows) {
+        found.set(row.id, row);
+        this.agencyCache.set(row.id, { value: row, expires: now + REFERENCE_TTL_MS });
+      }
+    }
+    return ids.map((id) => found.get(id));
   }
 
   /** All divisions in one query; concurrent misses share it. */

@@ -79,20 +79,10 @@ export async function findReport(db: Queryable, principal: Principal, id: string
 }
 
 /**
- * A report as returned to the user or app that just submitted it: a submitter always gets its own
- * submission back (even a partner app that may only submit), with the usual redactions.
+ * Reports as returned to the user or app that just submitted them, in the order of `ids` (one
+ * query): a submitter always gets its own submissions back (even a partner app that may only
+ * submit), with the usual redactions; NOT_FOUND if one is not theirs.
  */
-export async function findOwnSubmission(db: Queryable, principal: Principal, id: string): Promise<IntelligenceReport> {
-  const [row] = await run<ReportRow>(
-    db,
-    sql`SELECT ${REPORT_COLUMNS} FROM intelligence_reports r
-         WHERE r.id = ${id}::uuid AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${principal.id}::uuid`,
-  );
-  if (!row) throw notFound('Intelligence report');
-  return toReportView(row, principal);
-}
-
-/** `findOwnSubmission` for many, in the order of `ids` (one query). */
 export async function findOwnSubmissions(db: Queryable, principal: Principal, ids: string[]): Promise<IntelligenceReport[]> {
   const rows = await run<ReportRow>(
     db,

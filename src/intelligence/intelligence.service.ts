@@ -11,7 +11,7 @@ import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
 import { reportReadScope, submittableSourceTypes } from '../policy/records';
 import { Classification, HandlingCode, ReportStatus, SourceType, STATUS_TRANSITIONS } from './intelligence.enums';
-import { findOwnSubmission, findOwnSubmissions, findReport, listReports, searchReports } from './intelligence.queries';
+import { findOwnSubmissions, findReport, listReports, searchReports } from './intelligence.queries';
 import type { Page } from '../graphql/pagination';
 import type {
   AssessmentInput,
@@ -28,13 +28,17 @@ const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 /** Nothing Safeshare records happened before this; earlier dates are typing errors. */
 const EARLIEST = Date.UTC(1970, 0, 1);
 
+/** An error's message and field, naming the submission they concern in a batch (`inputs[3]: ...`, `inputs[3].sourceType`). */
+const naming = (item: string | undefined, message: string, field: string): [string, string] =>
+  item ? [`${item}: ${message}`, `${item}.${field}`] : [message, field];
+
 /**
  * What a submission must satisfy beyond its shape, apart from its division existing: a source type
  * the submitter may use, informant details only on public tip-offs, plausible times. In a batch,
  * `item` is `inputs[3]`: errors then name `inputs[3].sourceType` and say which item it was.
  */
 function checkSubmission(principal: Principal, input: SubmitIntelligenceInput, item?: string): void {
-  const refuse = (message: string, field: string) => badInput(item ? `${item}: ${message}` : message, item ? `${item}.${field}` : field);
+  const refuse = (message: string, field: string) => badInput(...naming(item, message, field));
   if (!submittableSourceTypes(principal.agency.kind).includes(input.sourceType)) {
     throw refuse(`A ${principal.agency.kind} agency cannot submit ${input.sourceType} intelligence`, 'sourceType');
   }
@@ -74,18 +78,6 @@ function payloadHash(input: SubmitIntelligenceInput): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
-/** The report an earlier submission with this key created, if any (same key and payload), else CONFLICT. */
-async function earlierSubmission(db: Queryable, principal: Principal, key: string, hash: string): Promise<IntelligenceReport | null> {
-  const [existing] = await run<{ id: string; payload_hash: string }>(
-    db,
-    sql`SELECT id, payload_hash FROM intelligence_reports
-         WHERE coalesce(submitted_by_user_id, submitted_by_service_account_id) = ${principal.id}::uuid AND idempotency_key = ${key}`,
-  );
-  if (!existing) return null;
-  if (existing.payload_hash !== hash) throw conflict('This idempotencyKey was already used for a different submission');
-  return findOwnSubmission(db, principal, existing.id);
-}
-
 /**
  * Records a piece of intelligence from the caller's agency. With an idempotencyKey, a retry of the
  * same submission returns the original report instead of a duplicate.
@@ -94,51 +86,8 @@ export async function submitIntelligence(ctx: RequestContext, input: SubmitIntel
   const principal = authorize(ctx, Permission.SUBMIT_INTELLIGENCE);
   checkSubmission(principal, input);
   if (input.divisionId != null) await assertDivisionExists(ctx.db, input.divisionId, 'divisionId');
-  const hash = payloadHash(input);
-  const key = input.idempotencyKey;
-
-  try {
-    return await ctx.db.transaction(async (tx) => {
-      if (key) {
-        const earlier = await earlierSubmission(tx, principal, key, hash);
-        if (earlier) return earlier;
-      }
-      const id = await insertReport(tx, principal, input, key ? hash : null);
-      const report = await findOwnSubmission(tx, principal, id);
-      await recordChange(tx, ctx, { kind: 'intelligence_report', id, action: 'submitted', before: null, after: report });
-      return report;
-    });
-  } catch (error) {
-    // Two retries raced: the loser finds the winner's report (or a CONFLICT).
-    if (key && isUniqueViolation(error)) {
-      const earlier = await earlierSubmission(ctx.db, principal, key, hash);
-      if (earlier) return earlier;
-    }
-    throw error;
-  }
-}
-
-async function insertReport(tx: EntityManager, principal: Principal, input: SubmitIntelligenceInput, hash: string | null): Promise<string> {
-  const [{ id }] = await run<{ id: string }>(
-    tx,
-    sql`INSERT INTO intelligence_reports
-          (source_type, received_at, occurred_at, division_id, location, narrative, risk_indicators, classification,
-           submitted_by_agency_id, submitted_by_user_id, submitted_by_service_account_id, idempotency_key, payload_hash)
-        VALUES (${input.sourceType}, ${input.receivedAt ?? new Date()}, ${input.occurredAt ?? null}, ${input.divisionId ?? null},
-                ${input.location?.trim() || null}, ${input.narrative.trim()}, ${input.riskIndicators ?? []}::risk_indicator[],
-                ${input.classification ?? Classification.OFFICIAL}, ${principal.agency.id}::uuid,
-                ${principal.kind === 'USER' ? principal.id : null}::uuid, ${principal.kind === 'SERVICE' ? principal.id : null}::uuid,
-                ${input.idempotencyKey ?? null}, ${hash})
-        RETURNING id`,
-  );
-  if (input.informant) {
-    await run(
-      tx,
-      sql`INSERT INTO informants (report_id, name, contact, notes)
-          VALUES (${id}::uuid, ${input.informant.name.trim()}, ${input.informant.contact ?? null}, ${input.informant.notes ?? null})`,
-    );
-  }
-  return id;
+  const [report] = await recordSubmissions(ctx, principal, [input], () => undefined);
+  return report;
 }
 
 /**
@@ -172,17 +121,31 @@ export async function submitIntelligenceBatch(ctx: RequestContext, inputs: Submi
     inputs.map((input) => input.divisionId),
     (i) => `${item(i)}.divisionId`,
   );
+  return recordSubmissions(ctx, principal, inputs, item);
+}
+
+/**
+ * Records checked submissions in one transaction, each keeping its own idempotency key (a retry
+ * returns the report the key first made; a key reused for a different payload is CONFLICT). `item`
+ * names the i-th submission in errors (`inputs[3]`), or nothing for a single one.
+ */
+async function recordSubmissions(
+  ctx: RequestContext,
+  principal: Principal,
+  inputs: SubmitIntelligenceInput[],
+  item: (i: number) => string | undefined,
+): Promise<IntelligenceReport[]> {
+  const keys = inputs.flatMap(({ idempotencyKey: key }) => (key == null ? [] : [key]));
   const hashes = inputs.map(payloadHash);
 
   const attempt = () =>
     ctx.db.transaction(async (tx) => {
-      const earlier = keyAt.size ? await earlierSubmissions(tx, principal, [...keyAt.keys()]) : new Map<string, EarlierSubmission>();
+      const earlier = keys.length ? await earlierSubmissions(tx, principal, keys) : new Map<string, EarlierSubmission>();
       const ids = inputs.map((input, i) => {
         const found = input.idempotencyKey == null ? undefined : earlier.get(input.idempotencyKey);
         if (found && found.payloadHash !== hashes[i]) {
-          throw conflict(`${item(i)}: this idempotencyKey was already used for a different submission`, {
-            field: `${item(i)}.idempotencyKey`,
-          });
+          const [message, field] = naming(item(i), 'This idempotencyKey was already used for a different submission', 'idempotencyKey');
+          throw conflict(message, { field });
         }
         return found?.id;
       });
@@ -200,8 +163,8 @@ export async function submitIntelligenceBatch(ctx: RequestContext, inputs: Submi
   try {
     return await attempt();
   } catch (error) {
-    // A concurrent batch (or submission) recorded one of these keys first: once more, finding it.
-    if (keyAt.size && isUniqueViolation(error)) return attempt();
+    // A concurrent submission recorded one of these keys first: once more, finding it.
+    if (keys.length && isUniqueViolation(error)) return attempt();
     throw error;
   }
 }

@@ -13,6 +13,11 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /**
+   * The database connection was lost while a change was being committed: it may or may not have
+   * been made. Safe to retry with the same idempotency key, or read the record back.
+   */
+  OUTCOME_UNKNOWN = 'OUTCOME_UNKNOWN',
 }
 
 /** A domain error: services throw these; the transport maps them once, in `formatError`. */

@@ -12,7 +12,7 @@ import { OperationTypeNode } from 'graphql';
 import { loadPrincipal } from './auth/principal';
 import { PrincipalCache } from './auth/principal-cache';
 import { classifyError, formatError, unauthenticated } from './errors';
-import { type AppServices, confirmPrincipal, createRequestContext, type RequestContext } from './graphql/context';
+import { type AppServices, confirmPrincipal, createRequestContext, openRequestTransaction, type RequestContext } from './graphql/context';
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
 import { exportAuditEvents } from './audit/audit.export';
@@ -92,12 +92,16 @@ const errorLogPlugin = (fallback: Logger): ApolloServerPlugin<RequestContext> =>
     }),
 });
 
-/** A cached principal is confirmed before a mutation runs: nothing is written for a stale one. */
-const confirmPrincipalPlugin: ApolloServerPlugin<RequestContext> = {
+/**
+ * Before a mutation runs, its principal is confirmed (nothing is written for a stale one) and its
+ * transaction opened; the audit plugin commits it with the request's events.
+ */
+const requestTransactionPlugin: ApolloServerPlugin<RequestContext> = {
   requestDidStart: () =>
     Promise.resolve({
       didResolveOperation: async ({ contextValue, operation }) => {
-        if (operation?.operation !== OperationTypeNode.QUERY) await confirmPrincipal(contextValue);
+        if (operation?.operation === OperationTypeNode.MUTATION) await openRequestTransaction(contextValue);
+        else if (operation?.operation !== OperationTypeNode.QUERY) await confirmPrincipal(contextValue);
       },
     }),
 };
@@ -148,7 +152,7 @@ export async function startServer(services: AppServices, listen: { port: number;
       ApolloServerPluginDisableSuggestions(),
       metrics.plugin,
       errorLogPlugin(logger),
-      confirmPrincipalPlugin,
+      requestTransactionPlugin,
       nulGuardPlugin,
       queryLimitsPlugin(config.queryLimits),
       rateLimiter.plugin(),

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 export interface DivisionRef {
   id: string;
@@ -7,7 +7,7 @@ export interface DivisionRef {
 }
 
 /** Batches `Agency.divisions` across a whole response into one query. */
-export function divisionsByAgencyLoader(db: DataSource): DataLoader<string, DivisionRef[]> {
+export function divisionsByAgencyLoader(db: EntityManager): DataLoader<string, DivisionRef[]> {
   return new DataLoader(async (agencyIds) => {
     const rows: { agency_id: string; id: string; name: string }[] = await db.query(
       `SELECT ad.agency_id, d.id, d.name

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import { getNamedType, type GraphQLOutputType, type GraphQLResolveInfo, isListType, isNonNullType, OperationTypeNode } from 'graphql';
 import { AppError, ErrorCode } from '../errors';
 import type { RequestContext } from '../graphql/context';
@@ -107,11 +107,41 @@ function eventOf(access: RootFieldAccess): AuditEventInput {
   };
 }
 
+const OUTCOME_UNKNOWN_MESSAGE =
+  'The connection to the database was lost while the change was being committed: it may or may not have been made. ' +
+  'Retry with the same idempotency key, or read the record back.';
+
+function replaceResponse(response: GraphQLResponse, message: string, code: ErrorCode, status?: number): void {
+  if (status) response.http.status = status;
+  response.body = { kind: 'single', singleResult: { errors: [{ message, extensions: { code } }] } };
+}
+
+/**
+ * After a rollback, the attempt is still answerable: its events are written again outside the
+ * transaction as FAILED, naming the records asked for but returning none. Best effort: whatever
+ * stopped the first write may stop this one.
+ */
+async function recordUndone(ctx: RequestContext, events: AuditEventInput[]): Promise<void> {
+  const undone = events.map((e) => ({
+    ...e,
+    outcome: AuditOutcome.FAILED,
+    reason: ErrorCode.INTERNAL_SERVER_ERROR,
+    records: e.records.map((r) => ({ kind: r.kind, id: r.id, requested: true })),
+  }));
+  try {
+    if (undone.length) await writeAuditEvents(ctx.dataSource, auditActor(ctx), undone);
+  } catch (err) {
+    ctx.log.error({ err }, 'the failed attempt could not be audited either');
+  }
+}
+
 /**
  * Records every root field of every operation as an audit event (what was asked, which records came
  * back with which fields, what was withheld, the outcome), and writes them before the response
- * leaves. If they cannot be written the response is replaced by an error: no audit, no data.
- * Changes are audited separately, inside their own transaction (recordChange).
+ * leaves. If they cannot be written the response is replaced by an error: no audit, no data. A
+ * mutation's events are written in its transaction (see `openRequestTransaction`), with its changes
+ * and their CHANGE events, and committed here: no change without its audit, and a response never
+ * says "not done" for something committed (a lost COMMIT answers OUTCOME_UNKNOWN).
  */
 export const auditPlugin: ApolloServerPlugin<RequestContext> = {
   requestDidStart: () =>
@@ -155,36 +185,43 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
           },
         }),
       async willSendResponse({ contextValue: ctx, response }) {
+        const transaction = await ctx.transaction?.catch(() => undefined);
         const events = [...ctx.audit.roots.values()]
           .map(eventOf)
           .filter((e) => ctx.config.auditReads || !(READ_ACTIONS.has(e.action) && e.outcome === AuditOutcome.ALLOWED));
         // A principal from the cache is confirmed in the same statement (or alone, if nothing is audited).
         const cached = ctx.principalCached;
-        if (events.length === 0 && !cached) return;
         try {
-          const { principalUnchanged } = await writeAuditEvents(ctx.db, auditActor(ctx), events, cached?.unchanged);
-          if (!principalUnchanged) {
-            cached?.forget();
-            response.body = {
-              kind: 'single',
-              singleResult: { errors: [{ message: 'Invalid or expired token', extensions: { code: ErrorCode.UNAUTHENTICATED } }] },
-            };
+          if (events.length || cached) {
+            const { principalUnchanged } = await writeAuditEvents(ctx.db, auditActor(ctx), events, cached?.unchanged);
+            if (!principalUnchanged) {
+              cached?.forget();
+              replaceResponse(response, 'Invalid or expired token', ErrorCode.UNAUTHENTICATED);
+            }
           }
         } catch (err) {
-          ctx.log.error({ err }, 'audit events could not be written: response withheld');
-          response.http.status = 503;
-          response.body = {
-            kind: 'single',
-            singleResult: {
-              errors: [
-                {
-                  message: 'The request could not be audited, so nothing was returned',
-                  extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-                },
-              ],
-            },
-          };
+          await transaction?.rollback();
+          ctx.log.error({ err }, 'audit events could not be written: response withheld, changes rolled back');
+          replaceResponse(
+            response,
+            'The request could not be audited, so nothing was changed or returned',
+            ErrorCode.INTERNAL_SERVER_ERROR,
+            503,
+          );
+          await recordUndone(ctx, events);
+          return;
         }
+        if (!transaction) return;
+        const outcome = await transaction.commit();
+        if (outcome === 'committed') return;
+        if (outcome === 'unknown') {
+          ctx.log.error('connection lost while committing: outcome unknown');
+          replaceResponse(response, OUTCOME_UNKNOWN_MESSAGE, ErrorCode.OUTCOME_UNKNOWN, 503);
+          return;
+        }
+        ctx.log.error('the request transaction could not be committed: nothing was changed');
+        replaceResponse(response, 'The change could not be committed, so nothing was changed', ErrorCode.INTERNAL_SERVER_ERROR, 503);
+        await recordUndone(ctx, events);
       },
     }),
 };

@@ -90,7 +90,7 @@ export function subjectAccessHistory(ctx: RequestContext, args: SubjectAccessHis
 export async function verifyTrail(ctx: RequestContext, range: AuditRangeArgs): Promise<AuditVerification> {
   scopeFor(ctx);
   checkRange(range.from, range.to);
-  await sealAuditTrail(ctx.db);
+  await sealAuditTrail(ctx.dataSource);
   return verifyAuditTrail(ctx.db, range);
 }
 

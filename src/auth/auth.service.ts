@@ -88,7 +88,8 @@ export async function serviceToken(ctx: RequestContext, clientId: string, client
 
 async function claimOrLog(ctx: RequestContext, throttle: string, event: string): Promise<void> {
   try {
-    await claimAttempt(ctx.db, throttle, ctx.config.lockout);
+    // Outside the request's transaction: a failed sign-in rolls back, but its attempt must count.
+    await claimAttempt(ctx.dataSource, throttle, ctx.config.lockout);
   } catch (error) {
     ctx.log.warn({ event }, 'sign-in refused: locked out after repeated failures');
     throw error;
@@ -137,7 +138,8 @@ export async function refresh(ctx: RequestContext, refreshToken: string): Promis
     });
     if (!stored) return null;
     if (stored.usedAt) {
-      await revokeSession(tx, claims.sid, 'refresh token reused');
+      // Outside the request's transaction: the refusal rolls back, the revocation must stand.
+      await revokeSession(ctx.dataSource.manager, claims.sid, 'refresh token reused');
       return null;
     }
     const live: { agency_id: string; roles: string[] }[] = await tx.query(
@@ -156,7 +158,7 @@ export async function refresh(ctx: RequestContext, refreshToken: string): Promis
 /** Ends the caller's session: its refresh tokens and its access tokens stop working. */
 export async function logout(ctx: RequestContext): Promise<boolean> {
   const principal = authorize(ctx, Permission.SIGNED_IN);
-  await revokeSession(ctx.db.manager, principal.sessionId, 'logout');
+  await revokeSession(ctx.db, principal.sessionId, 'logout');
   return true;
 }
 

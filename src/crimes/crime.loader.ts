@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
 import { groupedLoader } from '../graphql/grouped-loader';
@@ -10,7 +10,7 @@ import { CRIME_COLUMNS, type CrimeRow, toCrimeView } from './crime.service';
 import type { SubjectCrimeLink } from './crime.types';
 
 /** Loaders for crimes' people and subjects' crimes; each applies the caller's scope in its SQL. */
-export function crimeLoaders(db: DataSource, principal: Principal | null) {
+export function crimeLoaders(db: EntityManager, principal: Principal | null) {
   const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
   const crimeScope = (principal && crimeReadScope(principal)) ?? raw('false');
   return {

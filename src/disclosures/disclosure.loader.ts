@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
 import { groupedLoader } from '../graphql/grouped-loader';
@@ -16,7 +16,7 @@ import {
 import type { Disclosure, DisclosureDecision } from './disclosure.types';
 
 /** Loaders for what hangs off disclosures and access requests; each applies the caller's scope in its SQL. */
-export function disclosureLoaders(db: DataSource, principal: Principal | null) {
+export function disclosureLoaders(db: EntityManager, principal: Principal | null) {
   const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
   const disclosureScope = (principal && disclosureReadScope(principal)) ?? raw('false');
   return {

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config';
 import type { Principal } from '../auth/principal';
 import type { CachedPrincipal } from '../auth/principal-cache';
 import type { TokenService } from '../auth/tokens';
 import { type AppError, unauthenticated } from '../errors';
 import { RequestAudit } from '../audit/request-audit';
+import { RequestTransaction } from '../db/request-transaction';
 import { createLoaders, type Loaders } from './loaders';
 
 /** Long-lived parts of the service, built once at start and shared by every request. */
@@ -17,7 +18,16 @@ export interface AppServices {
 }
 
 /** Everything a request's services need; built fresh for each request, never shared. */
-export interface RequestContext extends AppServices {
+export interface RequestContext extends Omit<AppServices, 'db'> {
+  /** The long-lived data source: for caches shared between requests, never for the request's own work. */
+  dataSource: DataSource;
+  /**
+   * Where the request's SQL runs. For a mutation, its transaction (see `openRequestTransaction`),
+   * committed with the request's audit events; otherwise the pool.
+   */
+  db: EntityManager;
+  /** The mutation's transaction, once opening it has begun; the audit plugin ends it. */
+  transaction?: Promise<RequestTransaction>;
   requestId: string;
   /** Null for anonymous callers and for callers whose token failed (see `authError`). */
   principal: Principal | null;
@@ -41,7 +51,16 @@ export function createRequestContext(
   request: Pick<RequestContext, 'requestId' | 'principal' | 'authError' | 'principalCached' | 'clientAddress' | 'userAgent'>,
 ): RequestContext {
   const log = services.logger.child({ requestId: request.requestId, principalId: request.principal?.id });
-  return { ...services, ...request, log, loaders: createLoaders(services.db, request.principal), audit: new RequestAudit() };
+  const db = services.db.manager;
+  return {
+    ...services,
+    ...request,
+    dataSource: services.db,
+    db,
+    log,
+    loaders: createLoaders(db, request.principal),
+    audit: new RequestAudit(),
+  };
 }
 
 /**
@@ -58,4 +77,20 @@ export async function confirmPrincipal(ctx: RequestContext): Promise<void> {
     ctx.authError = unauthenticated('Invalid or expired token');
   } else ctx.principal = principal;
   ctx.loaders = createLoaders(ctx.db, ctx.principal);
+}
+
+/**
+ * Before a mutation runs: its principal is confirmed, then one transaction is opened for everything
+ * it does, and the request's loaders read through it (so they see what the mutation wrote). The
+ * audit plugin writes the request's events in it and commits: no change without its audit.
+ */
+export function openRequestTransaction(ctx: RequestContext): Promise<RequestTransaction> {
+  ctx.transaction ??= (async () => {
+    await confirmPrincipal(ctx);
+    const transaction = await RequestTransaction.open(ctx.dataSource);
+    ctx.db = transaction.manager;
+    ctx.loaders = createLoaders(ctx.db, ctx.principal);
+    return transaction;
+  })();
+  return ctx.transaction;
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { divisionsByAgencyLoader } from '../agencies/agency.loader';
 import { crimeLoaders } from '../crimes/crime.loader';
@@ -9,7 +9,7 @@ import { involvementLoaders } from '../involvements/involvement.loader';
 import { disclosureLoaders } from '../disclosures/disclosure.loader';
 
 /** Per-request batch loaders: nested fields cost one query per field, not one per row. */
-export function createLoaders(db: DataSource, principal: Principal | null) {
+export function createLoaders(db: EntityManager, principal: Principal | null) {
   return {
     divisionsByAgency: divisionsByAgencyLoader(db),
     ...reportLoaders(db, principal),

@@ -7,6 +7,7 @@ import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { authChecker } from '../policy/auth-checker';
 import { normaliseIdArguments } from './ids';
+import { withMutationSavepoints } from './mutation-savepoint';
 import { UserResolver } from '../users/user.resolver';
 import { CrimeResolver } from '../crimes/crime.resolver';
 import { FlagResolver } from '../flags/flag.resolver';
@@ -77,7 +78,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     validateFn: validateArgument,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
-  return normaliseIdArguments(schema);
+  return withMutationSavepoints(normaliseIdArguments(schema));
 }
 
 /** Each operation's declared permission, by schema name (for the permission snapshot). */

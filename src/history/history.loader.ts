@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { run, sql } from '../db/sql';
 import { groupedLoader } from '../graphql/grouped-loader';
 import type { HistoryEntry } from './history.types';
@@ -14,7 +14,7 @@ interface HistoryRow {
 }
 
 /** A record's changes, oldest first, keyed by `${recordKind}:${recordId}`. */
-export function historyLoader(db: DataSource) {
+export function historyLoader(db: EntityManager) {
   return groupedLoader<string, HistoryRow, HistoryEntry>(
     (keys) => {
       const [kinds, ids] = [keys.map((k) => k.split(':')[0]), keys.map((k) => k.split(':')[1])];

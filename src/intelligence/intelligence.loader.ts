@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { type AgencyRow, type DivisionRow, referenceData } from '../agencies/reference-data';
 import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
@@ -12,7 +12,7 @@ import { REPORT_COLUMNS, type ReportRow, toReportView } from './intelligence.que
 import type { Informant, SubjectReportLink } from './intelligence.types';
 
 /** Loaders for the fields nested under a report; each applies the caller's scope in its SQL. */
-export function reportLoaders(db: DataSource, principal: Principal | null) {
+export function reportLoaders(db: EntityManager, principal: Principal | null) {
   const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
   const reportScope = (principal && reportReadScope(principal)) ?? raw('false');
   return {

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { AgencyKind } from '../agencies/agency-kind';
 import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
@@ -15,7 +15,7 @@ interface InvolvedRow {
 }
 
 /** The agencies actively involved with each subject (name and contact only), for subjects the caller may read. */
-export function involvementLoaders(db: DataSource, principal: Principal | null) {
+export function involvementLoaders(db: EntityManager, principal: Principal | null) {
   const scope = (principal && subjectReadScope(principal)) ?? raw('false');
   return {
     involvedAgenciesBySubject: groupedLoader<string, InvolvedRow, InvolvedAgency>(

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
 import { FLAG_COLUMNS, type FlagRow, toFlagView } from '../flags/flag.service';
@@ -7,7 +7,7 @@ import { groupedLoader } from '../graphql/grouped-loader';
 import { flagReadScope, subjectReadScope } from '../policy/records';
 
 /** Loaders for the fields nested under a subject; each applies the caller's scope in its SQL. */
-export function subjectLoaders(db: DataSource, principal: Principal | null) {
+export function subjectLoaders(db: EntityManager, principal: Principal | null) {
   const scope = (principal && subjectReadScope(principal)) ?? raw('false');
   const flagScope = principal ? flagReadScope(principal) : raw('false');
   const flagsOf = (ids: readonly string[], onlyActive: boolean) =>

@@ -4,6 +4,7 @@ import { buildAppSchema } from '../../src/graphql/schema';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD } from '../../src/demo/demo-seed';
 import { createAgencyWithUser, type IdentityProvider, startIdentityProvider } from '../support/identity-provider';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { type AuditFaults, installAuditFaults, stateDigest } from '../support/audit-faults';
 
 /**
  * Walks every query and mutation of the schema: each, called once by a permitted and once by a
@@ -376,6 +377,7 @@ let idp: IdentityProvider;
 const SSO_AGENCY = '3d0c7a52-5b1e-4f0e-9c6a-8d2f4e1b7a90';
 let owner: Client;
 let fixtures: Fixtures;
+let faults: AuditFaults;
 const tokens = new Map<string, string>();
 
 async function tokenFor(email: string): Promise<string> {
@@ -409,6 +411,7 @@ beforeAll(async () => {
     idToken: idp.sign({ email: 'sso@coverage-csc.example' }),
     ...(await lawfulDisclosureFixtures()),
   };
+  faults = await installAuditFaults(owner, app.config.dbAppRole);
 });
 
 /** Records for the lawful-disclosure operations, written as the owner so no other operation's event is involved. */
@@ -464,6 +467,30 @@ it('every operation in the schema has a row here', async () => {
 const ORDER = Object.keys(CASES).sort((a, b) => Number(a === 'disableUser') - Number(b === 'disableUser'));
 
 describe.each(ORDER)('%s', (operation) => {
+  const mutation = CASES[operation].permitted.query.trimStart().startsWith('mutation');
+  (mutation ? it.each(['insert', 'commit'] as const) : it.skip.each(['insert', 'commit'] as const))(
+    'with its audit event failing at %s, changes nothing, says so, and still records the attempt',
+    async (fault) => {
+      const call = CASES[operation].permitted;
+      const token = call.as ? await tokenFor(call.as) : undefined;
+      const before = await stateDigest(owner);
+      const [{ mark }] = (await owner.query<{ mark: string }>('SELECT coalesce(max(id), 0)::text AS mark FROM audit_events')).rows;
+      const r = await faults.during(fault, () => app.gql(call.query, call.vars?.(fixtures) ?? {}, token));
+      expect(r.status).toBe(503);
+      expect(r.body.data ?? null).toBeNull();
+      expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(await stateDigest(owner)).toEqual(before);
+      const events = (
+        await owner.query<{ action: string; outcome: string }>(
+          `SELECT action, outcome FROM audit_events WHERE id > $1 AND operation_field = $2 ORDER BY id`,
+          [mark, operation],
+        )
+      ).rows;
+      // No CHANGE event survives its rolled-back change; the attempt itself is there, as FAILED.
+      expect(events.map((e) => e.outcome)).toEqual(['FAILED']);
+    },
+  );
+
   it.each(['refused', 'permitted'] as const)('called by a %s caller, leaves its audit event', async (which) => {
     const call = CASES[operation][which];
     const [{ mark }] = (await owner.query<{ mark: string }>('SELECT coalesce(max(id), 0)::text AS mark FROM audit_events')).rows;

@@ -271,12 +271,22 @@ describe('the auditor API', () => {
   beforeAll(async () => {
     auditor = (await app.login('auditor@oversight.example')).accessToken;
     gmpAuditor = (await app.login('auditor@gmp.example')).accessToken;
-    const s = await app.gql<{ subjects: { edges: { node: { id: string } }[] } }>(
-      '{ subjects(first: 1) { edges { node { id } } } }',
-      {},
-      analyst,
-    );
-    subjectId = s.body.data!.subjects.edges[0].node.id;
+    // A subject the school does not know (the demo links some subjects to it; which is newest varies).
+    const [{ id }] = (
+      await owner.query<{ id: string }>(
+        `SELECT s.id FROM subjects s, agencies a WHERE a.name = 'Brookfield High School'
+            AND NOT EXISTS (SELECT 1 FROM report_subjects rs JOIN intelligence_reports r ON r.id = rs.report_id
+                             WHERE rs.subject_id = s.id AND r.submitted_by_agency_id = a.id)
+            AND NOT EXISTS (SELECT 1 FROM report_subjects rs JOIN disclosures d ON d.report_id = rs.report_id
+                             WHERE rs.subject_id = s.id AND d.recipient_agency_id = a.id)
+            AND NOT EXISTS (SELECT 1 FROM involvements i WHERE i.subject_id = s.id AND i.agency_id = a.id)
+            AND s.date_of_birth IS NOT NULL
+          ORDER BY s.id LIMIT 1`,
+      )
+    ).rows;
+    subjectId = id;
+    const [{ dob }] = (await owner.query<{ dob: string }>(`SELECT date_of_birth::text AS dob FROM subjects WHERE id = $1`, [id])).rows;
+    await app.gql('query($d: Date) { subjects(first: 100, filter: { dateOfBirth: $d }) { edges { node { id } } } }', { d: dob }, analyst);
     await app.gql('query($id: ID!) { subject(id: $id) { id fullName } }', { id: subjectId }, analyst);
   });
 

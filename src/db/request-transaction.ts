@@ -1,0 +1,81 @@
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { pgErrorCode } from './errors';
+
+/** How a request's transaction ended: a failed COMMIT whose reply was lost may have committed or not. */
+export type TransactionOutcome = 'committed' | 'rolled-back' | 'unknown';
+
+/**
+ * SQLSTATE classes after which a COMMIT's fate is not known to the client: the connection or the
+ * server went away (08 connection exception, 57 operator intervention, 58 system error, XX internal),
+ * or no SQLSTATE came back at all (socket closed). Any other error is PostgreSQL refusing the commit.
+ */
+const UNKNOWN_CLASSES = new Set(['08', '57', '58', 'XX']);
+
+function commitOutcomeOf(error: unknown): TransactionOutcome {
+  const code = pgErrorCode(error);
+  const sqlState = code && /^[0-9A-Z]{5}$/.test(code) && (error as { driverError?: { severity?: unknown } }).driverError?.severity;
+  if (!sqlState || !code) return 'unknown';
+  return UNKNOWN_CLASSES.has(code.slice(0, 2)) ? 'unknown' : 'rolled-back';
+}
+
+/**
+ * The one transaction a request that changes something runs in: its changes, their CHANGE events
+ * and the request's own audit events commit together or not at all. Work inside it that may fail on
+ * its own (a mutation field, a service's `db.transaction`) runs in a savepoint of it.
+ */
+export class RequestTransaction {
+  private ended = false;
+
+  private constructor(private readonly runner: QueryRunner) {}
+
+  static async open(db: DataSource): Promise<RequestTransaction> {
+    const runner = db.createQueryRunner();
+    try {
+      await runner.startTransaction();
+    } catch (error) {
+      await runner.release();
+      throw error;
+    }
+    return new RequestTransaction(runner);
+  }
+
+  /** Every query of the request goes through this manager; its `transaction()` is a savepoint. */
+  get manager(): EntityManager {
+    return this.runner.manager;
+  }
+
+  /** Commits and releases the connection; says whether the commit is known to have happened. */
+  async commit(): Promise<TransactionOutcome> {
+    if (this.ended) throw new Error('request transaction already ended');
+    this.ended = true;
+    try {
+      await this.runner.commitTransaction();
+      return 'committed';
+    } catch (error) {
+      return commitOutcomeOf(error);
+    } finally {
+      await this.release();
+    }
+  }
+
+  /** Rolls back (if still open) and releases the connection. Never throws: a lost connection rolls back by itself. */
+  async rollback(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      if (this.runner.isTransactionActive) await this.runner.rollbackTransaction();
+    } catch {
+      // The server rolls back a transaction whose connection is gone.
+    } finally {
+      await this.release();
+    }
+  }
+
+  private async release(): Promise<void> {
+    try {
+      await this.runner.release();
+    } catch {
+      // Releasing a broken connection: the pool discards it.
+    }
+  }
+}

@@ -93,15 +93,16 @@ const errorLogPlugin = (fallback: Logger): ApolloServerPlugin<RequestContext> =>
 });
 
 /**
- * Before a mutation runs, its principal is confirmed (nothing is written for a stale one) and its
- * transaction opened; the audit plugin commits it with the request's events.
+ * Before an operation runs its transaction is opened (a mutation's principal confirmed first); the
+ * audit plugin commits it with the request's events.
  */
 const requestTransactionPlugin: ApolloServerPlugin<RequestContext> = {
   requestDidStart: () =>
     Promise.resolve({
       didResolveOperation: async ({ contextValue, operation }) => {
-        if (operation?.operation === OperationTypeNode.MUTATION) await openRequestTransaction(contextValue);
-        else if (operation?.operation !== OperationTypeNode.QUERY) await confirmPrincipal(contextValue);
+        if (operation?.operation === OperationTypeNode.QUERY || operation?.operation === OperationTypeNode.MUTATION)
+          await openRequestTransaction(contextValue, operation.operation === OperationTypeNode.MUTATION);
+        else await confirmPrincipal(contextValue);
       },
     }),
 };

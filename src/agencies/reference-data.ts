@@ -34,17 +34,15 @@ class ReferenceData {
   private divisionsLoading?: Promise<Map<string, DivisionRow>>;
   private readonly agencyCache = new Map<string, Cached<AgencyRow>>();
 
-  constructor(private readonly db: Queryable) {}
-
   /** The division, or undefined if there is none with this id (checked against the database on a miss). */
-  async division(id: string): Promise<DivisionRow | undefined> {
+  async division(db: Queryable, id: string): Promise<DivisionRow | undefined> {
     const now = Date.now();
     const cached = this.divisions && this.divisions.expires > now ? this.divisions.value : undefined;
-    return cached?.get(id) ?? (await this.loadDivisions()).get(id);
+    return cached?.get(id) ?? (await this.loadDivisions(db)).get(id);
   }
 
   /** Agencies by id, in order; undefined for an id that names none. One query for all the misses. */
-  async agencies(ids: readonly string[]): Promise<(AgencyRow | undefined)[]> {
+  async agencies(db: Queryable, ids: readonly string[]): Promise<(AgencyRow | undefined)[]> {
     const now = Date.now();
     // Answered from what this call saw and fetched, not from the cache afterwards: another call may
     // clear it (past MAX_AGENCIES) while this one waits for the database.
@@ -56,7 +54,7 @@ class ReferenceData {
       else missing.add(id);
     }
     if (missing.size) {
-      const rows = (await this.db.query(`SELECT id, name, kind FROM agencies WHERE id = ANY($1::uuid[])`, [[...missing]])) as AgencyRow[];
+      const rows = (await db.query(`SELECT id, name, kind FROM agencies WHERE id = ANY($1::uuid[])`, [[...missing]])) as AgencyRow[];
       if (this.agencyCache.size + rows.length > MAX_AGENCIES) this.agencyCache.clear();
       for (const row of rows) {
         found.set(row.id, row);
@@ -67,10 +65,10 @@ class ReferenceData {
   }
 
   /** All divisions in one query; concurrent misses share it. */
-  private loadDivisions(): Promise<Map<string, DivisionRow>> {
+  private loadDivisions(db: Queryable): Promise<Map<string, DivisionRow>> {
     this.divisionsLoading ??= (async () => {
       try {
-        const rows = (await this.db.query(`SELECT id, name FROM divisions`)) as DivisionRow[];
+        const rows = (await db.query(`SELECT id, name FROM divisions`)) as DivisionRow[];
         const value = new Map(rows.map((row) => [row.id, row]));
         this.divisions = { value, expires: Date.now() + REFERENCE_TTL_MS };
         return value;
@@ -82,15 +80,22 @@ class ReferenceData {
   }
 }
 
-// One cache per database (tests run several in one process); keyed by the long-lived DataSource.
+// One cache per database (tests run several in one process), keyed by the long-lived DataSource.
 const caches = new WeakMap<object, ReferenceData>();
 
 /**
- * The reference data of `db`. Pass the service's DataSource, not a transaction's manager: a
- * transaction's uncommitted rows must not enter a cache other requests read.
+ * The reference data of the database behind `db` (a DataSource, or a transaction's manager). A miss
+ * reads through `db`, so inside a request it costs no second connection. A row a request created and
+ * then rolled back may stay cached until it expires: harmless, as nothing here decides access and
+ * nothing refers to a row that does not exist.
  */
-export function referenceData(db: Queryable): ReferenceData {
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new ReferenceData(db)));
-  return cache;
+export function referenceData(db: Queryable): {
+  division(id: string): Promise<DivisionRow | undefined>;
+  agencies(ids: readonly string[]): Promise<(AgencyRow | undefined)[]>;
+} {
+  const key = (db as { connection?: object }).connection ?? db;
+  let cache = caches.get(key);
+  if (!cache) caches.set(key, (cache = new ReferenceData()));
+  const shared = cache;
+  return { division: (id) => shared.division(db, id), agencies: (ids) => shared.agencies(db, ids) };
 }

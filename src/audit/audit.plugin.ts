@@ -7,6 +7,8 @@ import { AuditAction, type AuditedRecord, type AuditEventInput, AuditOutcome } f
 import { AUDITED_TYPES } from './audited-types';
 import type { RootFieldAccess } from './request-audit';
 import { writeAuditEvents } from './audit.writer';
+import { PG_IN_FAILED_TRANSACTION, pgErrorCode } from '../db/errors';
+import type { Queryable } from '../db/sql';
 import { auditActor } from './audit.service';
 
 /** Root fields whose events say more than READ / LIST / WRITE. */
@@ -107,6 +109,7 @@ function eventOf(access: RootFieldAccess): AuditEventInput {
   };
 }
 
+const NOT_AUDITED_MESSAGE = 'The request could not be audited, so nothing was changed or returned';
 const OUTCOME_UNKNOWN_MESSAGE =
   'The connection to the database was lost while the change was being committed: it may or may not have been made. ' +
   'Retry with the same idempotency key, or read the record back.';
@@ -185,42 +188,51 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
           },
         }),
       async willSendResponse({ contextValue: ctx, response }) {
-        const transaction = await ctx.transaction?.catch(() => undefined);
+        let transaction = await ctx.transaction?.catch(() => undefined);
+        const changes = [...ctx.audit.roots.values()].some((root) => root.mutation);
         const events = [...ctx.audit.roots.values()]
           .map(eventOf)
           .filter((e) => ctx.config.auditReads || !(READ_ACTIONS.has(e.action) && e.outcome === AuditOutcome.ALLOWED));
         // A principal from the cache is confirmed in the same statement (or alone, if nothing is audited).
         const cached = ctx.principalCached;
+        const write = async (db: Queryable) => {
+          if (!events.length && !cached) return;
+          const { principalUnchanged } = await writeAuditEvents(db, auditActor(ctx), events, cached?.unchanged);
+          if (!principalUnchanged) {
+            cached?.forget();
+            replaceResponse(response, 'Invalid or expired token', ErrorCode.UNAUTHENTICATED);
+          }
+        };
         try {
-          if (events.length || cached) {
-            const { principalUnchanged } = await writeAuditEvents(ctx.db, auditActor(ctx), events, cached?.unchanged);
-            if (!principalUnchanged) {
-              cached?.forget();
-              replaceResponse(response, 'Invalid or expired token', ErrorCode.UNAUTHENTICATED);
-            }
+          try {
+            await write(ctx.db);
+          } catch (err) {
+            // A read whose statement failed (its field answered an error) left the transaction
+            // aborted: nothing to keep in it, so its events are written on their own.
+            if (!transaction || changes || pgErrorCode(err) !== PG_IN_FAILED_TRANSACTION) throw err;
+            await transaction.rollback();
+            transaction = undefined;
+            await write(ctx.dataSource);
           }
         } catch (err) {
           await transaction?.rollback();
           ctx.log.error({ err }, 'audit events could not be written: response withheld, changes rolled back');
-          replaceResponse(
-            response,
-            'The request could not be audited, so nothing was changed or returned',
-            ErrorCode.INTERNAL_SERVER_ERROR,
-            503,
-          );
+          replaceResponse(response, NOT_AUDITED_MESSAGE, ErrorCode.INTERNAL_SERVER_ERROR, 503);
           await recordUndone(ctx, events);
           return;
         }
         if (!transaction) return;
         const outcome = await transaction.commit();
         if (outcome === 'committed') return;
-        if (outcome === 'unknown') {
+        if (outcome === 'unknown' && changes) {
           ctx.log.error('connection lost while committing: outcome unknown');
           replaceResponse(response, OUTCOME_UNKNOWN_MESSAGE, ErrorCode.OUTCOME_UNKNOWN, 503);
           return;
         }
-        ctx.log.error('the request transaction could not be committed: nothing was changed');
-        replaceResponse(response, 'The change could not be committed, so nothing was changed', ErrorCode.INTERNAL_SERVER_ERROR, 503);
+        ctx.log.error({ outcome }, 'the request transaction could not be committed: response withheld');
+        if (changes)
+          replaceResponse(response, 'The change could not be committed, so nothing was changed', ErrorCode.INTERNAL_SERVER_ERROR, 503);
+        else replaceResponse(response, NOT_AUDITED_MESSAGE, ErrorCode.INTERNAL_SERVER_ERROR, 503);
         await recordUndone(ctx, events);
       },
     }),

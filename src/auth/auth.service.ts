@@ -88,8 +88,7 @@ export async function serviceToken(ctx: RequestContext, clientId: string, client
 
 async function claimOrLog(ctx: RequestContext, throttle: string, event: string): Promise<void> {
   try {
-    // Outside the request's transaction: a failed sign-in rolls back, but its attempt must count.
-    await claimAttempt(ctx.dataSource, throttle, ctx.config.lockout);
+    await claimAttempt(ctx.db, throttle, ctx.config.lockout);
   } catch (error) {
     ctx.log.warn({ event }, 'sign-in refused: locked out after repeated failures');
     throw error;
@@ -138,8 +137,7 @@ export async function refresh(ctx: RequestContext, refreshToken: string): Promis
     });
     if (!stored) return null;
     if (stored.usedAt) {
-      // Outside the request's transaction: the refusal rolls back, the revocation must stand.
-      await revokeSession(ctx.dataSource.manager, claims.sid, 'refresh token reused');
+      await revokeSession(tx, claims.sid, 'refresh token reused');
       return null;
     }
     const live: { agency_id: string; roles: string[] }[] = await tx.query(

@@ -25,8 +25,18 @@ function commitOutcomeOf(error: unknown): TransactionOutcome {
  */
 export class RequestTransaction {
   private ended = false;
+  /** The last statement sent: a request's resolvers run side by side, its connection one statement at a time. */
+  private pending: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly runner: QueryRunner) {}
+  private constructor(private readonly runner: QueryRunner) {
+    // pg queues concurrent queries on one client itself, but that is deprecated: queue them here.
+    const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
+    runner.query = ((...args: unknown[]) => {
+      const next = this.pending.then(() => query(...args));
+      this.pending = next.catch(() => undefined);
+      return next;
+    }) as QueryRunner['query'];
+  }
 
   static async open(db: DataSource): Promise<RequestTransaction> {
     const runner = db.createQueryRunner();

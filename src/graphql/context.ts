@@ -19,14 +19,18 @@ export interface AppServices {
 
 /** Everything a request's services need; built fresh for each request, never shared. */
 export interface RequestContext extends Omit<AppServices, 'db'> {
-  /** The long-lived data source: for caches shared between requests, never for the request's own work. */
+  /**
+   * The long-lived data source: for caches shared between requests and for work after the request's
+   * transaction has ended. Never for queries while it is open: the request already holds a pool
+   * connection, and waiting for a second one can exhaust the pool.
+   */
   dataSource: DataSource;
   /**
-   * Where the request's SQL runs. For a mutation, its transaction (see `openRequestTransaction`),
-   * committed with the request's audit events; otherwise the pool.
+   * Where the request's SQL runs: once the operation is known, its transaction (see
+   * `openRequestTransaction`), committed with the request's audit events; before that, the pool.
    */
   db: EntityManager;
-  /** The mutation's transaction, once opening it has begun; the audit plugin ends it. */
+  /** The operation's transaction, once opening it has begun; the audit plugin ends it. */
   transaction?: Promise<RequestTransaction>;
   requestId: string;
   /** Null for anonymous callers and for callers whose token failed (see `authError`). */
@@ -80,13 +84,15 @@ export async function confirmPrincipal(ctx: RequestContext): Promise<void> {
 }
 
 /**
- * Before a mutation runs: its principal is confirmed, then one transaction is opened for everything
- * it does, and the request's loaders read through it (so they see what the mutation wrote). The
- * audit plugin writes the request's events in it and commits: no change without its audit.
+ * Before an operation runs, one transaction is opened for everything it does, and the request's
+ * loaders read through it (so they see what a mutation wrote). A mutation's principal is confirmed
+ * first (nothing is written for a stale one); a query's is confirmed with its audit events. The
+ * audit plugin writes the request's events in the transaction and commits: no change without its
+ * audit, no data without its audit.
  */
-export function openRequestTransaction(ctx: RequestContext): Promise<RequestTransaction> {
+export function openRequestTransaction(ctx: RequestContext, confirmFirst: boolean): Promise<RequestTransaction> {
   ctx.transaction ??= (async () => {
-    await confirmPrincipal(ctx);
+    if (confirmFirst) await confirmPrincipal(ctx);
     const transaction = await RequestTransaction.open(ctx.dataSource);
     ctx.db = transaction.manager;
     ctx.loaders = createLoaders(ctx.db, ctx.principal);

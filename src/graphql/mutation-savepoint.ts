@@ -2,6 +2,13 @@ import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } f
 import type { RequestContext } from './context';
 
 /**
+ * Sign-in operations whose refusal must leave its writes: a failed attempt's count (the lock-out
+ * must see it) and the revocation of a session whose refresh token was replayed. They commit with
+ * the request's own (DENIED) event.
+ */
+const REFUSALS_THAT_WRITE = new Set(['login', 'serviceToken', 'exchangeToken', 'refreshToken']);
+
+/**
  * Runs each root mutation field in a savepoint of the request's transaction: a field that fails
  * leaves nothing behind, while the fields before it (GraphQL runs them in order) and the request's
  * audit events still commit together. Applied to the built schema, so no mutation can miss it and
@@ -9,6 +16,7 @@ import type { RequestContext } from './context';
  */
 export function withMutationSavepoints(schema: GraphQLSchema): GraphQLSchema {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    if (REFUSALS_THAT_WRITE.has(field.name)) continue;
     const resolve: GraphQLFieldResolver<unknown, RequestContext> = field.resolve ?? defaultFieldResolver;
     field.resolve = (source, args, context: RequestContext, info) =>
       context.transaction

@@ -34,7 +34,8 @@ it('answers from the cached principal while it is unchanged, and confirms it in 
   expect(codes(r)).toEqual([]);
   expect(r.body.data!.intelligenceReports.edges.length).toBeGreaterThan(0);
   expect(app.queries.filter((q) => /FROM auth_sessions/.test(q))).toHaveLength(1);
-  expect(app.queries.at(-1)).toMatch(/INSERT INTO audit_events/);
+  expect(app.queries.at(-2)).toMatch(/INSERT INTO audit_events/);
+  expect(app.queries.at(-1)).toBe('COMMIT');
   expect(await lastEvent()).toMatchObject({ outcome: 'ALLOWED', reason: null });
 });
 

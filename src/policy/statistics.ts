@@ -29,7 +29,8 @@ export enum StatisticsMeasure {
  * How a measure is published to a principal:
  * - EXACT: every count over the exact range asked.
  * - GRID: only the fixed published grid (src/stats/disclosure-control.ts): the range widened to the
- *   whole UTC calendar months it touches, each cell of month × division (× source type) withheld
+ *   whole UTC calendar months it touches, months that have not ended left out (stats.range.ts),
+ *   each cell of month × division (× source type) withheld
  *   on its own when from 1 to 4, and every total and row the sum of the published cells in it.
  *   So any two answers differ by published cells only, whatever ranges and groupings are combined.
  * - WITHHELD: never published (null), whatever the range.

@@ -14,8 +14,9 @@
  *
  * A withheld count is dropped before anything is summed, so no answer depends on it: the
  * difference of any two answers, whatever their ranges and groupings, is a sum of published cells
- * and of nothing else. Ranges are widened to whole months before the grid is read (stats.range.ts),
- * so a record's time is never seen below its month, and a record changes its own cell only.
+ * and of nothing else. Ranges are widened to whole months before the grid is read, and months
+ * not yet ended are left out (stats.range.ts), so a record's time is never seen below its month,
+ * and a record changes its own cell only.
  */
 
 export type Coord = string | null;

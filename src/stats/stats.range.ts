@@ -35,6 +35,17 @@ export function monthsTouched(from: Date, to: Date): { from: string; to: string 
   return { from: start, to: new Date(`${last}T00:00:00Z`).getTime() === to.getTime() ? last : nextMonth(last) };
 }
 
+/**
+ * The months of a range the grid publishes at `now`: those it touches that have ended. A cell of
+ * the month under way would show a caller who asks every second the moment each record arrives.
+ */
+export function publishedMonths(from: Date, to: Date, now: Date): { from: string; to: string } {
+  const touched = monthsTouched(from, to);
+  const current = `${now.toISOString().slice(0, 7)}-01`;
+  const end = touched.to < current ? touched.to : current;
+  return { from: touched.from < end ? touched.from : end, to: end };
+}
+
 /** Refuses a range running backwards or longer than ten years. */
 export function checkRange(from: Date, to: Date): void {
   if (from.getTime() > to.getTime()) throw badInput('from must not be after to', 'from');

@@ -14,7 +14,7 @@ import {
   dayOnOrAfter,
   dayOnOrBefore,
   INTELLIGENCE_DIMENSIONS,
-  monthsTouched,
+  publishedMonths,
   nextMonth,
 } from './stats.range';
 import type { CrimeStats, CrimeStatsRow, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
@@ -104,14 +104,14 @@ const utcDay = (day: string) => new Date(`${day}T00:00:00Z`);
 /**
  * Intelligence reports received in [from, to), grouped by any of division, source type and month
  * (UTC). Police ANALYST and SUPERVISOR get the exact range; everyone else the published grid of
- * the whole months it touches (policy/statistics.ts), from the monthly rollup alone.
+ * the whole months it touches that have ended (policy/statistics.ts), from the monthly rollup alone.
  */
 export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): Promise<IntelligenceStats> {
   const principal = authorize(ctx, Permission.READ_STATISTICS);
   checkRange(args.from, args.to);
   const mask = cubeOf(args.groupBy, INTELLIGENCE_DIMENSIONS);
   const grid = measureAccess(principal, StatisticsMeasure.REPORTS) === 'GRID';
-  const months = grid ? monthsTouched(args.from, args.to) : null;
+  const months = grid ? publishedMonths(args.from, args.to, new Date()) : null;
   const parts = months
     ? months.from < months.to
       ? [monthlyReportCounts(months.from, months.to)]
@@ -153,7 +153,7 @@ export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): P
  * midnight UTC is in the range), by division and month. Police ANALYST and SUPERVISOR also get
  * distinct victims and suspects; distinct counts do not add up, so every grouping comes from SQL
  * (grouping sets), not from sums. Everyone else gets the published grid of crimes per month and
- * division over the whole months the range touches, and no people (policy/statistics.ts).
+ * division over the whole months the range touches that have ended, and no people (policy/statistics.ts).
  */
 export async function crimeStats(ctx: RequestContext, args: StatsArgs): Promise<CrimeStats> {
   const principal = authorize(ctx, Permission.READ_STATISTICS);
@@ -161,7 +161,7 @@ export async function crimeStats(ctx: RequestContext, args: StatsArgs): Promise<
   const mask = cubeOf(args.groupBy, CRIME_DIMENSIONS);
   const grid = measureAccess(principal, StatisticsMeasure.CRIMES) === 'GRID';
   const people = measureAccess(principal, StatisticsMeasure.CRIME_PEOPLE) === 'EXACT';
-  const months = grid ? monthsTouched(args.from, args.to) : null;
+  const months = grid ? publishedMonths(args.from, args.to, new Date()) : null;
   let table: Published;
   if (months) {
     const rows = await run<{ division_id: string | null; month: string; crimes: number }>(

@@ -64,7 +64,8 @@ export class IntelligenceStatsRow {
 }
 
 const COUNTED_FROM = 'Start of the range counted: as asked for full detail, else the first day of its UTC month';
-const COUNTED_TO = 'End of the range counted (exclusive): as asked for full detail, else the first month start at or after it';
+const COUNTED_TO =
+  'End of the range counted (exclusive): as asked for full detail, else the first month start at or after it, and not after the start of the current month';
 
 @ObjectType()
 export class IntelligenceStats {

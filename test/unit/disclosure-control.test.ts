@@ -5,7 +5,7 @@ import { decide, Permission } from '../../src/policy/permissions';
 import { Role, ROLE_AGENCY_KINDS } from '../../src/policy/roles';
 import { measureAccess, StatisticsMeasure } from '../../src/policy/statistics';
 import { type Cell, cellKey, type Coord, isSmall, publishedCount, sumPublishedGrid } from '../../src/stats/disclosure-control';
-import { monthsTouched } from '../../src/stats/stats.range';
+import { monthsTouched, publishedMonths } from '../../src/stats/stats.range';
 
 /**
  * The published grid: each cell withheld on its own, every number a sum of published cells. The
@@ -118,6 +118,19 @@ describe('ranges are read as the whole UTC months they touch', () => {
       from: '2013-04-01',
       to: '2013-05-01',
     });
+  });
+  it('publish only months that have ended: never the one under way, whatever the range', () => {
+    fc.assert(
+      fc.property(tArb, tArb, tArb, (a, b, now) => {
+        const [from, to] = a <= b ? [a, b] : [b, a];
+        const m = publishedMonths(new Date(from), new Date(to), new Date(now));
+        const current = `${monthOf(now)}-01`;
+        expect(m.to <= current && m.from <= m.to).toBe(true);
+        const touched = monthsTouched(new Date(from), new Date(to));
+        if (touched.to <= current) expect(m).toEqual(touched);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -34,6 +34,8 @@ const QUERIES = {
 };
 const only = process.env.BENCH_QUERIES ? new RegExp(process.env.BENCH_QUERIES) : null;
 const USERS = { analyst: 'analyst@gmp.example', voluntary: 'reporter@safe-futures.example' };
+/** Police ANALYST and SUPERVISOR only (FORBIDDEN for anyone else, policy/statistics.ts): measured for the analyst. */
+const POLICE_ONLY = new Set(['flagStats']);
 
 const server = spawn('node', [main, 'serve'], {
   env: serverEnv(url, { PORT: String(port) }),
@@ -69,7 +71,9 @@ try {
   for (const [who, email] of Object.entries(USERS)) {
     const login = await gql(`mutation { login(email: "${email}", password: "safeshare-demo") { accessToken } }`);
     const token = login.data.login.accessToken;
-    for (const [name, query] of Object.entries(QUERIES).filter(([n]) => !only || only.test(n))) {
+    for (const [name, query] of Object.entries(QUERIES).filter(
+      ([n]) => (!only || only.test(n)) && (who === 'analyst' || !POLICE_ONLY.has(n)),
+    )) {
       const probe = await gql(query, token);
       if (probe.errors) {
         results.push({ caller: who, query: name, failed: probe.errors[0].extensions?.code ?? probe.errors[0].message });

@@ -43,8 +43,10 @@ export enum Permission {
   RECORD_CRIMES = 'RECORD_CRIMES',
   /** Read audit events (metadata only), verify the trail, review anomalies: AUDITORs (scope in policy/audit.ts). */
   READ_AUDIT = 'READ_AUDIT',
-  /** Aggregate statistics: any user of any agency; small cells suppressed outside police ANALYST/SUPERVISOR (policy/statistics.ts). */
+  /** Aggregate statistics: any user of any agency; outside police ANALYST/SUPERVISOR only the published grid (policy/statistics.ts). */
   READ_STATISTICS = 'READ_STATISTICS',
+  /** Statistics of police links and flags (flagStats): police ANALYST, SUPERVISOR (the FLAGS measure in policy/statistics.ts). */
+  READ_FLAG_STATISTICS = 'READ_FLAG_STATISTICS',
   /** Register an involvement of one's own agency with a subject: care readers. */
   REGISTER_INVOLVEMENTS = 'REGISTER_INVOLVEMENTS',
   /** End an own-agency involvement: SAFEGUARDING_LEAD. */
@@ -125,6 +127,7 @@ const RULES: Record<Permission, Rule> = {
   [Permission.READ_AUDIT]: { anonymous: false, allows: (p) => isUserWith(p, Role.AUDITOR) },
   // People, not partner apps: a service account only submits and reads back its own submissions.
   [Permission.READ_STATISTICS]: { anonymous: false, allows: (p) => p.kind === 'USER' },
+  [Permission.READ_FLAG_STATISTICS]: { anonymous: false, allows: isPoliceAnalyst },
   [Permission.REGISTER_INVOLVEMENTS]: { anonymous: false, allows: isCareReader },
   [Permission.MANAGE_INVOLVEMENTS]: { anonymous: false, allows: isSafeguardingLead },
   [Permission.READ_INVOLVEMENTS]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || isCareReader(p) },

@@ -4,13 +4,58 @@ import { isPoliceAnalyst } from './permissions';
 /**
  * How much of a statistics table a principal sees. Everyone signed in sees aggregate statistics
  * over all case data (that is their point: each agency sees the whole picture, no single record);
- * police ANALYST and SUPERVISOR see every count, anyone else the table under disclosure control
- * (counts from 1 to 4 suppressed, with secondary suppression; src/stats/disclosure-control.ts).
+ * police ANALYST and SUPERVISOR see every count exactly, over any range; anyone else sees the
+ * published grid (GRID below).
  */
 export type StatisticsDetail = 'FULL' | 'CONTROLLED';
 
 export function statisticsDetail(p: Principal): StatisticsDetail {
   return isPoliceAnalyst(p) ? 'FULL' : 'CONTROLLED';
+}
+
+/** What a statistics answer is made of. */
+export enum StatisticsMeasure {
+  /** intelligenceStats: reports received. */
+  REPORTS = 'REPORTS',
+  /** crimeStats `crimes`: CSE-linked crimes recorded. */
+  CRIMES = 'CRIMES',
+  /** crimeStats `victims` and `suspects`: people police linked to crimes. */
+  CRIME_PEOPLE = 'CRIME_PEOPLE',
+  /** flagStats: flags in force, flags due for review, and the under-flagging check (police links and flags). */
+  FLAGS = 'FLAGS',
+}
+
+/**
+ * How a measure is published to a principal:
+ * - EXACT: every count over the exact range asked.
+ * - GRID: only the fixed published grid (src/stats/disclosure-control.ts): the range widened to the
+ *   whole UTC calendar months it touches, months that have not ended left out (stats.range.ts),
+ *   each cell of month × division (× source type) withheld
+ *   on its own when from 1 to 4, and every total and row the sum of the published cells in it.
+ *   So any two answers differ by published cells only, whatever ranges and groupings are combined.
+ * - WITHHELD: never published (null), whatever the range.
+ * - FORBIDDEN: the query is refused.
+ */
+export type MeasureAccess = 'EXACT' | 'GRID' | 'WITHHELD' | 'FORBIDDEN';
+
+/**
+ * Outside police analysis, counts of records every agency contributes to (reports) and of crimes
+ * are published on the grid. What police derive from their own links and flags is not: a partner
+ * who knows one record (its own report about a child) could read from a person count or a flag
+ * count whether police linked that child or flagged them, at any granularity (a flag or a link
+ * changes nothing else, so a before-and-after pair of answers isolates it). Those measures are
+ * therefore police-only: victims and suspects WITHHELD (crime counts stay useful), and flagStats,
+ * which is made of nothing else, FORBIDDEN (permission READ_FLAG_STATISTICS says the same).
+ */
+const CONTROLLED_ACCESS: Record<StatisticsMeasure, MeasureAccess> = {
+  [StatisticsMeasure.REPORTS]: 'GRID',
+  [StatisticsMeasure.CRIMES]: 'GRID',
+  [StatisticsMeasure.CRIME_PEOPLE]: 'WITHHELD',
+  [StatisticsMeasure.FLAGS]: 'FORBIDDEN',
+};
+
+export function measureAccess(p: Principal, measure: StatisticsMeasure): MeasureAccess {
+  return statisticsDetail(p) === 'FULL' ? 'EXACT' : CONTROLLED_ACCESS[measure];
 }
 
 /**

@@ -1,22 +1,22 @@
 /**
- * Statistical disclosure control by cell suppression, as pure logic (no database, no principal).
+ * Statistical disclosure control on a fixed published grid, as pure logic (no database, no principal).
  *
- * A statistics table groups by up to a few dimensions. Whoever may call it with one grouping may
- * call it with any other over the same range, so we protect the whole *lattice*: the cube for every
- * subset of the dimensions (the grand total is the empty subset), each a marginal of the cubes above
- * it. One suppression pattern is computed for the whole lattice and every query publishes its
- * cube's part of it, so nothing learnt from one grouping undoes another's suppression.
+ * Callers outside police analysis may ask any range and any grouping, as often as they like, before
+ * and after any change. Suppressing the cells of each answer (however carefully within that answer)
+ * does not survive that: two ranges 1 ms apart, or a total less its rows, give a suppressed cell
+ * back. So nothing they receive is computed from the records directly. There is one grid, fixed
+ * in advance and the same for every query: UTC calendar month × division (× source type for
+ * intelligence). Each cell of it is published or withheld on its own, by its own count alone:
  *
- * - Primary: a cell with any measure from 1 to 4 is suppressed. 0 is published (absent rows are 0).
- * - Secondary: cubes are protected from the total upwards. In each, a suppressed cell alone on a
- *   line whose marginal is published gets a complement (the smallest non-zero cell on that line);
- *   then an exact check solves the linear system "every marginal is the sum of its cells" over the
- *   suppressed cells and adds complements until no primary cell is determined by subtraction,
- *   whatever published cells and totals an attacker combines. If that fails to converge, the whole
- *   cube is suppressed, which provably adds nothing to what its marginals say.
+ * - a cell from 1 to 4 is withheld (null); 0 and 5 or more are published as they are;
+ * - every total and every row of any grouping is the sum of the *published* cells it covers, with
+ *   the number of withheld cells in it (null only when all of them are withheld).
  *
- * Measures after the first need not be additive (distinct victims); the pattern is chosen on the
- * first (additive) measure, and hides every measure of a suppressed cell.
+ * A withheld count is dropped before anything is summed, so no answer depends on it: the
+ * difference of any two answers, whatever their ranges and groupings, is a sum of published cells
+ * and of nothing else. Ranges are widened to whole months before the grid is read, and months
+ * not yet ended are left out (stats.range.ts), so a record's time is never seen below its month,
+ * and a record changes its own cell only.
  */
 
 export type Coord = string | null;
@@ -24,7 +24,7 @@ export type Coord = string | null;
 export interface Cell {
   /** One coordinate per dimension of the lattice; those outside the cell's cube are ignored. */
   coords: readonly Coord[];
-  /** The first measure is additive (used for the linear checks and to rank complements). */
+  /** The first measure is additive (the one the grid publishes and sums). */
   counts: readonly number[];
 }
 
@@ -34,19 +34,12 @@ export const SMALL_MAX = 4;
 /** True when a measure is a small non-zero count, which must not be published. */
 export const isSmall = (n: number) => n >= SMALL_MIN && n <= SMALL_MAX;
 
-/** The cube of a lattice over `k` dimensions grouping by the dimensions whose bits are set. */
+/** The cube of a table over `k` dimensions grouping by the dimensions whose bits are set. */
 export type CubeMask = number;
 
-const bitsOf = (mask: CubeMask, k: number) => Array.from({ length: k }, (_, d) => d).filter((d) => mask & (1 << d));
-const popcount = (mask: CubeMask) => {
-  let n = 0;
-  for (let m = mask; m; m &= m - 1) n++;
-  return n;
-};
-
 /**
- * Keys already built, per coordinates array and mask: the suppression search asks for the same ones
- * over and over (it was half its time). Coordinates arrays are never changed once built.
+ * Keys already built, per coordinates array and mask: summing asks for the same ones again and
+ * again. Coordinates arrays are never changed once built.
  */
 const keysOf = new WeakMap<readonly Coord[], string[]>();
 
@@ -71,9 +64,9 @@ export function cellKey(mask: CubeMask, coords: readonly Coord[]): string {
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\u2027\u202a-\ud7ff\ue000-\uffff]*$/;
 
 /**
- * The additive marginals of a top cube: every cube of the lattice, by mask, summing the measures.
- * With `only`, just those cubes are computed and the others left empty (a reader who sees every
- * count needs no suppression pattern, so not the whole lattice).
+ * The additive marginals of a top cube: every cube of the lattice, by mask, summing the measures
+ * (for readers who see every count). With `only`, just those cubes are computed and the others
+ * left empty.
  */
 export function marginalCubes(k: number, top: readonly Cell[], only?: readonly CubeMask[]): Cell[][] {
   const cubes: Cell[][] = [];
@@ -94,265 +87,38 @@ export function marginalCubes(k: number, top: readonly Cell[], only?: readonly C
   return cubes;
 }
 
-interface Entry {
-  key: string;
+/** A grid cell as published: its count, or null when withheld. Decided by that cell's count alone. */
+export const publishedCount = (n: number): number | null => (isSmall(n) ? null : n);
+
+/** One cell of a grouping summed from the published grid. */
+export interface GridSum {
   coords: Coord[];
-  weight: number;
-  primary: boolean;
-}
-
-/** Suppressed cells per cube (by mask): key → coordinates. Zero cells may appear (complements). */
-export type SuppressionPattern = Map<string, Coord[]>[];
-
-const MAX_ROUNDS = 12;
-const EPS = 1e-9;
-
-/**
- * The suppression pattern of a lattice over `k` dimensions. `cubes[mask]` lists the non-zero cells
- * of the cube grouping by `mask`; every cube of the lattice must be given (see `marginalCubes`).
- */
-export function suppressionPattern(k: number, cubes: readonly (readonly Cell[])[]): SuppressionPattern {
-  if (cubes.length !== 1 << k) throw new Error(`a lattice over ${k} dimensions has ${1 << k} cubes`);
-  const entries: Map<string, Entry>[] = cubes.map((cells, mask) => {
-    const byKey = new Map<string, Entry>();
-    for (const cell of cells) {
-      const key = cellKey(mask, cell.coords);
-      const coords = cell.coords.slice(0, k).map((c, d) => (mask & (1 << d) ? c : null));
-      byKey.set(key, { key, coords, weight: cell.counts[0] ?? 0, primary: cell.counts.some(isSmall) });
-    }
-    return byKey;
-  });
-  const pattern: SuppressionPattern = cubes.map(() => new Map<string, Coord[]>());
-  const order = Array.from({ length: 1 << k }, (_, m) => m).sort((a, b) => popcount(a) - popcount(b) || a - b);
-  const done: CubeMask[] = [];
-  for (const mask of order) {
-    done.push(mask);
-    protectCube(k, mask, entries, pattern, done);
-  }
-  return pattern;
-}
-
-function protectCube(k: number, mask: CubeMask, entries: Map<string, Entry>[], pattern: SuppressionPattern, done: CubeMask[]): void {
-  const own = entries[mask];
-  const supp = pattern[mask];
-  for (const e of [...own.values()].sort(byKey)) if (e.primary) supp.set(e.key, e.coords);
-  const dims = bitsOf(mask, k);
-  const domains = dims.map((d) => [...new Set([...own.values()].map((e) => e.coords[d]))].sort(compareCoord));
-
-  /** Cells of this cube on the line through `coords` along dimension `d` (present ones). */
-  const lines = new Map<string, Entry[]>();
-  const lineKey = (d: number, coords: readonly Coord[]) => `${d}:${cellKey(mask & ~(1 << d), coords)}`;
-  for (const e of own.values())
-    for (const d of dims) {
-      const lk = lineKey(d, e.coords);
-      const line = lines.get(lk);
-      if (line) line.push(e);
-      else lines.set(lk, [e]);
-    }
-
-  /** How many suppressed cells each line holds. */
-  const hiddenOnLine = new Map<string, number>();
-  const queue: Coord[][] = [];
-  const hide = (key: string, coords: Coord[]) => {
-    if (supp.has(key)) return;
-    supp.set(key, coords);
-    queue.push(coords);
-    for (const d of dims) hiddenOnLine.set(lineKey(d, coords), (hiddenOnLine.get(lineKey(d, coords)) ?? 0) + 1);
-  };
-  const primaries = [...supp.entries()];
-  supp.clear();
-  for (const [key, coords] of primaries) hide(key, coords);
-
-  /** Suppresses one more cell on the line through `coords` along `d`; false when none is left. */
-  const addComplement = (d: number, coords: readonly Coord[]): boolean => {
-    const present = (lines.get(lineKey(d, coords)) ?? []).filter((e) => !supp.has(e.key));
-    // Prefer a cell whose other lines already hide one (closing a rectangle rather than starting a
-    // cascade of complements), then the smallest.
-    const opened = (e: Entry) =>
-      dims.filter((d2) => {
-        if (d2 === d) return false;
-        const parentMask = mask & ~(1 << d2);
-        return !pattern[parentMask].has(cellKey(parentMask, e.coords)) && !hiddenOnLine.get(lineKey(d2, e.coords));
-      }).length;
-    const nonZero = present
-      .filter((e) => e.weight > 0)
-      .map((e) => ({ e, opens: opened(e) }))
-      .sort((a, b) => a.opens - b.opens || a.e.weight - b.e.weight || byKey(a.e, b.e))
-      .map(({ e }) => e);
-    if (nonZero.length) {
-      hide(nonZero[0].key, nonZero[0].coords);
-      return true;
-    }
-    // Only zero cells remain: suppress one (it then reads as "unknown", not as 0).
-    const domain = domains[dims.indexOf(d)];
-    for (const value of domain) {
-      const candidate = coords.map((c, i) => (i === d ? value : c));
-      const key = cellKey(mask, candidate);
-      if (!supp.has(key) && !own.has(key)) {
-        hide(key, candidate);
-        return true;
-      }
-    }
-    return false;
-  };
-
-  /** Every suppressed cell alone on a line whose marginal is published gets a complement there. */
-  const hypercubePass = () => {
-    queue.sort((a, b) => byKey({ key: cellKey(mask, a) }, { key: cellKey(mask, b) }));
-    while (queue.length) {
-      const coords = queue.shift()!;
-      for (const d of dims) {
-        const parentMask = mask & ~(1 << d);
-        if (pattern[parentMask].has(cellKey(parentMask, coords))) continue; // its marginal is itself unknown
-        if ((hiddenOnLine.get(lineKey(d, coords)) ?? 0) < 2) addComplement(d, coords);
-      }
-    }
-  };
-
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    hypercubePass();
-    const exposed = determinedCells(k, done, entries, pattern);
-    if (!exposed.some((v) => v.primary)) return;
-    let added = false;
-    for (const v of exposed) {
-      if (v.mask === mask) {
-        for (const d of dims) added = addComplement(d, v.coords) || added;
-      } else if ((v.mask & ~mask) === 0) {
-        // A lower cell read off this cube: hide the smallest of its published cells here.
-        const children = [...own.values()]
-          .filter((e) => !supp.has(e.key) && cellKey(v.mask, e.coords) === v.key)
-          .sort((a, b) => a.weight - b.weight || byKey(a, b));
-        if (children.length) {
-          hide(children[0].key, children[0].coords);
-          added = true;
-        }
-      }
-    }
-    if (!added) break;
-  }
-  // Last resort: every cell of the cube's grid unknown, so it says nothing its marginals do not.
-  for (const coords of grid(k, dims, domains)) hide(cellKey(mask, coords), coords);
-}
-
-function* grid(k: number, dims: number[], domains: Coord[][]): Generator<Coord[]> {
-  const coords: Coord[] = Array<Coord>(k).fill(null);
-  function* walk(i: number): Generator<Coord[]> {
-    if (i === dims.length) {
-      yield [...coords];
-      return;
-    }
-    for (const v of domains[i]) {
-      coords[dims[i]] = v;
-      yield* walk(i + 1);
-    }
-  }
-  yield* walk(0);
-}
-
-const compareCoord = (a: Coord, b: Coord) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
-const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-
-export interface DeterminedCell {
-  mask: CubeMask;
-  key: string;
-  coords: Coord[];
-  primary: boolean;
+  /** The sum of the published grid cells in it; null when every one of them is withheld. */
+  count: number | null;
+  /** How many grid cells in it are withheld (each from 1 to 4, left out of `count`). */
+  withheld: number;
 }
 
 /**
- * The suppressed cells of the given cubes whose value follows from the published cells by linear
- * algebra (sums and differences of marginals): each is a row of the system's reduced echelon form
- * with no free variable in it.
+ * The total and the cube `mask` of a grid (`grid`: its non-zero cells, the first measure counted),
+ * from the published cells only. Rows are the cells of the cube with any non-zero grid cell.
  */
-export function determinedCells(
-  k: number,
-  masks: readonly CubeMask[],
-  entries: readonly Map<string, { primary: boolean }>[],
-  pattern: SuppressionPattern,
-): DeterminedCell[] {
-  const vars: DeterminedCell[] = [];
-  const index = new Map<string, number>();
-  for (const mask of masks)
-    for (const [key, coords] of pattern[mask]) {
-      index.set(`${mask}/${key}`, vars.length);
-      vars.push({ mask, key, coords, primary: entries[mask].get(key)?.primary ?? false });
-    }
-  if (!vars.length) return [];
-
-  // One equation per marginal cell and dimension summed out: Σ children − parent = published part.
-  const signed: { v: number; c: number }[][] = [];
-  const inLattice = new Set(masks);
-  for (const child of masks)
-    for (const d of bitsOf(child, k)) {
-      const parent = child & ~(1 << d);
-      if (!inLattice.has(parent)) continue;
-      const rows = new Map<string, { v: number; c: number }[]>();
-      for (const [key, coords] of pattern[child]) {
-        const pkey = cellKey(parent, coords);
-        const row = rows.get(pkey) ?? rows.set(pkey, []).get(pkey)!;
-        row.push({ v: index.get(`${child}/${key}`)!, c: 1 });
+export function sumPublishedGrid(grid: readonly Cell[], mask: CubeMask): { total: GridSum; rows: GridSum[] } {
+  const cells = grid.filter((c) => c.counts[0] !== 0).map((c) => ({ coords: c.coords, count: publishedCount(c.counts[0]) }));
+  const cube = (m: CubeMask) => {
+    const byKey = new Map<string, { coords: Coord[]; sum: number; published: number; withheld: number }>();
+    for (const c of cells) {
+      const key = cellKey(m, c.coords);
+      let acc = byKey.get(key);
+      if (!acc) byKey.set(key, (acc = { coords: c.coords.map((x, d) => (m & (1 << d) ? x : null)), sum: 0, published: 0, withheld: 0 }));
+      if (c.count === null) acc.withheld++;
+      else {
+        acc.sum += c.count;
+        acc.published++;
       }
-      for (const pkey of pattern[parent].keys()) {
-        const row = rows.get(pkey) ?? rows.set(pkey, []).get(pkey)!;
-        row.push({ v: index.get(`${parent}/${pkey}`)!, c: -1 });
-      }
-      signed.push(...rows.values());
     }
-
-  // Independent groups of variables are solved apart (union-find over shared equations).
-  const parent = vars.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
-  for (const eq of signed) for (const t of eq.slice(1)) parent[find(t.v)] = find(eq[0].v);
-  const groups = new Map<number, { vars: number[]; eqs: typeof signed }>();
-  for (let i = 0; i < vars.length; i++) {
-    const g = groups.get(find(i)) ?? groups.set(find(i), { vars: [], eqs: [] }).get(find(i))!;
-    g.vars.push(i);
-  }
-  for (const eq of signed) groups.get(find(eq[0].v))!.eqs.push(eq);
-
-  const determined: DeterminedCell[] = [];
-  for (const g of groups.values()) for (const i of solveGroup(g.vars, g.eqs)) determined.push(vars[i]);
-  return determined;
-}
-
-/** Gauss-Jordan elimination; returns the variables fixed by the equations. */
-function solveGroup(vars: number[], eqs: { v: number; c: number }[][]): number[] {
-  if (!eqs.length) return [];
-  const col = new Map(vars.map((v, i) => [v, i]));
-  const n = vars.length;
-  const rows = eqs.map((eq) => {
-    const r = new Float64Array(n);
-    for (const t of eq) r[col.get(t.v)!] += t.c;
-    return r;
-  });
-  const pivotOf: number[] = []; // row index → pivot column
-  let rank = 0;
-  for (let c = 0; c < n && rank < rows.length; c++) {
-    let best = -1;
-    for (let r = rank; r < rows.length; r++)
-      if (Math.abs(rows[r][c]) > EPS && (best < 0 || Math.abs(rows[r][c]) > Math.abs(rows[best][c]))) best = r;
-    if (best < 0) continue;
-    [rows[rank], rows[best]] = [rows[best], rows[rank]];
-    const pr = rows[rank];
-    const pv = pr[c];
-    for (let j = c; j < n; j++) pr[j] /= pv;
-    for (let r = 0; r < rows.length; r++) {
-      if (r === rank) continue;
-      const f = rows[r][c];
-      if (Math.abs(f) <= EPS) continue;
-      const rr = rows[r];
-      for (let j = c; j < n; j++) rr[j] -= f * pr[j];
-    }
-    pivotOf.push(c);
-    rank++;
-  }
-  const isPivot = new Uint8Array(n);
-  for (const c of pivotOf) isPivot[c] = 1;
-  const fixed: number[] = [];
-  for (let r = 0; r < rank; r++) {
-    let free = false;
-    for (let j = 0; j < n && !free; j++) if (!isPivot[j] && Math.abs(rows[r][j]) > EPS) free = true;
-    if (!free) fixed.push(vars[pivotOf[r]]);
-  }
-  return fixed;
+    return [...byKey.values()].map((a) => ({ coords: a.coords, count: a.published ? a.sum : null, withheld: a.withheld }));
+  };
+  const [total] = cube(0);
+  return { total: total ?? { coords: [], count: 0, withheld: 0 }, rows: mask ? cube(mask) : [] };
 }

@@ -22,6 +22,30 @@ export function nextMonth(day: string): string {
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * The published granularity of a range (the GRID of policy/statistics.ts): the whole UTC calendar
+ * months it touches, from the first day of `from`'s month to the first month start at or after
+ * `to`, as YYYY-MM-DD; an empty range stays empty (at the start of `from`'s month). Any two ranges
+ * that touch the same months are the same range here.
+ */
+export function monthsTouched(from: Date, to: Date): { from: string; to: string } {
+  const start = `${from.toISOString().slice(0, 7)}-01`;
+  if (to.getTime() <= from.getTime()) return { from: start, to: start };
+  const last = `${to.toISOString().slice(0, 7)}-01`;
+  return { from: start, to: new Date(`${last}T00:00:00Z`).getTime() === to.getTime() ? last : nextMonth(last) };
+}
+
+/**
+ * The months of a range the grid publishes at `now`: those it touches that have ended. A cell of
+ * the month under way would show a caller who asks every second the moment each record arrives.
+ */
+export function publishedMonths(from: Date, to: Date, now: Date): { from: string; to: string } {
+  const touched = monthsTouched(from, to);
+  const current = `${now.toISOString().slice(0, 7)}-01`;
+  const end = touched.to < current ? touched.to : current;
+  return { from: touched.from < end ? touched.from : end, to: end };
+}
+
 /** Refuses a range running backwards or longer than ten years. */
 export function checkRange(from: Date, to: Date): void {
   if (from.getTime() > to.getTime()) throw badInput('from must not be after to', 'from');

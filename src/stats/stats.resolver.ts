@@ -4,7 +4,8 @@ import { Permission } from '../policy/permissions';
 import { crimeStats, flagStats, intelligenceStats } from './stats.service';
 import { CrimeStats, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
 
-const CONTROL = 'Outside police ANALYST and SUPERVISOR, counts from 1 to 4 are suppressed, with secondary suppression.';
+const CONTROL =
+  'Outside police ANALYST and SUPERVISOR: the published grid only (whole UTC months; each month × division (× source type) cell from 1 to 4 withheld on its own, every number a sum of published cells).';
 
 @Resolver()
 export class StatsResolver {
@@ -20,8 +21,10 @@ export class StatsResolver {
     return crimeStats(ctx, args);
   }
 
-  @Authorized(Permission.READ_STATISTICS)
-  @Query(() => FlagStats, { description: `Flags in force, flags due for review, and under-flagging of reports in [from, to). ${CONTROL}` })
+  @Authorized(Permission.READ_FLAG_STATISTICS)
+  @Query(() => FlagStats, {
+    description: 'Flags in force, flags due for review, and under-flagging of reports in [from, to). Police ANALYST and SUPERVISOR only.',
+  })
   flagStats(@Ctx() ctx: RequestContext, @Args(() => FlagStatsArgs) args: FlagStatsArgs) {
     return flagStats(ctx, args);
   }

@@ -1,86 +1,44 @@
-import type { Principal } from '../auth/principal';
 import { join, run, type Sql, sql } from '../db/sql';
 import type { RequestContext } from '../graphql/context';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
-import { statisticsDetail } from '../policy/statistics';
+import { measureAccess, StatisticsMeasure } from '../policy/statistics';
+import { forbidden } from '../errors';
 import type { SourceType } from '../intelligence/intelligence.enums';
 import type { FlagKind, RiskLevel } from '../flags/flag.enums';
-import { type Cell, cellKey, type Coord, isSmall, marginalCubes, suppressionPattern, type SuppressionPattern } from './disclosure-control';
-import { checkRange, CRIME_DIMENSIONS, cubeOf, dayOnOrAfter, dayOnOrBefore, INTELLIGENCE_DIMENSIONS, nextMonth } from './stats.range';
+import { type Cell, type Coord, type GridSum, marginalCubes, sumPublishedGrid } from './disclosure-control';
+import {
+  checkRange,
+  CRIME_DIMENSIONS,
+  cubeOf,
+  dayOnOrAfter,
+  dayOnOrBefore,
+  INTELLIGENCE_DIMENSIONS,
+  publishedMonths,
+  nextMonth,
+} from './stats.range';
 import type { CrimeStats, CrimeStatsRow, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
 
-/**
- * Lattices and suppression patterns of recent tables, by the table's cells: under disclosure
- * control they cost tens of milliseconds of CPU, and dashboards ask for the same range again and
- * again (every grouping of one range shares a lattice, so one pattern serves them all). Any
- * changed count is another table.
- */
-const RECENT_TABLES = 64;
-function remember<V>(recent: Map<string, V>, key: string, compute: () => V): V {
-  let value = recent.get(key);
-  if (value === undefined) value = compute();
-  else recent.delete(key);
-  recent.set(key, value); // most recent last; the oldest goes first
-  if (recent.size > RECENT_TABLES) recent.delete(recent.keys().next().value!);
-  return value;
-}
-const tableKey = (k: number, cubes: readonly (readonly Cell[])[]) => {
-  let key = String(k);
-  cubes.forEach((cube, mask) => {
-    key += `#${mask}`;
-    for (const c of cube) key += `${JSON.stringify(c.coords)}=${c.counts.join(',')};`;
-  });
-  return key;
-};
-const recentLattices = new Map<string, Cell[][]>();
-const recentPatterns = new Map<string, SuppressionPattern>();
-/** The pattern of cubes this module built (a remembered lattice) is found without building the key again. */
-const patternsOfLattice = new WeakMap<Cell[][], SuppressionPattern>();
-function patternOf(k: number, cubes: Cell[][]): SuppressionPattern {
-  let pattern = patternsOfLattice.get(cubes);
-  if (!pattern) {
-    pattern = remember(recentPatterns, tableKey(k, cubes), () => suppressionPattern(k, cubes));
-    patternsOfLattice.set(cubes, pattern);
-  }
-  return pattern;
-}
-
-/** A published table: each cell of the asked-for cube with its counts, null where suppressed. */
+/** A published table: the total and each cell of the asked-for cube with its counts, null where withheld. */
 interface Published {
-  total: { counts: (number | null)[]; suppressed: boolean };
-  rows: { coords: Coord[]; counts: (number | null)[]; suppressed: boolean }[];
+  total: { counts: (number | null)[]; suppressed: boolean; withheld: number };
+  rows: { coords: Coord[]; counts: (number | null)[]; suppressed: boolean; withheld: number }[];
 }
 
-/**
- * The cube `mask` of a lattice, as this principal may see it. `cubes` holds every cube of the
- * lattice (all of them are needed to choose a suppression pattern that no other grouping undoes).
- */
-function publish(principal: Principal, k: number, cubes: Cell[][], mask: number, measures = 1): Published {
-  const full = statisticsDetail(principal) === 'FULL';
-  const pattern = full ? null : patternOf(k, cubes);
-  const view = (m: number) => {
-    const hidden = pattern?.[m] ?? new Map<string, Coord[]>();
-    const rows = cubes[m].map((c) => {
-      const suppressed = pattern !== null && hidden.has(cellKey(m, c.coords));
-      return { coords: [...c.coords], counts: c.counts.map((n) => (suppressed ? null : n)), suppressed };
-    });
-    // Zero cells hidden as complements are listed too: absent would say 0.
-    for (const [key, coords] of hidden) {
-      if (!cubes[m].some((c) => cellKey(m, c.coords) === key))
-        rows.push({ coords, counts: Array<null>(measures).fill(null), suppressed: true });
-    }
-    return rows;
-  };
+/** Every count of the cube `mask` and the total, exactly (police ANALYST and SUPERVISOR). */
+function exact(k: number, top: readonly Cell[], mask: number): Published {
+  const cubes = marginalCubes(k, top, [0, mask]);
+  const view = (m: number) => cubes[m].map((c) => ({ coords: [...c.coords], counts: [...c.counts], suppressed: false, withheld: 0 }));
   const [total] = view(0);
-  return { total: total ?? { coords: [], counts: [], suppressed: false }, rows: mask ? view(mask) : [] };
+  return { total: total ?? { counts: [], suppressed: false, withheld: 0 }, rows: mask ? view(mask) : [] };
 }
 
-/** The cubes `publish` needs: the whole lattice under disclosure control (the pattern must hold in every grouping), else the total and the asked cube. */
-const cubesFor = (principal: Principal, k: number, top: readonly Cell[], mask: number) =>
-  statisticsDetail(principal) === 'FULL'
-    ? marginalCubes(k, top, [0, mask])
-    : remember(recentLattices, tableKey(k, [top]), () => marginalCubes(k, top));
+/** The cube `mask` and the total summed from the published grid `grid` (everyone else; disclosure-control.ts). */
+function fromGrid(grid: readonly Cell[], mask: number): Published {
+  const sums = sumPublishedGrid(grid, mask);
+  const view = (c: GridSum) => ({ coords: c.coords, counts: [c.count], suppressed: c.count === null, withheld: c.withheld });
+  return { total: view(sums.total), rows: sums.rows.map(view) };
+}
 
 const compareCoords = (a: Coord[], b: Coord[]) => {
   for (let i = 0; i < a.length; i++) {
@@ -98,19 +56,21 @@ async function divisionsById(ctx: RequestContext, ids: Coord[]) {
   return new Map(wanted.map((id, i) => [id, found[i] instanceof Error ? undefined : found[i]]));
 }
 
-/**
- * Intelligence reports received in [from, to), grouped by any of division, source type and month
- * (UTC). Whole months come from the monthly rollup, whole days from the daily one, and the partial
- * days at either end from the reports.
- */
-export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): Promise<IntelligenceStats> {
-  const principal = authorize(ctx, Permission.READ_STATISTICS);
-  checkRange(args.from, args.to);
-  const mask = cubeOf(args.groupBy, INTELLIGENCE_DIMENSIONS);
+/** Monthly report counts per division and source type, months in [from, to) (YYYY-MM-DD), rollup and unfolded deltas in one statement. */
+const monthlyReportCounts = (from: string, to: string) =>
+  sql`SELECT division_id, source_type, month::text, sum(reports) AS n
+        FROM (SELECT month, division_id, source_type, reports FROM report_monthly_counts
+              UNION ALL SELECT (day - extract(day FROM day)::int + 1), division_id, source_type, reports FROM report_count_deltas) m
+       WHERE month >= ${from}::date AND month < ${to}::date GROUP BY 1, 2, 3`;
 
+/**
+ * The parts of [from, to) exactly: whole months from the monthly rollup, whole days from the daily
+ * one, and the partial days at either end from the reports (UTC).
+ */
+function exactReportCounts(from: Date, to: Date): Sql[] {
   // [from, to) = partial day + whole days + whole months + whole days + partial day (UTC).
-  const firstDay = dayOnOrAfter(args.from);
-  const lastDay = dayOnOrBefore(args.to);
+  const firstDay = dayOnOrAfter(from);
+  const lastDay = dayOnOrBefore(to);
   const parts: Sql[] = [];
   if (firstDay < lastDay) {
     const firstMonth = firstDay.endsWith('-01') ? firstDay : nextMonth(firstDay);
@@ -122,38 +82,59 @@ export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): P
                   UNION ALL SELECT day, division_id, source_type, reports FROM report_count_deltas) d
            WHERE day >= ${a}::date AND day < ${b}::date GROUP BY 1, 2, 3`;
     if (firstMonth < lastMonth) {
-      parts.push(
-        sql`SELECT division_id, source_type, month::text, sum(reports) AS n
-              FROM (SELECT month, division_id, source_type, reports FROM report_monthly_counts
-                    UNION ALL SELECT (day - extract(day FROM day)::int + 1), division_id, source_type, reports FROM report_count_deltas) m
-             WHERE month >= ${firstMonth}::date AND month < ${lastMonth}::date GROUP BY 1, 2, 3`,
-      );
+      parts.push(monthlyReportCounts(firstMonth, lastMonth));
       if (firstDay < firstMonth) parts.push(days(firstDay, firstMonth));
       if (lastMonth < lastDay) parts.push(days(lastMonth, lastDay));
     } else parts.push(days(firstDay, lastDay));
   }
   const partial =
     firstDay < lastDay
-      ? sql`(r.received_at >= ${args.from} AND r.received_at < ${firstDay}::date::timestamp AT TIME ZONE 'UTC')
-            OR (r.received_at >= ${lastDay}::date::timestamp AT TIME ZONE 'UTC' AND r.received_at < ${args.to})`
-      : sql`r.received_at >= ${args.from} AND r.received_at < ${args.to}`;
+      ? sql`(r.received_at >= ${from} AND r.received_at < ${firstDay}::date::timestamp AT TIME ZONE 'UTC')
+            OR (r.received_at >= ${lastDay}::date::timestamp AT TIME ZONE 'UTC' AND r.received_at < ${to})`
+      : sql`r.received_at >= ${from} AND r.received_at < ${to}`;
   parts.push(
     sql`SELECT r.division_id, r.source_type, to_char(date_trunc('month', r.received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS month, count(*) AS n
           FROM intelligence_reports r WHERE ${partial} GROUP BY 1, 2, 3`,
   );
-  const rows = await run<{ division_id: string | null; source_type: SourceType; month: string; n: number }>(
-    ctx.db,
-    sql`SELECT division_id, source_type, month, sum(n)::int AS n FROM (${join(parts, ' UNION ALL ')}) cells
-         GROUP BY 1, 2, 3 HAVING sum(n) > 0`,
-  );
+  return parts;
+}
+
+const utcDay = (day: string) => new Date(`${day}T00:00:00Z`);
+
+/**
+ * Intelligence reports received in [from, to), grouped by any of division, source type and month
+ * (UTC). Police ANALYST and SUPERVISOR get the exact range; everyone else the published grid of
+ * the whole months it touches that have ended (policy/statistics.ts), from the monthly rollup alone.
+ */
+export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): Promise<IntelligenceStats> {
+  const principal = authorize(ctx, Permission.READ_STATISTICS);
+  checkRange(args.from, args.to);
+  const mask = cubeOf(args.groupBy, INTELLIGENCE_DIMENSIONS);
+  const grid = measureAccess(principal, StatisticsMeasure.REPORTS) === 'GRID';
+  const months = grid ? publishedMonths(args.from, args.to, new Date()) : null;
+  const parts = months
+    ? months.from < months.to
+      ? [monthlyReportCounts(months.from, months.to)]
+      : []
+    : exactReportCounts(args.from, args.to);
+  const rows = parts.length
+    ? await run<{ division_id: string | null; source_type: SourceType; month: string; n: number }>(
+        ctx.db,
+        sql`SELECT division_id, source_type, month, sum(n)::int AS n FROM (${join(parts, ' UNION ALL ')}) cells
+             GROUP BY 1, 2, 3 HAVING sum(n) > 0`,
+      )
+    : [];
   const top: Cell[] = rows.map((r) => ({ coords: [r.division_id, r.source_type, r.month], counts: [r.n] }));
-  const table = publish(principal, 3, cubesFor(principal, 3, top, mask), mask);
+  const table = grid ? fromGrid(top, mask) : exact(3, top, mask);
   const divisions = await divisionsById(
     ctx,
     table.rows.map((r) => r.coords[0]),
   );
   return {
     total: table.total.suppressed ? null : (table.total.counts[0] ?? 0),
+    withheld: table.total.withheld,
+    from: months ? utcDay(months.from) : args.from,
+    to: months ? utcDay(months.to) : args.to,
     rows: table.rows
       .sort((a, b) => compareCoords(a.coords, b.coords))
       .map((r) => ({
@@ -162,75 +143,93 @@ export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): P
         month: mask & 4 ? r.coords[2] : null,
         count: r.counts[0],
         suppressed: r.suppressed,
+        withheld: r.withheld,
       })),
   };
 }
 
 /**
  * CSE-linked crimes recorded in [from, to) (a crime recorded on a day counts when that day's
- * midnight UTC is in the range), with distinct victims and suspects, by division and month.
- * Distinct counts do not add up, so every grouping comes from SQL (grouping sets), not from sums.
+ * midnight UTC is in the range), by division and month. Police ANALYST and SUPERVISOR also get
+ * distinct victims and suspects; distinct counts do not add up, so every grouping comes from SQL
+ * (grouping sets), not from sums. Everyone else gets the published grid of crimes per month and
+ * division over the whole months the range touches that have ended, and no people (policy/statistics.ts).
  */
 export async function crimeStats(ctx: RequestContext, args: StatsArgs): Promise<CrimeStats> {
   const principal = authorize(ctx, Permission.READ_STATISTICS);
   checkRange(args.from, args.to);
   const mask = cubeOf(args.groupBy, CRIME_DIMENSIONS);
-  const rows = await run<{
-    division_id: string | null;
-    month: string | null;
-    g: number;
-    crimes: number;
-    victims: number;
-    suspects: number;
-  }>(
-    ctx.db,
-    sql`SELECT c.division_id, c.month, GROUPING(c.division_id, c.month) AS g, count(DISTINCT c.id)::int AS crimes,
-               count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'VICTIM')::int AS victims,
-               count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'SUSPECT')::int AS suspects
-          FROM (SELECT id, division_id, (recorded_on - extract(day FROM recorded_on)::int + 1)::text AS month FROM crimes
-                 WHERE recorded_on >= ${dayOnOrAfter(args.from)}::date AND recorded_on < ${dayOnOrAfter(args.to)}::date) c
-          -- A lateral probe per crime (OFFSET 0 keeps it one): cheaper than hashing every crime's people.
-          LEFT JOIN LATERAL (SELECT subject_id, role FROM crime_subjects cs WHERE cs.crime_id = c.id OFFSET 0) cs ON true
-         GROUP BY GROUPING SETS ((c.division_id, c.month), (c.division_id), (c.month), ())`,
-  );
-  // GROUPING() sets a bit for each column *not* grouped by: division is its high bit.
-  const cubes: Cell[][] = [[], [], [], []];
-  for (const r of rows) {
-    const m = (r.g & 2 ? 0 : 1) | (r.g & 1 ? 0 : 2);
-    if (m === 0 || r.crimes > 0) cubes[m].push({ coords: [r.division_id, r.month], counts: [r.crimes, r.victims, r.suspects] });
+  const grid = measureAccess(principal, StatisticsMeasure.CRIMES) === 'GRID';
+  const people = measureAccess(principal, StatisticsMeasure.CRIME_PEOPLE) === 'EXACT';
+  const months = grid ? publishedMonths(args.from, args.to, new Date()) : null;
+  let table: Published;
+  if (months) {
+    const rows = await run<{ division_id: string | null; month: string; crimes: number }>(
+      ctx.db,
+      sql`SELECT division_id, (recorded_on - extract(day FROM recorded_on)::int + 1)::text AS month, count(*)::int AS crimes
+            FROM crimes WHERE recorded_on >= ${months.from}::date AND recorded_on < ${months.to}::date GROUP BY 1, 2`,
+    );
+    table = fromGrid(
+      rows.map((r) => ({ coords: [r.division_id, r.month], counts: [r.crimes] })),
+      mask,
+    );
+  } else {
+    const rows = await run<{
+      division_id: string | null;
+      month: string | null;
+      g: number;
+      crimes: number;
+      victims: number;
+      suspects: number;
+    }>(
+      ctx.db,
+      sql`SELECT c.division_id, c.month, GROUPING(c.division_id, c.month) AS g, count(DISTINCT c.id)::int AS crimes,
+                 count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'VICTIM')::int AS victims,
+                 count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'SUSPECT')::int AS suspects
+            FROM (SELECT id, division_id, (recorded_on - extract(day FROM recorded_on)::int + 1)::text AS month FROM crimes
+                   WHERE recorded_on >= ${dayOnOrAfter(args.from)}::date AND recorded_on < ${dayOnOrAfter(args.to)}::date) c
+            -- A lateral probe per crime (OFFSET 0 keeps it one): cheaper than hashing every crime's people.
+            LEFT JOIN LATERAL (SELECT subject_id, role FROM crime_subjects cs WHERE cs.crime_id = c.id OFFSET 0) cs ON true
+           GROUP BY GROUPING SETS ((c.division_id, c.month), (c.division_id), (c.month), ())`,
+    );
+    // GROUPING() sets a bit for each column *not* grouped by: division is its high bit.
+    const cubes: Cell[][] = [[], [], [], []];
+    for (const r of rows) {
+      const m = (r.g & 2 ? 0 : 1) | (r.g & 1 ? 0 : 2);
+      if (m === 0 || r.crimes > 0) cubes[m].push({ coords: [r.division_id, r.month], counts: [r.crimes, r.victims, r.suspects] });
+    }
+    const view = (m: number) => cubes[m].map((c) => ({ coords: [...c.coords], counts: [...c.counts], suppressed: false, withheld: 0 }));
+    table = { total: view(0)[0] ?? { counts: [0, 0, 0], suppressed: false, withheld: 0 }, rows: mask ? view(mask) : [] };
   }
-  if (!cubes[0].length) cubes[0].push({ coords: [null, null], counts: [0, 0, 0] });
-  const table = publish(principal, 2, cubes, mask, 3);
   const divisions = await divisionsById(
     ctx,
     table.rows.map((r) => r.coords[0]),
   );
-  const toRow = (r: { coords: Coord[]; counts: (number | null)[]; suppressed: boolean }): CrimeStatsRow => ({
+  const toRow = (r: { coords: Coord[]; counts: (number | null)[]; suppressed: boolean; withheld: number }): CrimeStatsRow => ({
     division: mask & 1 && r.coords[0] ? (divisions.get(r.coords[0]) ?? null) : null,
     month: mask & 2 ? r.coords[1] : null,
     crimes: r.counts[0] ?? null,
-    victims: r.counts[1] ?? null,
-    suspects: r.counts[2] ?? null,
+    victims: people ? (r.counts[1] ?? null) : null,
+    suspects: people ? (r.counts[2] ?? null) : null,
     suppressed: r.suppressed,
+    withheld: r.withheld,
   });
   return {
-    total: { ...toRow({ ...table.total, coords: [null, null] }) },
+    total: toRow({ ...table.total, coords: [null, null] }),
     rows: table.rows.sort((a, b) => compareCoords(a.coords, b.coords)).map(toRow),
+    from: months ? utcDay(months.from) : args.from,
+    to: months ? utcDay(months.to) : args.to,
   };
 }
 
-/** A single published count: null (and suppressed) from 1 to 4 unless the caller sees full detail. */
-const oneCount = (principal: Principal, n: number) => {
-  const suppressed = statisticsDetail(principal) !== 'FULL' && isSmall(n);
-  return { count: suppressed ? null : n, suppressed };
-};
-
 /**
  * Flags in force by kind, risk level and the division of the subject's latest report; those due
- * for review; and the under-flagging check over reports received in [from, to).
+ * for review; and the under-flagging check over reports received in [from, to). Police links and
+ * flags only: police ANALYST and SUPERVISOR, every count exact (policy/statistics.ts).
  */
 export async function flagStats(ctx: RequestContext, args: FlagStatsArgs): Promise<FlagStats> {
-  const principal = authorize(ctx, Permission.READ_STATISTICS);
+  const principal = authorize(ctx, Permission.READ_FLAG_STATISTICS);
+  if (measureAccess(principal, StatisticsMeasure.FLAGS) !== 'EXACT') throw forbidden();
   checkRange(args.from, args.to);
   // Both tables are kept by trigger (migrations/1765400000000-flag-statistics.ts): flags in force
   // placed in their subject's latest division, and reports with risk indicators with how many of
@@ -250,36 +249,30 @@ export async function flagStats(ctx: RequestContext, args: FlagStatsArgs): Promi
            WHERE received_at >= ${args.from} AND received_at < ${args.to} AND victims > 0`,
     ),
   ]);
-  const due = { n: active.reduce((sum, r) => sum + r.due, 0), as_of: under.as_of };
-  const top: Cell[] = active.map((r) => ({ coords: [r.division_id, r.kind, r.risk_level], counts: [r.n] }));
-  const table = publish(principal, 3, cubesFor(principal, 3, top, 7), 7);
   const divisions = await divisionsById(
     ctx,
-    table.rows.map((r) => r.coords[0]),
+    active.map((r) => r.division_id),
   );
-  const dueCount = oneCount(principal, due.n);
-  // The flagged remainder is published implicitly (reports − unflagged), so it is checked too.
-  const underHidden =
-    statisticsDetail(principal) !== 'FULL' && [under.reports, under.unflagged, under.reports - under.unflagged].some(isSmall);
+  const cells = active.filter((r) => r.n > 0).map((r) => ({ coords: [r.division_id, r.kind, r.risk_level] as Coord[], n: r.n }));
   return {
-    asOf: due.as_of,
-    activeTotal: table.total.suppressed ? null : (table.total.counts[0] ?? 0),
-    active: table.rows
+    asOf: under.as_of,
+    activeTotal: cells.reduce((sum, r) => sum + r.n, 0),
+    active: cells
       .sort((a, b) => compareCoords(a.coords, b.coords))
       .map((r) => ({
         division: r.coords[0] ? (divisions.get(r.coords[0]) ?? null) : null,
         kind: r.coords[1] as FlagKind,
         riskLevel: r.coords[2] as RiskLevel,
-        count: r.counts[0],
-        suppressed: r.suppressed,
+        count: r.n,
+        suppressed: false,
       })),
-    dueForReview: dueCount.count,
-    dueForReviewSuppressed: dueCount.suppressed,
+    dueForReview: active.reduce((sum, r) => sum + r.due, 0),
+    dueForReviewSuppressed: false,
     underFlagging: {
-      reports: underHidden ? null : under.reports,
-      unflagged: underHidden ? null : under.unflagged,
-      unflaggedShare: underHidden || under.reports === 0 ? null : under.unflagged / under.reports,
-      suppressed: underHidden,
+      reports: under.reports,
+      unflagged: under.unflagged,
+      unflaggedShare: under.reports === 0 ? null : under.unflagged / under.reports,
+      suppressed: false,
     },
   };
 }

@@ -50,17 +50,36 @@ export class IntelligenceStatsRow {
   @Field(() => DateScalar, { nullable: true, description: 'First day of the month (UTC)' })
   month!: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Null when suppressed' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Null when suppressed; under disclosure control the sum of the published grid cells in it',
+  })
   count!: number | null;
 
-  @Field({ description: 'Withheld by disclosure control (a small count, or one that would reveal it)' })
+  @Field({ description: 'Every grid cell in it is withheld by disclosure control (count is null)' })
   suppressed!: boolean;
+
+  @Field(() => Int, { description: 'Grid cells in it withheld by disclosure control (each from 1 to 4, not in count); 0 for full detail' })
+  withheld!: number;
 }
+
+const COUNTED_FROM = 'Start of the range counted: as asked for full detail, else the first day of its UTC month';
+const COUNTED_TO =
+  'End of the range counted (exclusive): as asked for full detail, else the first month start at or after it, and not after the start of the current month';
 
 @ObjectType()
 export class IntelligenceStats {
   @Field(() => Int, { nullable: true, description: 'All reports in the range; null only when suppressed' })
   total!: number | null;
+
+  @Field(() => Int, { description: 'Grid cells of the range withheld by disclosure control (not in total)' })
+  withheld!: number;
+
+  @Field({ description: COUNTED_FROM })
+  from!: Date;
+
+  @Field({ description: COUNTED_TO })
+  to!: Date;
 
   @Field(() => [IntelligenceStatsRow], { description: 'Non-zero cells (and suppressed ones); a missing cell is 0' })
   rows!: IntelligenceStatsRow[];
@@ -77,14 +96,17 @@ export class CrimeStatsRow {
   @Field(() => Int, { nullable: true })
   crimes!: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Null when suppressed, and always outside police ANALYST and SUPERVISOR' })
   victims!: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Null when suppressed, and always outside police ANALYST and SUPERVISOR' })
   suspects!: number | null;
 
-  @Field()
+  @Field({ description: 'Every grid cell in it is withheld by disclosure control (crimes is null)' })
   suppressed!: boolean;
+
+  @Field(() => Int, { description: 'Grid cells in it withheld by disclosure control (each from 1 to 4, not in crimes); 0 for full detail' })
+  withheld!: number;
 }
 
 @ObjectType()
@@ -94,6 +116,12 @@ export class CrimeStats {
 
   @Field(() => [CrimeStatsRow])
   rows!: CrimeStatsRow[];
+
+  @Field({ description: COUNTED_FROM })
+  from!: Date;
+
+  @Field({ description: COUNTED_TO })
+  to!: Date;
 }
 
 @ObjectType({ description: 'Flags in force of one kind and risk level, by the division of the subject’s latest report' })

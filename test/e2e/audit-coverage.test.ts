@@ -128,8 +128,8 @@ const CASES: Record<string, Case> = {
     refused: anonymous('{ crimeStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { total { crimes } } }'),
   },
   flagStats: {
-    permitted: { as: LEAD, query: '{ flagStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { activeTotal } }' },
-    refused: anonymous('{ flagStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { activeTotal } }'),
+    permitted: { as: ANALYST, query: '{ flagStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { activeTotal } }' },
+    refused: { as: LEAD, query: '{ flagStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { activeTotal } }' },
   },
   login: {
     permitted: anonymous(`mutation { login(email: "${LEAD}", password: "${DEMO_PASSWORD}") { accessToken } }`),

@@ -15,6 +15,7 @@ interface Row {
   month: string | null;
   count: number | null;
   suppressed: boolean;
+  withheld: number;
 }
 interface CrimeRow {
   division: { id: string; name: string } | null;
@@ -32,10 +33,10 @@ const tokenFor = async (email: string) => {
   return tokens.get(email)!;
 };
 
-const ROW = 'division { id name } sourceType month count suppressed';
+const ROW = 'division { id name } sourceType month count suppressed withheld';
 async function intelligence(as: string, groupBy: string, range = RANGE) {
-  const r = await app.gql<{ intelligenceStats: { total: number | null; rows: Row[] } }>(
-    `{ intelligenceStats(${range}${groupBy ? `, groupBy: ${groupBy}` : ''}) { total rows { ${ROW} } } }`,
+  const r = await app.gql<{ intelligenceStats: { total: number | null; withheld: number; rows: Row[] } }>(
+    `{ intelligenceStats(${range}${groupBy ? `, groupBy: ${groupBy}` : ''}) { total withheld rows { ${ROW} } } }`,
     {},
     await tokenFor(as),
   );
@@ -108,7 +109,7 @@ describe('a police analyst sees the GMP figures exactly', () => {
   it('a supervisor sees the same; an investigator the table under disclosure control', async () => {
     expect(await intelligence(SUPERVISOR, '[DIVISION]')).toEqual(await intelligence(ANALYST, '[DIVISION]'));
     const investigator = await intelligence(INVESTIGATOR, '[DIVISION]');
-    expect(investigator.rows.some((r) => r.suppressed)).toBe(true);
+    expect(investigator.withheld).toBeGreaterThan(0);
   });
 
   it('every grouping adds up to the same total, months are first days, and the order is stable', async () => {
@@ -144,7 +145,7 @@ describe('a police analyst sees the GMP figures exactly', () => {
 
   it('without groupBy, the total alone', async () => {
     const stats = await intelligence(ANALYST, '');
-    expect(stats).toEqual({ total: 2286, rows: [] });
+    expect(stats).toEqual({ total: 2286, withheld: 0, rows: [] });
   });
 
   it.each([
@@ -177,68 +178,96 @@ describe('a police analyst sees the GMP figures exactly', () => {
   });
 });
 
-describe('everyone else sees the same table with small cells suppressed', () => {
-  it('a voluntary reporter: the null-division cell and a complement are hidden, the rest as the analyst sees it', async () => {
-    const full = await intelligence(ANALYST, '[DIVISION]');
-    const controlled = await intelligence(VOLUNTARY, '[DIVISION]');
-    expect(controlled.total).toBe(2286);
-    const none = controlled.rows.find((r) => r.division === null)!;
-    expect(none).toMatchObject({ count: null, suppressed: true });
-    // Secondary suppression: with the total published, a second cell must go too.
-    const hidden = controlled.rows.filter((r) => r.suppressed);
-    expect(hidden.length).toBeGreaterThanOrEqual(2);
-    for (const r of controlled.rows) {
-      const same = full.rows.find((f) => f.division?.id === r.division?.id)!;
-      if (!r.suppressed) expect(r.count).toBe(same.count);
+describe('everyone else sees the published grid (whole months, each cell withheld from 1 to 4 on its own)', () => {
+  const GRID = '[DIVISION, SOURCE_TYPE, MONTH]';
+  const coordOf = (r: Row, d: string) => (d === 'DIVISION' ? (r.division?.id ?? 'none') : d === 'SOURCE_TYPE' ? r.sourceType : r.month);
+
+  it('a voluntary reporter: every published grid cell as the analyst counts it, every withheld one from 1 to 4', async () => {
+    const full = await intelligence(ANALYST, GRID);
+    const grid = await intelligence(VOLUNTARY, GRID);
+    const key = (r: Row) => ['DIVISION', 'SOURCE_TYPE', 'MONTH'].map((d) => coordOf(r, d)).join('|');
+    const truth = new Map(full.rows.map((r) => [key(r), r.count!]));
+    expect(grid.rows.map(key)).toEqual(full.rows.map(key));
+    for (const r of grid.rows) {
+      const n = truth.get(key(r))!;
+      expect(r).toMatchObject(n <= 4 ? { count: null, suppressed: true, withheld: 1 } : { count: n, suppressed: false, withheld: 0 });
     }
-    expect(full.rows.map((r) => r.division?.id)).toEqual(controlled.rows.map((r) => r.division?.id));
   });
 
-  it.each(['[DIVISION]', '[SOURCE_TYPE]', '[MONTH]', '[DIVISION, MONTH]', '[DIVISION, SOURCE_TYPE]', '[DIVISION, SOURCE_TYPE, MONTH]'])(
-    '%s: no published cell is from 1 to 4, and no total or difference reveals a hidden one',
+  it.each(['', '[DIVISION]', '[SOURCE_TYPE]', '[MONTH]', '[DIVISION, MONTH]', '[DIVISION, SOURCE_TYPE]', '[SOURCE_TYPE, MONTH]'])(
+    '%s: the total and every row are the sums of the published grid cells in them, within the bounds the withheld ones allow',
     async (groupBy) => {
+      const grid = await intelligence(VOLUNTARY, GRID);
       const stats = await intelligence(VOLUNTARY, groupBy);
-      for (const r of stats.rows) {
-        if (r.suppressed) expect(r.count).toBeNull();
-        else expect(r.count! === 0 || r.count! >= 5).toBe(true);
-      }
-      // Differencing along every dimension: each line (cells sharing all but one coordinate) with a
-      // hidden cell must hide at least two, or its own marginal (from the coarser grouping) is hidden.
+      const full = await intelligence(ANALYST, groupBy);
       const dims = ['DIVISION', 'SOURCE_TYPE', 'MONTH'].filter((d) => groupBy.includes(d));
-      const coord = (r: Row, d: string) => (d === 'DIVISION' ? (r.division?.id ?? 'none') : d === 'SOURCE_TYPE' ? r.sourceType : r.month);
-      for (const d of dims) {
-        const others = dims.filter((o) => o !== d);
-        const coarser = others.length ? await intelligence(VOLUNTARY, `[${others.join(', ')}]`) : null;
-        const lines = new Map<string, Row[]>();
-        for (const r of stats.rows) {
-          const key = others.map((o) => coord(r, o)).join('|');
-          lines.set(key, [...(lines.get(key) ?? []), r]);
-        }
-        for (const [key, line] of lines) {
-          const hiddenHere = line.filter((r) => r.suppressed).length;
-          if (hiddenHere !== 1) continue;
-          const marginalHidden = coarser
-            ? coarser.rows.find((m) => others.map((o) => coord(m, o)).join('|') === key)?.suppressed
-            : stats.total === null;
-          expect(marginalHidden).toBe(true);
-        }
+      const key = (r: Row) => dims.map((d) => coordOf(r, d)).join('|');
+      const sum = (cells: Row[]) => cells.reduce((n, c) => n + (c.count ?? 0), 0);
+      const withheld = (cells: Row[]) => cells.filter((c) => c.count === null).length;
+      expect(stats.total).toBe(sum(grid.rows));
+      expect(stats.withheld).toBe(withheld(grid.rows));
+      expect(stats.total! + stats.withheld).toBeLessThanOrEqual(2286);
+      expect(stats.total! + 4 * stats.withheld).toBeGreaterThanOrEqual(2286);
+      expect(stats.rows.map(key)).toEqual(full.rows.map(key));
+      for (const r of stats.rows) {
+        const cells = grid.rows.filter((c) => key(c) === key(r));
+        expect(r).toMatchObject({
+          count: cells.every((c) => c.count === null) ? null : sum(cells),
+          withheld: withheld(cells),
+          suppressed: cells.every((c) => c.count === null),
+        });
       }
+      // The null-division row is one report: withheld whole.
+      if (groupBy === '[DIVISION]') expect(stats.rows.find((r) => r.division === null)).toMatchObject({ count: null, suppressed: true });
     },
   );
 
-  it('crimes: small rows hidden with a complement, the total published', async () => {
-    const stats = await crimes(VOLUNTARY, '[DIVISION]');
-    expect(stats.total).toMatchObject({ crimes: 105, victims: 402, suspects: 242, suppressed: false });
-    for (const r of stats.rows) {
-      if (r.suppressed) expect([r.crimes, r.victims, r.suspects]).toEqual([null, null, null]);
-      else for (const n of [r.crimes!, r.victims!, r.suspects!]) expect(n === 0 || n >= 5).toBe(true);
-    }
-    expect(stats.rows.filter((r) => r.suppressed).length).not.toBe(1);
+  it('a range is widened to the whole UTC months it touches, and the answer says so; an analyst gets the range as asked', async () => {
+    const ask = async (as: string, range: string) => {
+      const r = await app.gql<{ intelligenceStats: { from: string; to: string; total: number; withheld: number } }>(
+        `{ intelligenceStats(${range}) { from to total withheld } }`,
+        {},
+        await tokenFor(as),
+      );
+      expect(r.body.errors).toBeUndefined();
+      return r.body.data!.intelligenceStats;
+    };
+    const mid = 'from: "2013-04-15T10:20:00Z", to: "2013-11-20T03:00:00Z"';
+    const widened = await ask(VOLUNTARY, mid);
+    expect([new Date(widened.from).toISOString(), new Date(widened.to).toISOString()]).toEqual([
+      '2013-04-01T00:00:00.000Z',
+      '2013-12-01T00:00:00.000Z',
+    ]);
+    expect(widened).toMatchObject({ total: (await ask(VOLUNTARY, 'from: "2013-04-01T00:00:00Z", to: "2013-12-01T00:00:00Z"')).total });
+    const exact = await ask(ANALYST, mid);
+    expect([new Date(exact.from).toISOString(), new Date(exact.to).toISOString()]).toEqual([
+      '2013-04-15T10:20:00.000Z',
+      '2013-11-20T03:00:00.000Z',
+    ]);
+    expect(exact.withheld).toBe(0);
   });
 
-  it('an OVERSIGHT auditor and a school lead see statistics too; a partner app does not', async () => {
-    for (const as of ['auditor@oversight.example', 'lead@brookfield-high.example', 'admin@oversight.example']) {
-      expect((await intelligence(as, '[DIVISION]')).total).toBe(2286);
+  it('crimes: the grid of month × division; victims and suspects are police-only', async () => {
+    const stats = await crimes(VOLUNTARY, '[DIVISION]');
+    const grid = await crimes(VOLUNTARY, '[DIVISION, MONTH]');
+    const full = await crimes(ANALYST, '[DIVISION, MONTH]');
+    const sum = (rows: CrimeRow[]) => rows.reduce((n, r) => n + (r.crimes ?? 0), 0);
+    expect(stats.total).toMatchObject({ crimes: sum(grid.rows), victims: null, suspects: null });
+    expect(grid.rows.length).toBe(full.rows.length);
+    for (const r of grid.rows) {
+      const n = full.rows.find((f) => f.division?.id === r.division?.id && f.month === r.month)!.crimes!;
+      expect(r).toMatchObject({ crimes: n <= 4 ? null : n, victims: null, suspects: null, suppressed: n <= 4 });
+    }
+    for (const r of stats.rows) {
+      const cells = grid.rows.filter((c) => c.division?.id === r.division?.id);
+      expect(r.crimes).toBe(cells.every((c) => c.crimes === null) ? null : sum(cells));
+    }
+  });
+
+  it('an OVERSIGHT auditor, an admin and a school lead see the same grid; a partner app sees no statistics', async () => {
+    const reporter = await intelligence(VOLUNTARY, '[DIVISION]');
+    for (const as of ['auditor@oversight.example', 'lead@brookfield-high.example', 'admin@oversight.example', INVESTIGATOR]) {
+      expect(await intelligence(as, '[DIVISION]')).toEqual(reporter);
     }
     const app2 = await app.gql<{ serviceToken: { accessToken: string } }>(
       'mutation { serviceToken(clientId: "safe-futures-app", clientSecret: "safeshare-demo-secret") { accessToken } }',
@@ -270,14 +299,12 @@ describe('flag statistics', () => {
           WHERE r.received_at >= '2013-04-01' AND r.received_at < '2014-02-01' AND r.risk_indicators <> '{}' GROUP BY r.id) x`,
     )) as { reports: number; unflagged: number }[];
     expect(stats.underFlagging).toMatchObject({ ...under, suppressed: false });
+    expect(await app.gql(q, {}, await tokenFor(SUPERVISOR))).toMatchObject({ body: { data: { flagStats: { activeTotal: n } } } });
 
-    const controlled = await app.gql<{ flagStats: { active: { count: number | null; suppressed: boolean }[] } }>(
-      q,
-      {},
-      await tokenFor(VOLUNTARY),
-    );
-    expect(controlled.body.errors).toBeUndefined();
-    for (const r of controlled.body.data!.flagStats.active) expect(r.suppressed ? r.count === null : r.count! >= 5).toBe(true);
+    // Police links and flags: no one outside police analysis reads them, an investigator included.
+    for (const as of [VOLUNTARY, INVESTIGATOR, 'lead@brookfield-high.example', 'auditor@oversight.example']) {
+      expect(codes(await app.gql(q, {}, await tokenFor(as)))).toEqual(['FORBIDDEN']);
+    }
   });
 });
 

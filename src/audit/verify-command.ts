@@ -55,7 +55,7 @@ async function locate(config: Config, logger: Logger): Promise<{ url: string; st
       log: logger,
       create: false,
     });
-    logger.info(
+    logger.debug(
       { attached: embedded.attached ?? false },
       embedded.attached ? 'reading the running embedded PostgreSQL' : 'embedded PostgreSQL started',
     );

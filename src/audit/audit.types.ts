@@ -175,7 +175,7 @@ export class AuditCheckpoint {
   @Field()
   issuedAt!: Date;
 
-  @Field({ description: 'The exact bytes signed: JSON naming the trail, seal, its last event, issue time and key id' })
+  @Field({ description: 'The exact bytes signed: JSON naming the trail, seal, its last event, time of signing and key id' })
   statement!: string;
 
   @Field({ description: 'Signature over the statement, base64' })

@@ -72,7 +72,7 @@ const TRAIL_CHECK = `SELECT to_regclass('audit_events') IS NOT NULL AND to_regcl
 /**
  * `audit:verify [--checkpoint file.json] [--public-key key.pem ...]`: checks the trail without writing
  * anything. It never migrates or seals; every statement runs in one READ ONLY, REPEATABLE READ
- * transaction (one snapshot), on a session that defaults to read-only too. A database without the
+ * transaction (one snapshot), on a connection that defaults to read-only too. A database without the
  * trail is refused, not created. A checkpoint is trusted only if signed by a key given with
  * --public-key, or else by this service's configured (or generated) key or a retired one.
  */

@@ -46,12 +46,28 @@ async function asOwner(app: TestApp, statements: [string, unknown[]?][]): Promis
   }
 }
 
-async function sealEverything(app: TestApp): Promise<void> {
-  // Other transactions on the server hold the seal horizon back for a moment at most.
-  for (let tries = 0; tries < 100 && (await sealAuditTrail(app.db)) === 0; tries++) await new Promise((r) => setTimeout(r, 100));
+/**
+ * Waits until every transaction that has written an event so far has ended, so a seal can cover it:
+ * the horizon is cluster-wide, and other work on the same server holds it back for a while at times.
+ */
+async function settled(db: { query(text: string): Promise<unknown> }): Promise<void> {
+  for (let tries = 0; tries < 600; tries++) {
+    const [{ ok }] = (await db.query(
+      `SELECT pg_snapshot_xmin(pg_current_snapshot()) > coalesce((SELECT tx_id FROM audit_events ORDER BY tx_id DESC LIMIT 1), '0'::xid8) AS ok`,
+    )) as { ok: boolean }[];
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
+async function sealEverything(app: TestApp): Promise<void> {
+  await settled(app.db);
+  await sealAuditTrail(app.db);
+}
+
+/** A checkpoint once what came before has settled, so the seal it makes first covers it. */
 async function checkpointOf(app: TestApp, auditor: string): Promise<Checkpoint> {
+  await settled(app.db);
   const r = await app.gql<{ auditCheckpoint: Checkpoint }>(CHECKPOINT, {}, auditor);
   if (!r.body.data?.auditCheckpoint) throw new Error(JSON.stringify(r.body));
   return r.body.data.auditCheckpoint;

@@ -64,8 +64,23 @@ async function scratchDatabase(setup?: string[]): Promise<{ url: string; drop():
   };
 }
 
+/**
+ * Waits until every transaction that has written an event so far has ended, so a seal can cover it:
+ * the horizon is cluster-wide, and other work on the same server holds it back for a while at times.
+ */
+async function settled(db: { query(text: string): Promise<unknown> }): Promise<void> {
+  for (let tries = 0; tries < 600; tries++) {
+    const [{ ok }] = (await db.query(
+      `SELECT pg_snapshot_xmin(pg_current_snapshot()) > coalesce((SELECT tx_id FROM audit_events ORDER BY tx_id DESC LIMIT 1), '0'::xid8) AS ok`,
+    )) as { ok: boolean }[];
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function sealEverything(db: DataSource): Promise<void> {
-  for (let tries = 0; tries < 100 && (await sealAuditTrail(db)) === 0; tries++) await new Promise((r) => setTimeout(r, 100));
+  await settled(db);
+  await sealAuditTrail(db);
 }
 
 const addEvents = (db: DataSource, n: number) =>

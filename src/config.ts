@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 /** Signing algorithms we accept; anything else is refused at start (RFC 8725: explicit allow-list). */
@@ -24,6 +25,9 @@ const envSchema = z.object({
   AUDIT_SEAL_INTERVAL_MS: optional(int(1000, 86_400_000)),
   ROLLUP_FOLD_INTERVAL_MS: optional(int(100, 3_600_000)),
   AUDIT_READS: optional(bool),
+  AUDIT_SIGNING_KEY: optional(z.string()),
+  AUDIT_VERIFICATION_KEYS: optional(z.string()),
+  AUDIT_GENERATE_KEY: optional(bool),
   SEED_DEMO: optional(bool),
   MAX_QUERY_DEPTH: optional(int(2, 50)),
   MAX_QUERY_ALIASES: optional(int(0, 1000)),
@@ -118,6 +122,16 @@ export interface LockoutConfig {
   windowSeconds: number;
 }
 
+/** The key that signs audit checkpoints (ed25519), and the public keys older checkpoints were signed with. */
+export interface AuditSigningConfig {
+  /** PEM private key; absent until generated, or when checkpoints are not configured. */
+  signingKey?: string;
+  /** PEM public keys of retired signing keys: their checkpoints still verify. */
+  verificationKeys: string[];
+  /** Generate the signing key into `dataDir` when none is configured. */
+  generateKey: boolean;
+}
+
 export interface Config {
   env: 'production' | 'development' | 'test';
   port: number;
@@ -150,6 +164,7 @@ export interface Config {
   auditReads: boolean;
   /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
   generateJwtKey: boolean;
+  auditSigning: AuditSigningConfig;
   /** Undefined: seed the demo only on the first start of the embedded database. */
   seedDemo?: boolean;
   logLevel: string;
@@ -216,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.AUDIT_READS === false && (e.NODE_ENV ?? 'production') === 'production') {
     problems.push('AUDIT_READS: reads are always audited in production (false is for benchmarks only)');
   }
+  const auditSigning = parseAuditSigning(e, problems);
   const extraVerificationKeys = parseVerificationKeys(e.JWT_VERIFICATION_KEYS, algorithm, problems);
   const trustedIssuers = parseTrustedIssuers(e.TRUSTED_ISSUERS, problems);
   if (problems.length) throw new ConfigError(problems);
@@ -258,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rollupFoldIntervalMs: e.ROLLUP_FOLD_INTERVAL_MS ?? 5_000,
     auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,
+    auditSigning,
     generateJwtKey: !e.DATABASE_URL || (e.JWT_GENERATE_KEY ?? false),
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     introspection: e.GRAPHQL_INTROSPECTION ?? nodeEnv === 'development',
@@ -292,6 +309,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS ?? 24 * 3600,
     },
   };
+}
+
+/**
+ * AUDIT_SIGNING_KEY (an ed25519 PEM private key) and AUDIT_VERIFICATION_KEYS (JSON array of the PEM
+ * public keys of retired ones). Without a key, one is generated into DATA_DIR for the embedded demo, or
+ * when asked (AUDIT_GENERATE_KEY, by default as JWT_GENERATE_KEY: one instance, persistent DATA_DIR).
+ */
+function parseAuditSigning(
+  e: {
+    DATABASE_URL?: string;
+    AUDIT_SIGNING_KEY?: string;
+    AUDIT_VERIFICATION_KEYS?: string;
+    AUDIT_GENERATE_KEY?: boolean;
+    JWT_GENERATE_KEY?: boolean;
+  },
+  problems: string[],
+): AuditSigningConfig {
+  const signingKey = pem(e.AUDIT_SIGNING_KEY);
+  if (signingKey) {
+    try {
+      if (createPrivateKey(signingKey).asymmetricKeyType !== 'ed25519') problems.push('AUDIT_SIGNING_KEY: must be an ed25519 private key');
+    } catch {
+      problems.push('AUDIT_SIGNING_KEY: not a PEM private key');
+    }
+  }
+  const verificationKeys: string[] = [];
+  if (e.AUDIT_VERIFICATION_KEYS) {
+    const keys = parseJsonVariable(
+      'AUDIT_VERIFICATION_KEYS',
+      e.AUDIT_VERIFICATION_KEYS,
+      z.array(z.string().min(1)),
+      '["<PEM public key>", ...]',
+      problems,
+    );
+    for (const [i, raw] of (keys ?? []).entries()) {
+      const key = pem(raw) ?? '';
+      try {
+        if (/PRIVATE KEY/.test(key)) problems.push(`AUDIT_VERIFICATION_KEYS[${i}]: give the public key, never a private one`);
+        else if (createPublicKey(key).asymmetricKeyType !== 'ed25519')
+          problems.push(`AUDIT_VERIFICATION_KEYS[${i}]: must be an ed25519 public key`);
+        else verificationKeys.push(key);
+      } catch {
+        problems.push(`AUDIT_VERIFICATION_KEYS[${i}]: not a PEM public key`);
+      }
+    }
+  }
+  return { signingKey, verificationKeys, generateKey: !e.DATABASE_URL || (e.AUDIT_GENERATE_KEY ?? e.JWT_GENERATE_KEY ?? false) };
 }
 
 const verificationKeySchema = z.array(

@@ -16,7 +16,8 @@ import { createLogger } from './logger';
 import { startServer } from './server';
 import { startAuditMaintenance } from './audit/maintenance';
 import { startRollupFold } from './stats/rollup';
-import { sealAuditTrail, verifyAuditTrail } from './audit/seal';
+import { runAuditVerify } from './audit/verify-command';
+import { withGeneratedAuditKey } from './audit/signing-keys';
 
 const USAGE = `Usage: node dist/src/main.js <command>
   serve          start the API (default); with no DATABASE_URL, on an embedded PostgreSQL in DATA_DIR
@@ -24,7 +25,10 @@ const USAGE = `Usage: node dist/src/main.js <command>
   seed           seed the synthetic demo agencies and users (idempotent)
   token <email>  print an access token for a user (development)
   schema         write schema.graphql from the code
-  audit:verify   seal settled audit events, check the whole trail; exit 1 naming the first bad event`;
+  audit:verify [--checkpoint file.json] [--public-key key.pem]
+                 check the whole trail (and that a kept checkpoint is still in it) without writing;
+                 exit 1 naming the first bad event, 3 if the database holds no Safeshare trail
+Beside a server on the embedded PostgreSQL, migrate, seed, token and audit:verify use its running cluster.`;
 
 /** In-flight requests get this long to finish before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 20_000;
@@ -39,17 +43,22 @@ interface Database {
 /**
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL, and applies pending migrations as the
  * login user. `asAppRole`: the returned pool then acts as the application role (config.dbAppRole),
- * which may only append to the audit trail.
+ * which may only append to the audit trail. `attach`: a command run beside the server uses the
+ * embedded PostgreSQL the server is running rather than trying to start a second one on its cluster.
  */
-async function openDatabase(config: Config, logger: Logger, asAppRole = false): Promise<Database> {
+async function openDatabase(config: Config, logger: Logger, asAppRole = false, attach = false): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
     // Loaded lazily: only the embedded default needs the PostgreSQL binaries.
-    const { startEmbeddedPostgres } = await import('./db/embedded');
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'safeshare', log: logger });
+    const { openEmbeddedPostgres, startEmbeddedPostgres } = await import('./db/embedded');
+    const options = { dataDir: config.dataDir, port: config.embeddedPgPort, database: 'safeshare', log: logger };
+    embedded = await (attach ? openEmbeddedPostgres(options) : startEmbeddedPostgres(options));
     url = embedded.url;
-    logger.info({ dataDir: path.resolve(config.dataDir), port: config.embeddedPgPort }, 'embedded PostgreSQL running');
+    logger.info(
+      { dataDir: path.resolve(config.dataDir), attached: embedded.attached ?? false },
+      embedded.attached ? 'using the running embedded PostgreSQL' : 'embedded PostgreSQL running',
+    );
   }
   if (config.generateJwtKey) config = { ...config, jwt: withGeneratedKey(config.jwt, config.dataDir) };
   const options = { url, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs };
@@ -85,6 +94,10 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const database = await openDatabase(config, logger, true);
   const { db, embedded } = database;
   config = database.config;
+  config = { ...config, auditSigning: withGeneratedAuditKey(config.auditSigning, config.dataDir) };
+  if (!config.auditSigning.signingKey) {
+    logger.warn('no AUDIT_SIGNING_KEY: auditCheckpoint is unavailable (set one, or AUDIT_GENERATE_KEY=true on a single instance)');
+  }
   // The embedded demo is brought up to the current demo on every start (the seed is idempotent).
   if (config.seedDemo ?? embedded !== undefined) {
     await seedDemo(db, config.argon2);
@@ -138,7 +151,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 }
 
 async function withDatabase(config: Config, logger: Logger, work: (db: Database) => Promise<void>): Promise<void> {
-  const database = await openDatabase(config, logger);
+  const database = await openDatabase(config, logger, false, true);
   try {
     await work(database);
   } finally {
@@ -184,12 +197,9 @@ async function main(argv: string[]): Promise<void> {
       });
     }
     case 'audit:verify':
-      return withDatabase(config, logger, async ({ db }) => {
-        const sealed = await sealAuditTrail(db);
-        const result = await verifyAuditTrail(db);
-        console.log(JSON.stringify({ sealedNow: sealed, ...result }, null, 2));
-        if (!result.valid) process.exitCode = 1;
-      });
+      // Never through openDatabase: verification must not migrate, seal or create anything.
+      process.exitCode = await runAuditVerify(config, logger, args, { out: console.log, err: console.error });
+      return;
     default:
       console.error(USAGE);
       process.exit(64);

@@ -16,6 +16,7 @@ import { type AppServices, confirmPrincipal, createRequestContext, openRequestTr
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
 import { exportAuditEvents } from './audit/audit.export';
+import { publishedAuditKeys } from './audit/signing-keys';
 import { queryLimitsPlugin, TOO_COMPLEX } from './graphql/limits';
 import { cors, securityHeaders } from './http/headers';
 import { createRateLimiter } from './http/rate-limit';
@@ -190,6 +191,12 @@ export async function startServer(services: AppServices, listen: { port: number;
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // Public on purpose: an oversight body fetches it once and keeps it, to verify checkpoints offline.
+  const auditKeys = publishedAuditKeys(config.auditSigning);
+  app.get('/audit/public-key', (_req, res) => {
+    res.json(auditKeys);
   });
 
   // Streamed outside GraphQL: an export can be far larger than one response should hold.

@@ -1,10 +1,11 @@
 import { Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../graphql/context';
 import { Permission } from '../policy/permissions';
-import { accessAnomalies, auditEvents, subjectAccessHistory, verifyTrail } from './audit.service';
+import { accessAnomalies, auditCheckpoint, auditEvents, subjectAccessHistory, verifyTrail } from './audit.service';
 import {
   AccessAnomaliesArgs,
   AccessAnomaly,
+  AuditCheckpoint,
   AuditEventConnection,
   AuditEventsArgs,
   AuditRangeArgs,
@@ -27,9 +28,20 @@ export class AuditResolver {
   }
 
   @Authorized(Permission.READ_AUDIT)
-  @Query(() => AuditVerification, { description: 'Seals settled events, then checks the hash chain; names the first bad event' })
+  @Query(() => AuditVerification, {
+    description:
+      'Seals settled events, then checks the hash chain (and that an earlier checkpoint is still in it); names the first bad event',
+  })
   verifyAuditTrail(@Ctx() ctx: RequestContext, @Args(() => AuditRangeArgs) args: AuditRangeArgs) {
     return verifyTrail(ctx, args);
+  }
+
+  @Authorized(Permission.READ_AUDIT)
+  @Query(() => AuditCheckpoint, {
+    description: 'Seals settled events, then a signed statement of the newest seal, to keep outside Safeshare',
+  })
+  auditCheckpoint(@Ctx() ctx: RequestContext) {
+    return auditCheckpoint(ctx);
   }
 
   @Authorized(Permission.READ_AUDIT)

@@ -20,6 +20,10 @@ import type {
   SubjectAccessHistoryArgs,
 } from './audit.types';
 import { sealAuditTrail, verifyAuditTrail } from './seal';
+import { acceptCheckpoint, CheckpointRefused, type IssuedCheckpoint, issueCheckpoint } from './checkpoint';
+import { type AuditKeyRing, buildAuditKeyRing } from './signing-keys';
+import type { AuditSigningConfig } from '../config';
+import { AppError, ErrorCode } from '../errors';
 
 /** The actor and request metadata stamped on every event of this request. */
 export function auditActor(ctx: RequestContext): AuditActor {
@@ -86,12 +90,44 @@ export function subjectAccessHistory(ctx: RequestContext, args: SubjectAccessHis
   return listAuditEvents(ctx.db, scopeFor(ctx), { subjectId: args.subjectId }, args);
 }
 
-/** Seals what has settled, then checks the whole chain and the events of [from, to). */
+const keyRings = new WeakMap<AuditSigningConfig, AuditKeyRing>();
+/** The service's checkpoint keys, parsed once per configuration. */
+function auditKeys(ctx: RequestContext): AuditKeyRing {
+  let ring = keyRings.get(ctx.config.auditSigning);
+  if (!ring) keyRings.set(ctx.config.auditSigning, (ring = buildAuditKeyRing(ctx.config.auditSigning)));
+  return ring;
+}
+
+/**
+ * Seals what has settled, then checks the whole chain and the events of [from, to). With a checkpoint:
+ * first its signature (a key of this service, current or retired) and trail, then that its seal is
+ * still there, unchanged, chained to the newest.
+ */
 export async function verifyTrail(ctx: RequestContext, range: AuditRangeArgs): Promise<AuditVerification> {
   scopeFor(ctx);
   checkRange(range.from, range.to);
-  await sealAuditTrail(ctx.dataSource);
-  return verifyAuditTrail(ctx.db, range);
+  let anchor;
+  if (range.checkpoint) {
+    try {
+      anchor = await acceptCheckpoint(ctx.db, range.checkpoint, auditKeys(ctx));
+    } catch (error) {
+      if (error instanceof CheckpointRefused) throw badInput(`Checkpoint refused: ${error.message}`, 'checkpoint');
+      throw error;
+    }
+  }
+  await sealAuditTrail(ctx.db);
+  return verifyAuditTrail(ctx.db, { from: range.from, to: range.to }, anchor);
+}
+
+/** Seals what has settled, then signs a statement of the newest seal (see docs/audit.md, checkpoints). */
+export async function auditCheckpoint(ctx: RequestContext): Promise<IssuedCheckpoint> {
+  scopeFor(ctx);
+  const keys = auditKeys(ctx);
+  if (!keys.signing) {
+    throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, 'Audit checkpoints are not configured on this server (AUDIT_SIGNING_KEY)');
+  }
+  await sealAuditTrail(ctx.db);
+  return issueCheckpoint(ctx.db, keys);
 }
 
 const MAX_ANOMALY_PERIOD_MS = 366 * 86_400_000;

@@ -1,4 +1,4 @@
-import { IsEnum, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsEnum, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionOf, PageArgs } from '../graphql/pagination';
 import { JsonScalar } from '../graphql/scalars';
@@ -132,6 +132,19 @@ export class SubjectAccessHistoryArgs extends PageArgs {
   subjectId!: string;
 }
 
+@InputType({ description: 'A checkpoint kept from auditCheckpoint: its statement and signature, exactly as issued' })
+export class AuditCheckpointInput {
+  @Field()
+  @IsString()
+  @MaxLength(4000, { message: 'statement is not a checkpoint statement' })
+  statement!: string;
+
+  @Field()
+  @IsString()
+  @MaxLength(200, { message: 'signature is not a checkpoint signature' })
+  signature!: string;
+}
+
 @ArgsType()
 export class AuditRangeArgs {
   @Field({ nullable: true })
@@ -141,6 +154,41 @@ export class AuditRangeArgs {
   @Field({ nullable: true })
   @IsOptional()
   to?: Date;
+
+  @Field(() => AuditCheckpointInput, {
+    nullable: true,
+    description: 'An earlier checkpoint: its seal must still be in the trail with the same hash, chained to the newest',
+  })
+  @IsOptional()
+  @ValidateNested()
+  checkpoint?: AuditCheckpointInput;
+}
+
+@ObjectType({ description: 'A signed statement of the newest seal, to keep outside Safeshare and present to verifyAuditTrail later' })
+export class AuditCheckpoint {
+  @Field(() => Int, { description: 'The seal vouched for (0: nothing sealed yet, the genesis checkpoint)' })
+  sealNumber!: number;
+
+  @Field({ description: 'Its hash, hex (64 zeros for the genesis checkpoint)' })
+  sealHash!: string;
+
+  @Field()
+  issuedAt!: Date;
+
+  @Field({ description: 'The exact bytes signed: JSON naming the trail, seal, its last event, time of signing and key id' })
+  statement!: string;
+
+  @Field({ description: 'Signature over the statement, base64' })
+  signature!: string;
+
+  @Field({ description: 'The signing key’s public half (also at GET /audit/public-key); verify with a copy kept beforehand' })
+  publicKeyPem!: string;
+
+  @Field({ description: '"ed25519"' })
+  algorithm!: string;
+
+  @Field({ description: 'The key id the statement names (changes when the key is rotated)' })
+  keyId!: string;
 }
 
 @ObjectType({ description: 'The result of checking the trail’s hashes and seals' })
@@ -165,6 +213,15 @@ export class AuditVerification {
 
   @Field(() => String, { nullable: true, description: 'Hash of the newest seal: keep it elsewhere to anchor the chain' })
   lastSealHash!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Number of the newest seal' })
+  lastSealNumber!: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The checkpoint’s seal, found unchanged and chained to the newest (null without a checkpoint)',
+  })
+  checkpointSealNumber!: number | null;
 }
 
 export enum AnomalyKind {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Queryable } from '../db/sql';
 
 /** Only sealers take this lock; readers and writers of events never wait for it. */
@@ -49,7 +49,7 @@ export function sealHash(prev: Buffer | null, fromTx: string, toTx: string, ids:
  * transaction ids, lists its events' ids and hashes, and chains to the previous seal. Nothing on the
  * read or write path waits for this: it runs beside them. Returns how many seals it wrote.
  */
-export async function sealAuditTrail(db: DataSource): Promise<number> {
+export async function sealAuditTrail(db: DataSource | EntityManager): Promise<number> {
   let written = 0;
   for (;;) {
     const more = await db.transaction(async (tx) => {
@@ -116,6 +116,17 @@ export interface AuditVerification {
   problem: string | null;
   /** Hash of the newest seal: record it elsewhere to anchor the chain. */
   lastSealHash: string | null;
+  /** Number of the newest seal. */
+  lastSealNumber: number | null;
+  /** The seal of the checkpoint given, found with its hash and chained to the newest; null without one. */
+  checkpointSealNumber: number | null;
+}
+
+/** A seal an earlier checkpoint vouched for: the trail must still hold it, with this hash, chained to the newest. */
+export interface SealAnchor {
+  sealNumber: number;
+  /** Hex; the genesis checkpoint (seal 0) vouches for no seal. */
+  sealHash: string;
 }
 
 const hashSql = `SELECT e.id::text, e.tx_id::text, e.row_hash AS stored, audit_row_hash(e) AS recomputed, e.occurred_at
@@ -142,9 +153,16 @@ function compareWithSeal(seal: SealRow, events: EventHashRow[]): { eventId: stri
 
 /**
  * Checks the chain of seals, every sealed event against its seal (optionally only seals overlapping
- * [from, to)), and the hash of every unsealed event. Names the first bad event.
+ * [from, to)), and the hash of every unsealed event. Names the first bad event. With an `anchor` (a
+ * checkpoint's seal, its signature already checked), the seal must still be there with the same hash:
+ * a tail removed or rewritten after it would otherwise leave a shorter, self-consistent chain.
+ * Only reads: run it in a READ ONLY transaction for one consistent snapshot.
  */
-export async function verifyAuditTrail(db: Queryable, range: { from?: Date; to?: Date } = {}): Promise<AuditVerification> {
+export async function verifyAuditTrail(
+  db: Queryable,
+  range: { from?: Date; to?: Date } = {},
+  anchor?: SealAnchor,
+): Promise<AuditVerification> {
   const result: AuditVerification = {
     valid: true,
     checkedSeals: 0,
@@ -153,8 +171,11 @@ export async function verifyAuditTrail(db: Queryable, range: { from?: Date; to?:
     firstBadEventId: null,
     problem: null,
     lastSealHash: null,
+    lastSealNumber: null,
+    checkpointSealNumber: null,
   };
   const fail = (eventId: string | null, problem: string) => ({ ...result, valid: false, firstBadEventId: eventId, problem });
+  let anchorFound = !anchor || anchor.sealNumber === 0;
   let prev: SealRow | null = null;
   let afterId = '0';
   for (;;) {
@@ -168,6 +189,15 @@ export async function verifyAuditTrail(db: Queryable, range: { from?: Date; to?:
     for (const seal of seals) {
       afterId = seal.id;
       result.checkedSeals++;
+      if (anchor && !anchorFound && Number(seal.id) >= anchor.sealNumber) {
+        if (Number(seal.id) > anchor.sealNumber) {
+          return fail(null, `seal ${anchor.sealNumber} of the checkpoint is missing (the next is seal ${seal.id}): the trail was cut`);
+        }
+        if (seal.seal_hash.toString('hex') !== anchor.sealHash.toLowerCase()) {
+          return fail(seal.event_ids[0] ?? null, `seal ${seal.id} no longer has the checkpoint's hash: the trail was rewritten up to it`);
+        }
+        anchorFound = true;
+      }
       if (prev && (!seal.prev_hash?.equals(prev.seal_hash) || seal.from_tx !== prev.to_tx)) {
         return fail(seal.event_ids[0] ?? null, `seal ${seal.id} does not follow seal ${prev.id}: the chain was broken`);
       }
@@ -187,6 +217,12 @@ export async function verifyAuditTrail(db: Queryable, range: { from?: Date; to?:
   }
   const last: SealRow | null = prev;
   result.lastSealHash = last ? last.seal_hash.toString('hex') : null;
+  result.lastSealNumber = last ? Number(last.id) : null;
+  if (!anchorFound) {
+    const newest = last ? `the newest is seal ${last.id}` : 'there are no seals';
+    return fail(null, `seal ${anchor!.sealNumber} of the checkpoint is missing (${newest}): the trail was truncated`);
+  }
+  if (anchor) result.checkpointSealNumber = anchor.sealNumber;
   const unsealed = (await db.query(hashSql, [last?.to_tx ?? '0', null])) as EventHashRow[];
   for (const event of unsealed) {
     if (!event.stored.equals(event.recomputed)) return fail(event.id, `event ${event.id} was altered`);

@@ -112,6 +112,10 @@ const CASES: Record<string, Case> = {
     permitted: { as: AUDITOR, query: '{ verifyAuditTrail { valid } }' },
     refused: { as: ADMIN, query: '{ verifyAuditTrail { valid } }' },
   },
+  auditCheckpoint: {
+    permitted: { as: AUDITOR, query: '{ auditCheckpoint { sealNumber } }' },
+    refused: { as: ANALYST, query: '{ auditCheckpoint { sealNumber } }' },
+  },
   accessAnomalies: {
     permitted: { as: AUDITOR, query: '{ accessAnomalies(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { kind } }' },
     refused: { as: LEAD, query: '{ accessAnomalies(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { kind } }' },

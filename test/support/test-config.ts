@@ -1,8 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { type Config, loadConfig } from '../../src/config';
 
 /** Cheap hashing for tests only: the production defaults are set in config.ts. */
 export const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 export const TEST_JWT_SECRET = 'test-only-secret-0123456789abcdefghijklmnop';
+/** The key test servers sign audit checkpoints with (one per test process). */
+export const TEST_AUDIT_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /** A configuration as an operator would give it, through the same validation as production. */
 export function testConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
@@ -10,6 +13,7 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     JWT_SECRET: TEST_JWT_SECRET,
+    AUDIT_SIGNING_KEY: TEST_AUDIT_KEY,
     ARGON2_MEMORY_KIB: String(TEST_ARGON2.memoryCost),
     ARGON2_TIME_COST: String(TEST_ARGON2.timeCost),
     ARGON2_PARALLELISM: String(TEST_ARGON2.parallelism),

@@ -54,6 +54,7 @@ function decidesByAgency(p: Principal, g: Pick<GrantFacts, 'kind' | 'agencyId' |
  * administrator of the right agency, with nothing of its own awaiting approval. Deny by default.
  */
 export function grantDecisionRefusal(p: Principal, g: GrantFacts): string | null {
+  if (g.status !== GrantStatus.PENDING) return 'This grant is already decided';
   if (!isAdmin(p)) return 'Only an administrator decides grants';
   if (!decidesByAgency(p, g)) return 'This grant is decided by another agency’s administrators';
   if (g.requestedById === p.id) return 'A grant is decided by someone other than its requester';

@@ -17,7 +17,7 @@ const principal = fc.record({
   agencyKind: fc.constantFrom(...Object.values(AgencyKind)),
   roles: fc.subarray(Object.values(Role)),
 });
-const toPrincipal = (p: fc.RecordValue<typeof principal>): Principal => ({
+const toPrincipal = (p: typeof principal extends fc.Arbitrary<infer T> ? T : never): Principal => ({
   kind: p.kind,
   id: p.id,
   displayName: 'x',
@@ -30,7 +30,7 @@ const toPrincipal = (p: fc.RecordValue<typeof principal>): Principal => ({
 
 const facts: fc.Arbitrary<GrantFacts> = fc.record({
   kind: fc.constantFrom(...Object.values(GrantKind)),
-  status: fc.constant(GrantStatus.PENDING),
+  status: fc.constantFrom(...Object.values(GrantStatus)),
   agencyId,
   userId: fc.option(personId, { nil: null }),
   requestedById: personId,
@@ -42,11 +42,12 @@ const facts: fc.Arbitrary<GrantFacts> = fc.record({
 const allows = (p: Principal, g: GrantFacts) => grantDecisionRefusal(p, g) === null;
 
 describe('grantDecisionRefusal', () => {
-  it('never lets anyone decide their own request, their own roles, or while their own grant is pending, or across a lineage', () => {
+  it('never lets anyone decide a decided grant, their own request or roles, while their own grant is pending, or across a lineage', () => {
     fc.assert(
       fc.property(principal, facts, (raw, g) => {
         const p = toPrincipal(raw);
-        if (g.requestedById === p.id || g.userId === p.id || g.deciderHasPendingGrant || g.lineageRelated) return !allows(p, g);
+        const own = g.requestedById === p.id || g.userId === p.id;
+        if (g.status !== GrantStatus.PENDING || own || g.deciderHasPendingGrant || g.lineageRelated) return !allows(p, g);
         return true;
       }),
       { numRuns: 5000 },
@@ -72,7 +73,12 @@ describe('grantDecisionRefusal', () => {
     fc.assert(
       fc.property(principal, facts, (raw, g) => {
         const p = toPrincipal({ ...raw, kind: 'USER', roles: [...new Set([...raw.roles, Role.ADMIN])] });
-        const clean = g.requestedById !== p.id && g.userId !== p.id && !g.deciderHasPendingGrant && !g.lineageRelated;
+        const clean =
+          g.status === GrantStatus.PENDING &&
+          g.requestedById !== p.id &&
+          g.userId !== p.id &&
+          !g.deciderHasPendingGrant &&
+          !g.lineageRelated;
         const sameAgencyRoles = g.kind === GrantKind.ROLES && g.agencyId === p.agency.id && g.requesterAgencyId === p.agency.id;
         if (clean && (p.agency.kind === AgencyKind.OVERSIGHT || sameAgencyRoles)) return allows(p, g);
         return true;

@@ -13,6 +13,7 @@ import { StatisticsMonthly1764900000001 } from './1764900000001-statistics-month
 import { FlagStatistics1765400000000 } from './1765400000000-flag-statistics';
 import { FlagStatisticsLocks1765460000000 } from './1765460000000-flag-statistics-locks';
 import { SearchIndexes1765450000000 } from './1765450000000-search-indexes';
+import { SeparationOfDuties1766400000000 } from './1766400000000-separation-of-duties';
 import { AuditTrailIdentity1766500000000 } from './1766500000000-audit-trail-identity';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
@@ -31,5 +32,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   FlagStatistics1765400000000,
   SearchIndexes1765450000000,
   FlagStatisticsLocks1765460000000,
+  SeparationOfDuties1766400000000,
   AuditTrailIdentity1766500000000,
 ];

@@ -1,5 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinTable, ManyToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { AgencyKind } from './agency-kind';
+import { AgencyStatus } from './agency-status';
 import { DivisionEntity } from './division.entity';
 
 @Check('CHK_agencies_name_not_blank', `btrim(name) <> ''`)
@@ -15,6 +16,10 @@ export class AgencyEntity {
 
   @Column({ type: 'enum', enum: AgencyKind, enumName: 'agency_kind' })
   kind!: AgencyKind;
+
+  /** Its users cannot sign in until a second OVERSIGHT administrator approves it (policy/grants.ts). */
+  @Column({ type: 'enum', enum: AgencyStatus, enumName: 'agency_status', default: AgencyStatus.ACTIVE })
+  status!: AgencyStatus;
 
   /** The divisions the agency works in; an agency with none works force-wide. */
   @ManyToMany(() => DivisionEntity)

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
+import type { AgencyStatus } from './agency-status';
 
 export interface DivisionRef {
   id: string;
@@ -21,5 +22,19 @@ export function divisionsByAgencyLoader(db: EntityManager): DataLoader<string, D
       byAgency.set(agency_id, [...(byAgency.get(agency_id) ?? []), { id, name }]);
     }
     return agencyIds.map((id) => byAgency.get(id) ?? []);
+  });
+}
+
+/**
+ * Batches `Agency.status` where the agency came from the reference-data cache (which keeps no
+ * status: it changes on approval). Read live, once per response.
+ */
+export function agencyStatusLoader(db: EntityManager): DataLoader<string, AgencyStatus | undefined> {
+  return new DataLoader(async (ids) => {
+    const rows: { id: string; status: AgencyStatus }[] = await db.query(`SELECT id, status FROM agencies WHERE id = ANY($1::uuid[])`, [
+      ids,
+    ]);
+    const byId = new Map(rows.map((r) => [r.id, r.status]));
+    return ids.map((id) => byId.get(id));
   });
 }

@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } 
 import type { RequestContext } from '../graphql/context';
 import { Permission } from '../policy/permissions';
 import { createAgency, listAgencies, listDivisions } from './agency.service';
+import { AgencyStatus } from './agency-status';
 import { Agency, CreateAgencyInput, Division } from './agency.types';
 
 @Resolver(() => Agency)
@@ -13,9 +14,16 @@ export class AgencyResolver {
   }
 
   @Authorized(Permission.MANAGE_AGENCIES)
-  @Mutation(() => Agency, { description: 'OVERSIGHT ADMIN only' })
+  @Mutation(() => Agency, {
+    description: 'OVERSIGHT ADMIN: register an agency, PENDING_APPROVAL until a different OVERSIGHT ADMIN approves its grant',
+  })
   createAgency(@Ctx() ctx: RequestContext, @Arg('input', () => CreateAgencyInput) input: CreateAgencyInput) {
     return createAgency(ctx, input);
+  }
+
+  @FieldResolver(() => AgencyStatus, { description: 'PENDING_APPROVAL until a second OVERSIGHT administrator approves it' })
+  async status(@Root() agency: Agency, @Ctx() ctx: RequestContext): Promise<AgencyStatus> {
+    return agency.status ?? (await ctx.loaders.agencyStatus.load(agency.id)) ?? AgencyStatus.PENDING_APPROVAL;
   }
 
   @FieldResolver(() => [Division], { description: 'Divisions the agency works in; empty means force-wide' })

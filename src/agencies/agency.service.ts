@@ -1,4 +1,8 @@
 import type { RequestContext } from '../graphql/context';
+import { GrantKind } from '../grants/grant.enums';
+import { requestGrant } from '../grants/grant.service';
+import { recordChanges } from '../history/history.service';
+import { AgencyStatus } from './agency-status';
 import { isUniqueViolation } from '../db/errors';
 import { badInput, conflict } from '../errors';
 import { authorize } from '../policy/auth-checker';
@@ -18,18 +22,26 @@ export function listDivisions(ctx: RequestContext): Promise<DivisionEntity[]> {
   return ctx.db.getRepository(DivisionEntity).find({ order: { name: 'ASC' } });
 }
 
-/** Registers a new agency (OVERSIGHT ADMIN). Names are unique regardless of case. */
+/**
+ * Registers a new agency (OVERSIGHT ADMIN), PENDING_APPROVAL: its users cannot sign in until a
+ * different OVERSIGHT administrator approves its grant. Names are unique regardless of case.
+ */
 export async function createAgency(ctx: RequestContext, input: CreateAgencyInput): Promise<AgencyEntity> {
-  authorize(ctx, Permission.MANAGE_AGENCIES);
+  const admin = authorize(ctx, Permission.MANAGE_AGENCIES);
   const name = input.name.trim();
   const divisionIds = input.divisionIds ?? [];
   const divisions = divisionIds.length ? await ctx.db.getRepository(DivisionEntity).findBy(divisionIds.map((id) => ({ id }))) : [];
   const unknown = divisionIds.filter((id) => !divisions.some((d) => d.id === id));
   if (unknown.length) throw badInput(`Unknown division: ${unknown.join(', ')}`, 'divisionIds');
   try {
-    return await ctx.db.transaction((tx) =>
-      tx.getRepository(AgencyEntity).save(tx.getRepository(AgencyEntity).create({ name, kind: input.kind, divisions })),
-    );
+    return await ctx.db.transaction(async (tx) => {
+      const agencies = tx.getRepository(AgencyEntity);
+      const agency = await agencies.save(agencies.create({ name, kind: input.kind, status: AgencyStatus.PENDING_APPROVAL, divisions }));
+      const { change } = await requestGrant(tx, admin, { kind: GrantKind.AGENCY, agencyId: agency.id, userId: null, roles: [] });
+      const record = { id: agency.id, name, kind: agency.kind, status: agency.status, divisionIds: divisions.map((d) => d.id) };
+      await recordChanges(tx, ctx, [{ kind: 'agency', id: agency.id, action: 'created', before: null, after: record }, change]);
+      return agency;
+    });
   } catch (error) {
     // The unique index on lower(name) decides, so two racing requests cannot both win.
     if (isUniqueViolation(error)) throw conflict('An agency with this name already exists');

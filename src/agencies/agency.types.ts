@@ -1,7 +1,12 @@
 import { ArrayMaxSize, ArrayUnique, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { AgencyKind } from './agency-kind';
+import { AgencyStatus } from './agency-status';
 
+registerEnumType(AgencyStatus, {
+  name: 'AgencyStatus',
+  description: 'PENDING_APPROVAL until a second OVERSIGHT administrator approves it: its users cannot sign in',
+});
 registerEnumType(AgencyKind, { name: 'AgencyKind', description: 'The kind of agency (drives which roles its users may hold)' });
 
 @ObjectType({ description: 'A Greater Manchester Police division' })
@@ -23,6 +28,9 @@ export class Agency {
 
   @Field(() => AgencyKind)
   kind!: AgencyKind;
+
+  /** When known already (e.g. read with the agency); otherwise `Agency.status` loads it. */
+  status?: AgencyStatus;
 }
 
 @InputType()

@@ -115,6 +115,7 @@ export async function findAnomalies(db: Queryable, scope: Sql, from: Date, to: D
                          OR (e.occurred_at AT TIME ZONE 'Europe/London')::time NOT BETWEEN '07:00' AND '19:00')))
          ORDER BY e.occurred_at, e.id LIMIT 1000`,
   );
+  anomalies.push(...(await findGrantChains(db, scope, from, to)));
   for (const e of events) {
     const breakGlass = e.action === AuditAction.BREAK_GLASS;
     anomalies.push({
@@ -128,4 +129,45 @@ export async function findAnomalies(db: Queryable, scope: Sql, from: Date, to: D
     });
   }
   return anomalies;
+}
+
+/** How soon after their ADMIN role came into force an administrator's own privileged request counts as a chain. */
+export const GRANT_CHAIN_WINDOW_HOURS = 24;
+
+/**
+ * Grant chains requested in [from, to): an administrator whose ADMIN role was approved (and, when
+ * it happened within the window too, whose agency was admitted just before) requests a privileged
+ * role within GRANT_CHAIN_WINDOW_HOURS. Each step had its second approver, but the quick succession
+ * is how one person who created an agency's first account would use it. Scoped by the audit event of
+ * the closing request, so an auditor sees the chains whose requests it may see.
+ */
+async function findGrantChains(db: Queryable, scope: Sql, from: Date, to: Date): Promise<AccessAnomaly[]> {
+  const window = sql`make_interval(hours => ${GRANT_CHAIN_WINDOW_HOURS})`;
+  const rows = await run<{ actor_id: string; agency_id: string; links: number; event_id: string | null; occurred_at: Date }>(
+    db,
+    sql`SELECT DISTINCT ON (later.id) later.requested_by_id AS actor_id, later.requester_agency_id AS agency_id,
+               CASE WHEN admitted.id IS NULL THEN 2 ELSE 3 END AS links, ev.id AS event_id, later.requested_at AS occurred_at
+          FROM grants later
+          JOIN grants admin ON admin.user_id = later.requested_by_id AND admin.kind = 'ROLES' AND admin.status = 'APPROVED'
+                           AND 'ADMIN' = ANY(admin.roles::text[])
+                           AND later.requested_at BETWEEN admin.decided_at AND admin.decided_at + ${window}
+          LEFT JOIN grants admitted ON admitted.kind = 'AGENCY' AND admitted.agency_id = admin.agency_id AND admitted.status = 'APPROVED'
+                           AND admin.decided_at BETWEEN admitted.decided_at AND admitted.decided_at + ${window}
+          JOIN LATERAL (
+            SELECT e.id::text AS id FROM audit_events e
+             WHERE e.record_ids @> ARRAY[later.id] AND e.occurred_at >= later.requested_at - interval '1 hour' AND e.action = ${AuditAction.CHANGE} AND ${scope}
+             ORDER BY e.occurred_at, e.id LIMIT 1) ev ON true
+         WHERE later.kind = 'ROLES' AND later.requested_at >= ${from} AND later.requested_at < ${to}
+         ORDER BY later.id, admin.decided_at DESC
+         LIMIT 1000`,
+  );
+  return rows.map((r) => ({
+    kind: AnomalyKind.GRANT_CHAIN,
+    actorId: r.actor_id,
+    actorAgencyId: r.agency_id,
+    count: r.links,
+    baseline: null,
+    eventId: r.event_id,
+    occurredAt: r.occurred_at,
+  }));
 }

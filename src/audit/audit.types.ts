@@ -229,6 +229,8 @@ export enum AnomalyKind {
   ABOVE_ROLE_NORM = 'ABOVE_ROLE_NORM',
   BREAK_GLASS = 'BREAK_GLASS',
   AFTER_HOURS_BULK = 'AFTER_HOURS_BULK',
+  /** An administrator's ADMIN role approved, then a privileged role requested by them soon after. */
+  GRANT_CHAIN = 'GRANT_CHAIN',
 }
 registerEnumType(AnomalyKind, { name: 'AnomalyKind' });
 
@@ -243,13 +245,19 @@ export class AccessAnomaly {
   @Field(() => ID, { nullable: true })
   actorAgencyId!: string | null;
 
-  @Field(() => Int, { description: 'Records read in the period (for BREAK_GLASS: grants; AFTER_HOURS_BULK: records in the event)' })
+  @Field(() => Int, {
+    description:
+      'Records read in the period (for BREAK_GLASS: grants; AFTER_HOURS_BULK: records in the event; GRANT_CHAIN: grants in the chain)',
+  })
   count!: number;
 
   @Field(() => Int, { nullable: true, description: 'The norm it is compared with (records per period)' })
   baseline!: number | null;
 
-  @Field(() => ID, { nullable: true, description: 'An event to start from (the break-glass or bulk read)' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'An event to start from (the break-glass, the bulk read, or the request that closed a grant chain)',
+  })
   eventId!: string | null;
 
   @Field(() => Date, { nullable: true })

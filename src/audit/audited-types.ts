@@ -14,6 +14,7 @@ export const AUDITED_TYPES: Record<string, string> = {
   DisclosureDecision: 'disclosure_decision',
   AccessRequest: 'access_request',
   BreakGlassGrant: 'break_glass_grant',
+  Grant: 'grant',
 };
 
 /** Object types with an `id` that are not case content (reference data, identities). */

@@ -31,6 +31,12 @@ const CONTEXT_SQL: Record<string, (ids: string[]) => Sql> = {
     SELECT a.id, a.subject_id, a.requester_agency_id AS agency_id FROM access_requests a WHERE a.id = ANY(${ids}::uuid[])`,
   break_glass_grant: (ids) => sql`
     SELECT g.id, g.subject_id, g.agency_id FROM break_glass_grants g WHERE g.id = ANY(${ids}::uuid[])`,
+  // Who may do what: the agency concerned (and, for a grant, the requester's), for its auditors.
+  agency: (ids) => sql`SELECT a.id, NULL::uuid AS subject_id, a.id AS agency_id FROM agencies a WHERE a.id = ANY(${ids}::uuid[])`,
+  user: (ids) => sql`SELECT u.id, NULL::uuid AS subject_id, u.agency_id FROM users u WHERE u.id = ANY(${ids}::uuid[])`,
+  grant: (ids) => sql`
+    SELECT g.id, NULL::uuid AS subject_id, unnest(ARRAY[g.agency_id, g.requester_agency_id]) AS agency_id
+      FROM grants g WHERE g.id = ANY(${ids}::uuid[])`,
   crime: (ids) => sql`
     SELECT c.id, cs.subject_id, u.agency_id
       FROM crimes c JOIN users u ON u.id = c.recorded_by_user_id LEFT JOIN crime_subjects cs ON cs.crime_id = c.id

@@ -4,6 +4,8 @@ import type { RequestContext } from '../graphql/context';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
 import { ServiceAccountEntity } from '../users/service-account.entity';
+import { AgencyStatus } from '../agencies/agency-status';
+import { AgencyEntity } from '../agencies/agency.entity';
 import { UserEntity } from '../users/user.entity';
 import { normaliseEmail } from '../users/user.service';
 import type { AuthPayload } from './auth.types';
@@ -21,6 +23,11 @@ interface SessionSubject {
   pk: PrincipalKind;
   agency: string;
   roles: string[];
+}
+
+/** True when the agency is approved: users and apps of an agency awaiting approval cannot sign in. */
+async function agencyActive(ctx: RequestContext, agencyId: string): Promise<boolean> {
+  return ctx.db.getRepository(AgencyEntity).existsBy({ id: agencyId, status: AgencyStatus.ACTIVE });
 }
 
 /** Issues an access token (and for users a refresh token, recorded for rotation) in a session. */
@@ -47,7 +54,8 @@ export async function login(ctx: RequestContext, email: string, password: string
   await claimOrLog(ctx, throttle, 'login_locked');
   const user = await ctx.db.getRepository(UserEntity).findOneBy({ email: normalised });
   const valid = user ? await verifySecret(user.passwordHash, password) : await verifyAgainstDummy(password, ctx.config.argon2);
-  if (!user || !valid || user.disabledAt) {
+  // An agency awaiting approval refuses exactly as a wrong password does: no enumeration.
+  if (!user || !valid || user.disabledAt || !(await agencyActive(ctx, user.agencyId))) {
     ctx.log.info({ event: 'login_failed' }, 'failed sign-in');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
@@ -67,7 +75,7 @@ export async function serviceToken(ctx: RequestContext, clientId: string, client
   await claimOrLog(ctx, throttle, 'service_token_locked');
   const account = await ctx.db.getRepository(ServiceAccountEntity).findOneBy({ clientId });
   const valid = account ? await verifySecret(account.secretHash, clientSecret) : await verifyAgainstDummy(clientSecret, ctx.config.argon2);
-  if (!account || !valid || account.disabledAt) {
+  if (!account || !valid || account.disabledAt || !(await agencyActive(ctx, account.agencyId))) {
     ctx.log.info({ event: 'service_token_failed' }, 'failed partner app sign-in');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
@@ -116,6 +124,7 @@ export async function exchangeToken(ctx: RequestContext, idToken: string): Promi
   if (!user) throw refuse('no such user');
   if (user.agencyId !== identity.agencyId) throw refuse('user of another agency');
   if (user.disabledAt) throw refuse('user disabled');
+  if (!(await agencyActive(ctx, user.agencyId))) throw refuse('agency awaiting approval');
   return ctx.db.transaction(async (tx) => {
     const session = await tx.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
     ctx.log.info({ event: 'token_exchanged', issuer: identity.issuer, userId: user.id }, 'signed in through an agency identity provider');
@@ -141,8 +150,9 @@ export async function refresh(ctx: RequestContext, refreshToken: string): Promis
       return null;
     }
     const live: { agency_id: string; roles: string[] }[] = await tx.query(
-      `SELECT u.agency_id, u.roles::text[] AS roles FROM auth_sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL`,
+      `SELECT u.agency_id, u.roles::text[] AS roles
+         FROM auth_sessions s JOIN users u ON u.id = s.user_id JOIN agencies a ON a.id = u.agency_id
+        WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL AND a.status = 'ACTIVE'`,
       [claims.sid, claims.sub],
     );
     if (!live[0]) return null;

@@ -28,7 +28,10 @@ interface PrincipalRow {
   agency_kind: AgencyKind;
 }
 
-/** The live row behind a session: nothing when it was revoked or its account disabled. */
+/**
+ * The live row behind a session: nothing when it was revoked, its account disabled, or its agency
+ * not yet approved. `roles` are those in force; pending ones (users.pending_roles) are never read here.
+ */
 function principalRowSql(kind: PrincipalKind, sessionId: string, id: string): Sql {
   return kind === 'USER'
     ? sql`SELECT u.id, u.display_name, u.roles::text[] AS roles, NULL AS scopes,
@@ -36,18 +39,21 @@ function principalRowSql(kind: PrincipalKind, sessionId: string, id: string): Sq
             FROM auth_sessions s
             JOIN users u ON u.id = s.user_id
             JOIN agencies a ON a.id = u.agency_id
-           WHERE s.id = ${sessionId}::uuid AND s.user_id = ${id}::uuid AND s.revoked_at IS NULL AND u.disabled_at IS NULL`
+           WHERE s.id = ${sessionId}::uuid AND s.user_id = ${id}::uuid AND s.revoked_at IS NULL AND u.disabled_at IS NULL
+             AND a.status = 'ACTIVE'`
     : sql`SELECT sa.id, sa.name AS display_name, NULL AS roles, sa.scopes::text[] AS scopes,
                  a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind
             FROM auth_sessions s
             JOIN service_accounts sa ON sa.id = s.service_account_id
             JOIN agencies a ON a.id = sa.agency_id
-           WHERE s.id = ${sessionId}::uuid AND s.service_account_id = ${id}::uuid AND s.revoked_at IS NULL AND sa.disabled_at IS NULL`;
+           WHERE s.id = ${sessionId}::uuid AND s.service_account_id = ${id}::uuid AND s.revoked_at IS NULL AND sa.disabled_at IS NULL
+             AND a.status = 'ACTIVE'`;
 }
 
 /**
  * Resolves verified token claims to a live principal in one query. Returns null when the session
- * was revoked (logout, refresh-token reuse) or the account was disabled since the token was issued.
+ * was revoked (logout, refresh-token reuse), the account was disabled since the token was issued,
+ * or its agency awaits approval.
  */
 export async function loadPrincipal(db: Queryable, claims: TokenClaims): Promise<Principal | null> {
   const [row] = await run<PrincipalRow>(db, principalRowSql(claims.pk, claims.sid, claims.sub));

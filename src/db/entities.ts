@@ -16,6 +16,7 @@ import { InvolvementEntity } from '../involvements/involvement.entity';
 import { AccessRequestEntity } from '../disclosures/access-request.entity';
 import { DisclosureDeclineEntity, DisclosureEntity } from '../disclosures/disclosure.entity';
 import { BreakGlassGrantEntity } from '../break-glass/break-glass.entity';
+import { GrantEntity } from '../grants/grant.entity';
 
 /** Every persisted entity; the migrations must agree with these (a test compares them). */
 export const ENTITIES = [
@@ -39,4 +40,5 @@ export const ENTITIES = [
   DisclosureEntity,
   DisclosureDeclineEntity,
   BreakGlassGrantEntity,
+  GrantEntity,
 ];

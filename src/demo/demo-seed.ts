@@ -34,7 +34,7 @@ export const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind; divis
   { key: 'oversight', name: 'Office of the Police and Crime Commissioner', kind: AgencyKind.OVERSIGHT, divisions: [] },
 ];
 
-/** The demo accounts of API.md, all with DEMO_PASSWORD. */
+/** The demo accounts of API.md, all with DEMO_PASSWORD; seeded with their roles in force (no grants). */
 export const DEMO_USERS: { email: string; displayName: string; agency: string; roles: Role[] }[] = [
   { email: 'analyst@gmp.example', displayName: 'Demo Analyst', agency: 'gmp', roles: [Role.ANALYST] },
   { email: 'investigator@gmp.example', displayName: 'Demo Investigator', agency: 'gmp', roles: [Role.INVESTIGATOR] },
@@ -56,6 +56,9 @@ export const DEMO_USERS: { email: string; displayName: string; agency: string; r
   { email: 'reporter@safe-futures.example', displayName: 'Demo Outreach Worker', agency: 'safe-futures', roles: [Role.REPORTER] },
   { email: 'auditor@oversight.example', displayName: 'Demo Oversight Auditor', agency: 'oversight', roles: [Role.AUDITOR] },
   { email: 'admin@oversight.example', displayName: 'Demo Oversight Admin', agency: 'oversight', roles: [Role.ADMIN] },
+  // Second administrators: a grant one administrator requests is approved by another.
+  { email: 'admin2@oversight.example', displayName: 'Demo Second Oversight Admin', agency: 'oversight', roles: [Role.ADMIN] },
+  { email: 'admin@brookfield-high.example', displayName: 'Demo School Admin', agency: 'brookfield-high', roles: [Role.ADMIN] },
 ];
 
 /**

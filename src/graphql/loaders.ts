@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import { divisionsByAgencyLoader } from '../agencies/agency.loader';
+import { agencyStatusLoader, divisionsByAgencyLoader } from '../agencies/agency.loader';
 import { crimeLoaders } from '../crimes/crime.loader';
 import { historyLoader } from '../history/history.loader';
 import { reportLoaders } from '../intelligence/intelligence.loader';
@@ -12,6 +12,7 @@ import { disclosureLoaders } from '../disclosures/disclosure.loader';
 export function createLoaders(db: EntityManager, principal: Principal | null) {
   return {
     divisionsByAgency: divisionsByAgencyLoader(db),
+    agencyStatus: agencyStatusLoader(db),
     ...reportLoaders(db, principal),
     ...subjectLoaders(db, principal),
     ...crimeLoaders(db, principal),

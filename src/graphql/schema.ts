@@ -18,6 +18,7 @@ import { InvolvementResolver } from '../involvements/involvement.resolver';
 import { AccessRequestResolver } from '../disclosures/access-request.resolver';
 import { DisclosureDecisionResolver, DisclosureResolver } from '../disclosures/disclosure.resolver';
 import { BreakGlassResolver } from '../break-glass/break-glass.resolver';
+import { GrantResolver } from '../grants/grant.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -35,6 +36,7 @@ export const RESOLVERS = [
   DisclosureDecisionResolver,
   AccessRequestResolver,
   BreakGlassResolver,
+  GrantResolver,
 ] as const;
 
 /**

@@ -12,7 +12,10 @@ export type RecordKind =
   | 'disclosure'
   | 'disclosure_decision'
   | 'access_request'
-  | 'break_glass_grant';
+  | 'break_glass_grant'
+  | 'agency'
+  | 'user'
+  | 'grant';
 
 export interface RecordChange {
   kind: RecordKind;

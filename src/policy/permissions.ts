@@ -16,6 +16,11 @@ export enum Permission {
   MANAGE_AGENCIES = 'MANAGE_AGENCIES',
   /** Create and disable users: an agency's ADMIN (scope enforced by the users service). */
   MANAGE_USERS = 'MANAGE_USERS',
+  /**
+   * See, approve and reject grants (new agencies, privileged roles): an ADMIN. Which grants, and
+   * never one's own request, is decided in policy/grants.ts.
+   */
+  DECIDE_GRANTS = 'DECIDE_GRANTS',
   /** Submit intelligence: reporters, police, and partner apps with the scope (a lead who submits also holds REPORTER). */
   SUBMIT_INTELLIGENCE = 'SUBMIT_INTELLIGENCE',
   /** Read intelligence reports within the caller's scope (see records.ts). */
@@ -108,6 +113,7 @@ const RULES: Record<Permission, Rule> = {
     allows: (p) => isUserWith(p, Role.ADMIN) && p.agency.kind === AgencyKind.OVERSIGHT,
   },
   [Permission.MANAGE_USERS]: { anonymous: false, allows: (p) => isUserWith(p, Role.ADMIN) },
+  [Permission.DECIDE_GRANTS]: { anonymous: false, allows: (p) => isUserWith(p, Role.ADMIN) },
   [Permission.SUBMIT_INTELLIGENCE]: {
     anonymous: false,
     allows: (p) =>

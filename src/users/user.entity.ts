@@ -3,7 +3,9 @@ import { AgencyEntity } from '../agencies/agency.entity';
 import { Role } from '../policy/roles';
 
 @Check('CHK_users_email_normalised', `email = lower(btrim(email)) AND email LIKE '%_@_%'`)
-@Check('CHK_users_has_role', 'cardinality(roles) > 0')
+// A user holds a role, in force or awaiting approval, unless disabled (a rejected grant can leave none).
+@Check('CHK_users_has_role', 'cardinality(roles) + cardinality(pending_roles) > 0 OR disabled_at IS NOT NULL')
+@Check('CHK_users_pending_roles_apart', 'NOT (roles && pending_roles)')
 @Entity('users')
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -28,6 +30,10 @@ export class UserEntity {
 
   @Column({ type: 'enum', enum: Role, enumName: 'role', array: true })
   roles!: Role[];
+
+  /** Roles requested for the user and awaiting a second administrator (a pending grant): not in force. */
+  @Column({ type: 'enum', enum: Role, enumName: 'role', array: true, default: '{}' })
+  pendingRoles!: Role[];
 
   @Column({ type: 'timestamptz', nullable: true })
   disabledAt!: Date | null;

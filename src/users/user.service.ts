@@ -10,6 +10,10 @@ import { Role, rolesInvalidFor } from '../policy/roles';
 import { passwordProblem } from './password-policy';
 import { UserEntity } from './user.entity';
 import { raw, sql } from '../db/sql';
+import { GrantKind } from '../grants/grant.enums';
+import { requestGrant } from '../grants/grant.service';
+import { type RecordChange, recordChanges } from '../history/history.service';
+import { splitRoles } from '../policy/grants';
 import { keysetPage, type Page, type PageArgs } from '../graphql/pagination';
 import type { CreateUserInput, User } from './user.types';
 
@@ -22,6 +26,7 @@ export function toUser(entity: UserEntity & { agency: AgencyEntity }): User {
     displayName: entity.displayName,
     agency: entity.agency,
     roles: entity.roles,
+    pendingRoles: entity.pendingRoles,
     disabled: entity.disabledAt !== null,
     createdAt: entity.createdAt,
   };
@@ -30,7 +35,9 @@ export function toUser(entity: UserEntity & { agency: AgencyEntity }): User {
 /**
  * Creates a user. An agency's ADMIN creates users in their own agency. An OVERSIGHT ADMIN may also
  * create the first user of a new agency, and only as its ADMIN, so the agency can be bootstrapped;
- * once an agency has users, only its own administrators manage them.
+ * once an agency has users, only its own administrators manage them. Privileged roles
+ * (policy/grants.ts) are only requested: they wait in `pendingRoles` until a second administrator
+ * approves the grant; the others are in force at once.
  */
 export async function createUser(ctx: RequestContext, input: CreateUserInput): Promise<User> {
   const admin = authorize(ctx, Permission.MANAGE_USERS);
@@ -58,11 +65,26 @@ export async function createUser(ctx: RequestContext, input: CreateUserInput): P
         const [{ n }]: { n: number }[] = await tx.query('SELECT count(*)::int AS n FROM users WHERE agency_id = $1', [agencyId]);
         if (n > 0) throw forbidden('This agency already has users: its own administrators manage them');
       }
+      const { inForce, pending } = splitRoles(input.roles);
       const users = tx.getRepository(UserEntity);
       const saved = await users.save(
-        users.create({ agencyId, email, displayName: input.displayName.trim(), passwordHash, roles: input.roles, disabledAt: null }),
+        users.create({
+          agencyId,
+          email,
+          displayName: input.displayName.trim(),
+          passwordHash,
+          roles: inForce,
+          pendingRoles: pending,
+          disabledAt: null,
+        }),
       );
-      return toUser({ ...saved, agency });
+      const user = toUser({ ...saved, agency });
+      const after = { id: user.id, agencyId, email, displayName: user.displayName, roles: inForce, pendingRoles: pending };
+      const changes: RecordChange[] = [{ kind: 'user', id: user.id, action: 'created', before: null, after }];
+      if (pending.length)
+        changes.push((await requestGrant(tx, admin, { kind: GrantKind.ROLES, agencyId, userId: user.id, roles: pending })).change);
+      await recordChanges(tx, ctx, changes);
+      return user;
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict('A user with this email already exists');
@@ -97,6 +119,7 @@ interface UserRow {
   email: string;
   display_name: string;
   roles: Role[];
+  pending_roles: Role[];
   disabled_at: Date | null;
   created_at: Date;
 }
@@ -108,7 +131,9 @@ export async function listUsers(ctx: RequestContext, args: PageArgs): Promise<Pa
   const page = await keysetPage<UserRow>(
     ctx.db,
     {
-      select: raw('u.id, u.email, u.display_name, u.roles::text[] AS roles, u.disabled_at, u.created_at'),
+      select: raw(
+        'u.id, u.email, u.display_name, u.roles::text[] AS roles, u.pending_roles::text[] AS pending_roles, u.disabled_at, u.created_at',
+      ),
       from: raw('users u'),
       where: sql`u.agency_id = ${admin.agency.id}::uuid`,
       sortColumn: raw('u.created_at'),
@@ -127,6 +152,7 @@ export async function listUsers(ctx: RequestContext, args: PageArgs): Promise<Pa
         displayName: node.display_name,
         agency,
         roles: node.roles,
+        pendingRoles: node.pending_roles,
         disabled: node.disabled_at !== null,
         createdAt: node.created_at,
       },

@@ -34,8 +34,11 @@ export class User {
   @Field(() => Agency)
   agency!: Agency;
 
-  @Field(() => [Role])
+  @Field(() => [Role], { description: 'Roles in force' })
   roles!: Role[];
+
+  @Field(() => [Role], { description: 'Privileged roles requested and awaiting a second administrator’s approval: not in force' })
+  pendingRoles!: Role[];
 
   @Field({ description: 'A disabled user cannot sign in and their tokens no longer work' })
   disabled!: boolean;

@@ -1,17 +1,22 @@
+import { approveAgencyGrants } from '../support/grants';
 import { codes, countRows, startTestApp, type TestApp } from '../support/test-app';
 
-const CREATE_AGENCY = 'mutation($i: CreateAgencyInput!) { createAgency(input: $i) { id name kind divisions { id name } } }';
-const CREATE_USER = 'mutation($i: CreateUserInput!) { createUser(input: $i) { id email displayName roles disabled agency { name kind } } }';
+const CREATE_AGENCY = 'mutation($i: CreateAgencyInput!) { createAgency(input: $i) { id name kind status divisions { id name } } }';
+const CREATE_USER =
+  'mutation($i: CreateUserInput!) { createUser(input: $i) { id email displayName roles pendingRoles disabled agency { name kind } } }';
 const DISABLE_USER = 'mutation($id: ID!) { disableUser(id: $id) { id disabled } }';
 const LOGIN = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }';
 const PASSWORD = 'a-long-enough-passphrase';
 
 let app: TestApp;
 let oversightAdmin: string;
+/** A second OVERSIGHT admin: approves what the first requests. */
+let secondAdmin: string;
 let analyst: string;
 beforeAll(async () => {
   app = await startTestApp();
   oversightAdmin = (await app.login('admin@oversight.example')).accessToken;
+  secondAdmin = (await app.login('admin2@oversight.example')).accessToken;
   analyst = (await app.login('analyst@gmp.example')).accessToken;
 });
 afterAll(() => app.close());
@@ -28,7 +33,7 @@ async function createUser(input: Record<string, unknown>, token: string) {
   return app.gql<{ createUser: { id: string; email: string; roles: string[]; disabled: boolean } }>(CREATE_USER, { i: input }, token);
 }
 
-/** A new agency with its own admin, created the way an oversight body would bootstrap one. */
+/** A new agency with its own admin, created the way an oversight body would bootstrap one, and approved by a second. */
 async function agencyWithAdmin(name: string, kind: string) {
   const agency = (await createAgency({ name, kind })).body.data!.createAgency;
   const email = `admin@${name.toLowerCase().replace(/[^a-z]+/g, '-')}.example`;
@@ -37,6 +42,7 @@ async function agencyWithAdmin(name: string, kind: string) {
     oversightAdmin,
   );
   expect(codes(created)).toEqual([]);
+  await approveAgencyGrants(app, secondAdmin, agency.id);
   const token = (await app.gql<{ login: { accessToken: string } }>(LOGIN, { e: email, p: PASSWORD })).body.data!.login.accessToken;
   return { agency, token };
 }
@@ -71,9 +77,9 @@ describe('reference data', () => {
 });
 
 describe('createAgency', () => {
-  it('lets an OVERSIGHT admin register an agency with its divisions', async () => {
+  it('lets an OVERSIGHT admin register an agency with its divisions, pending approval', async () => {
     const r = await createAgency({ name: 'Oldham Family Support', kind: 'VOLUNTARY', divisionIds: ['oldham', 'rochdale'] });
-    expect(r.body.data!.createAgency).toMatchObject({ name: 'Oldham Family Support', kind: 'VOLUNTARY' });
+    expect(r.body.data!.createAgency).toMatchObject({ name: 'Oldham Family Support', kind: 'VOLUNTARY', status: 'PENDING_APPROVAL' });
     expect(r.body.data!.createAgency.divisions.map((d) => d.id)).toEqual(['oldham', 'rochdale']);
   });
 
@@ -122,6 +128,7 @@ describe('createUser', () => {
     expect(r.body.data!.createUser).toMatchObject({
       email: 'nurse.one@tameside-health.example',
       roles: ['PRACTITIONER', 'REPORTER'],
+      pendingRoles: [],
       disabled: false,
       agency: { name: 'Tameside Health Partnership', kind: 'HEALTH' },
     });

@@ -34,6 +34,9 @@ interface Fixtures {
   /** A graded (handling code P) OFFICIAL report, and an active disclosure of one to revoke. */
   gradedReportId: string;
   disclosureId: string;
+  /** Pending grants requested by the oversight admin: one to approve, one to reject. */
+  grantToApprove: string;
+  grantToReject: string;
 }
 interface Call {
   /** Demo account email, or null for no token. */
@@ -50,6 +53,7 @@ const ANALYST = 'analyst@gmp.example';
 const SUPERVISOR = 'supervisor@gmp.example';
 const AUDITOR = 'auditor@oversight.example';
 const ADMIN = 'admin@oversight.example';
+const ADMIN2 = 'admin2@oversight.example';
 const LEAD = 'lead@brookfield-high.example';
 const VOLUNTARY = 'reporter@safe-futures.example';
 const inAMonth = () => new Date(Date.now() + 30 * 86_400_000).toISOString();
@@ -166,6 +170,26 @@ const CASES: Record<string, Case> = {
       as: LEAD,
       query:
         'mutation { createUser(input: { email: "refused@oversight.example", displayName: "Refused", password: "a-long-synthetic-passphrase", roles: [AUDITOR] }) { id } }',
+    },
+  },
+  pendingGrants: {
+    permitted: { as: ADMIN2, query: '{ pendingGrants { totalCount } }' },
+    refused: { as: ANALYST, query: '{ pendingGrants { totalCount } }' },
+  },
+  approveGrant: {
+    permitted: { as: ADMIN2, query: 'mutation($id: ID!) { approveGrant(id: $id) { id } }', vars: (f) => ({ id: f.grantToApprove }) },
+    refused: { as: ADMIN, query: 'mutation($id: ID!) { approveGrant(id: $id) { id } }', vars: (f) => ({ id: f.grantToApprove }) },
+  },
+  rejectGrant: {
+    permitted: {
+      as: ADMIN2,
+      query: 'mutation($id: ID!) { rejectGrant(id: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.grantToReject }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { rejectGrant(id: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.grantToReject }),
     },
   },
   disableUser: {
@@ -414,9 +438,22 @@ beforeAll(async () => {
     divisionId: await one(`SELECT id FROM divisions LIMIT 1`),
     idToken: idp.sign({ email: 'sso@coverage-csc.example' }),
     ...(await lawfulDisclosureFixtures()),
+    grantToApprove: await pendingAuditorGrant('grant-approve@oversight.example'),
+    grantToReject: await pendingAuditorGrant('grant-reject@oversight.example'),
   };
   faults = await installAuditFaults(owner, app.config.dbAppRole);
 });
+
+/** A new oversight user whose AUDITOR role awaits approval, requested by the oversight admin: its grant's id. */
+async function pendingAuditorGrant(email: string): Promise<string> {
+  const [{ id: adminId, agency_id: agencyId }] = (
+    await owner.query<{ id: string; agency_id: string }>(`SELECT id, agency_id FROM users WHERE email = '${ADMIN}'`)
+  ).rows;
+  const userId = await one(`INSERT INTO users (agency_id, email, display_name, password_hash, roles, pending_roles)
+     VALUES ('${agencyId}', '${email}', 'Coverage', '!', '{}', '{AUDITOR}') RETURNING id`);
+  return one(`INSERT INTO grants (kind, agency_id, user_id, roles, requested_by_id, requester_agency_id)
+     VALUES ('ROLES', '${agencyId}', '${userId}', '{AUDITOR}', '${adminId}', '${agencyId}') RETURNING id`);
+}
 
 /** Records for the lawful-disclosure operations, written as the owner so no other operation's event is involved. */
 async function lawfulDisclosureFixtures() {

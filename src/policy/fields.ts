@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal';
 import { forbidden } from '../errors';
-import { reportSubjectLinkScope } from './edges';
+import { isPoliceCaseReader } from './permissions';
 import { disclosureRedactions, flagRedactions, reportRedactions, subjectRedactions } from './records';
 
 /** The kinds of record whose fields are redacted per principal (each view carries `redactedFields`). */
@@ -13,13 +13,14 @@ export type RedactedKind = 'IntelligenceReport' | 'Subject' | 'Disclosure' | 'Fl
 export const withheld = (view: { redactedFields: readonly string[] }, field: string): boolean => view.redactedFields.includes(field);
 
 /**
- * The fields of `kind` withheld from the principal on every record of it. A field decided per
- * record (a report's `subjects`) counts only when no record could show it.
+ * The fields of `kind` withheld from the principal on some record of it. A field decided per record
+ * (a report's `subjects`, shown to a care reader only on its break-glass reports) counts when any
+ * record withholds it.
  */
-export function withheldEverywhere(p: Principal, kind: RedactedKind): string[] {
+export function withheldSomewhere(p: Principal, kind: RedactedKind): string[] {
   switch (kind) {
     case 'IntelligenceReport':
-      return reportRedactions(p, reportSubjectLinkScope(p) !== null);
+      return reportRedactions(p, isPoliceCaseReader(p));
     case 'Subject':
       return subjectRedactions(p);
     case 'Disclosure':
@@ -30,10 +31,10 @@ export function withheldEverywhere(p: Principal, kind: RedactedKind): string[] {
 }
 
 /**
- * A filter must not reveal a withheld field: filtering on a field withheld from the principal on
- * every record is FORBIDDEN. Where some records show it, the filter's SQL applies the same edge
- * scope as the field (policy/edges.ts), so it matches only what the field would show.
+ * A filter must not reveal a withheld field: filtering on a field withheld from the principal on any
+ * record of the kind is FORBIDDEN. The filter's SQL also applies the field's own edge scope
+ * (policy/edges.ts), so even where allowed it matches only what the field would show.
  */
 export function assertFilterable(p: Principal, kind: RedactedKind, field: string, message: string): void {
-  if (withheldEverywhere(p, kind).includes(field)) throw forbidden(message);
+  if (withheldSomewhere(p, kind).includes(field)) throw forbidden(message);
 }

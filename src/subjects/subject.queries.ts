@@ -4,7 +4,7 @@ import { badInput, forbidden, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
 import { decide, Permission } from '../policy/permissions';
 import { orNone, subjectFlagScope } from '../policy/edges';
-import { withheldEverywhere } from '../policy/fields';
+import { withheldSomewhere } from '../policy/fields';
 import { requireScope, SUBJECT_IDENTIFIERS, subjectReadScope, subjectRedactions } from '../policy/records';
 import type { Gender } from './subject.enums';
 import { normaliseNhsNumber } from './nhs-number';
@@ -74,7 +74,7 @@ function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql
     const id = filter.identifier.trim();
     if (!id) throw badInput('identifier must not be blank', 'filter.identifier');
     // Only identifiers the caller may see: matching on a withheld one would reveal it.
-    const redacted = withheldEverywhere(principal, 'Subject');
+    const redacted = withheldSomewhere(principal, 'Subject');
     const matches: Record<(typeof SUBJECT_IDENTIFIERS)[number], Sql> = {
       policeReference: sql`s.police_reference = ${id}`,
       nhsNumber: sql`s.nhs_number = ${normaliseNhsNumber(id)}`,

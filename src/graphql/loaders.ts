@@ -17,7 +17,7 @@ export function createLoaders(db: DataSource, principal: Principal | null) {
     ...crimeLoaders(db, principal),
     ...involvementLoaders(db, principal),
     ...disclosureLoaders(db, principal),
-    history: historyLoader(db),
+    history: historyLoader(db, principal),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Principal } from '../auth/principal';
 import { forbidden } from '../errors';
 import { raw, sql, type Sql } from '../db/sql';
 import { isCareReader, isPoliceCaseReader } from './permissions';
-import { crimeReadScope, disclosureReadScope, flagReadScope, reportReadScope, subjectReadScope } from './records';
+import { crimeReadScope, disclosureReadScope, flagReadScope, readsRecordHistory, reportReadScope, subjectReadScope } from './records';
 
 /**
  * One decision per edge. Each function is the SQL condition under which a link between two records
@@ -78,6 +78,21 @@ export function disclosureSubjectScope(p: Principal): Sql | null {
   const disclosures = disclosureReadScope(p);
   const subjects = subjectReadScope(p);
   return disclosures && subjects ? sql`(${disclosures} AND ${subjects})` : null;
+}
+
+/**
+ * A subject's involved agencies (involvement `i`, subject `s` joined): whoever reads the subject sees
+ * the agencies actively involved, by name and contact only. The involvement records themselves are
+ * read through involvementReadScope (police all, care readers their agency's).
+ */
+export function subjectInvolvementScope(p: Principal): Sql | null {
+  const subjects = subjectReadScope(p);
+  return subjects ? sql`(${subjects} AND i.ended_at IS NULL)` : null;
+}
+
+/** A record's change history (`record_history` alias `h`): police case readers', on every kind of record. */
+export function historyScope(p: Principal | null): Sql {
+  return readsRecordHistory(p) ? raw('true') : raw('false');
 }
 
 /** An edge the caller must be able to see some of: none at all means the filter is FORBIDDEN to them. */

@@ -143,7 +143,7 @@ const outcome = (r: GqlResult): Outcome => {
 
 const SUBJECT = `query($id: ID!) { subject(id: $id) { id redactedFields policeReference nhsNumber schoolUpn socialCareId
   activeFlags { status } flags { status } crimes { role } history { action } involvedAgencies { agency { name } contact }
-  reports { report { id narrative } } } }`;
+  reports { role report { id narrative } } } }`;
 const REPORT = `query($id: ID!) { intelligenceReport(id: $id) { id narrative redactedFields handlingCode subjects { role } history { action } } }`;
 
 describe.each(CALLERS.map((c) => [c.name, c] as const))('%s', (_name, caller) => {
@@ -165,6 +165,18 @@ describe.each(CALLERS.map((c) => [c.name, c] as const))('%s', (_name, caller) =>
       // A report's subjects are withheld from its reporter, so its link is withheld from the subject's side too.
       const expectReports = record === 'breakGlass' ? 1 : 0;
       expect(subject.reports).toHaveLength(expectReports);
+    }
+    // One decision per edge: each link seen from the subject is seen from its report too.
+    for (const link of subject.reports as { role: string; report: { id: string } }[]) {
+      const report = await app.gql<{
+        intelligenceReport: { redactedFields: string[]; subjects: { role: string; subject: { id: string } }[] };
+      }>(
+        `query($id: ID!) { intelligenceReport(id: $id) { redactedFields subjects { role subject { id } } } }`,
+        { id: link.report.id },
+        caller.principal!.token,
+      );
+      expect(report.body.data?.intelligenceReport.redactedFields).not.toContain('subjects');
+      expect(report.body.data?.intelligenceReport.subjects).toContainEqual({ role: link.role, subject: { id: subjectId } });
     }
   });
 

@@ -8,6 +8,7 @@ import { keysetPage, type Page, type PageArgs } from '../graphql/pagination';
 import { recordChange } from '../history/history.service';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
+import { crimeSubjectLinkScope, orNone } from '../policy/edges';
 import { crimeReadScope, requireScope, subjectReadScope } from '../policy/records';
 import { CrimeRole } from './crime.enums';
 import type { Crime, CrimeFilter, RecordCrimeInput } from './crime.types';
@@ -44,7 +45,7 @@ export function getCrime(ctx: RequestContext, id: string): Promise<Crime> {
   return findCrime(ctx.db, authorize(ctx, Permission.READ_CRIMES), id);
 }
 
-async function filterConditions(db: Queryable, filter: CrimeFilter = {}): Promise<Sql[]> {
+async function filterConditions(db: Queryable, principal: Principal, filter: CrimeFilter = {}): Promise<Sql[]> {
   const conditions: Sql[] = [];
   if (filter.division != null) {
     await assertDivisionExists(db, filter.division, 'filter.division');
@@ -56,14 +57,16 @@ async function filterConditions(db: Queryable, filter: CrimeFilter = {}): Promis
     throw badInput('recordedFrom must not be after recordedTo', 'filter.recordedFrom');
   }
   if (filter.subjectId)
-    conditions.push(sql`EXISTS (SELECT 1 FROM crime_subjects cs WHERE cs.crime_id = c.id AND cs.subject_id = ${filter.subjectId}::uuid)`);
+    conditions.push(
+      sql`EXISTS (SELECT 1 FROM crime_subjects cs WHERE cs.crime_id = c.id AND cs.subject_id = ${filter.subjectId}::uuid AND ${orNone(crimeSubjectLinkScope(principal))})`,
+    );
   return conditions;
 }
 
 /** Crimes, most recently recorded first, within the caller's scope. */
 export async function listCrimes(ctx: RequestContext, args: PageArgs & { filter?: CrimeFilter }): Promise<Page<Crime>> {
   const principal = authorize(ctx, Permission.READ_CRIMES);
-  const where = and([crimeScopeOf(principal), ...(await filterConditions(ctx.db, args.filter))]);
+  const where = and([crimeScopeOf(principal), ...(await filterConditions(ctx.db, principal, args.filter))]);
   const page = await keysetPage<CrimeRow>(
     ctx.db,
     {

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
 import { groupedLoader } from '../graphql/grouped-loader';
+import { disclosureSubjectScope, orNone } from '../policy/edges';
 import { disclosureReadScope, subjectReadScope } from '../policy/records';
 import { SUBJECT_COLUMNS, type SubjectRow, toSubjectView } from '../subjects/subject.queries';
 import type { Subject } from '../subjects/subject.types';
@@ -19,6 +20,7 @@ import type { Disclosure, DisclosureDecision } from './disclosure.types';
 export function disclosureLoaders(db: EntityManager, principal: Principal | null) {
   const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
   const disclosureScope = (principal && disclosureReadScope(principal)) ?? raw('false');
+  const aboutScope = orNone(principal && disclosureSubjectScope(principal));
   return {
     /** Subjects the caller may read, by id (null when not). */
     subjectsById: groupedLoader<string, SubjectRow, Subject>(
@@ -33,7 +35,7 @@ export function disclosureLoaders(db: EntityManager, principal: Principal | null
           db,
           sql`SELECT d.id AS disclosure_id, ${SUBJECT_COLUMNS} FROM disclosures d
                 JOIN report_subjects rs ON rs.report_id = d.report_id JOIN subjects s ON s.id = rs.subject_id
-               WHERE d.id = ANY(${[...ids]}::uuid[]) AND ${subjectScope}
+               WHERE d.id = ANY(${[...ids]}::uuid[]) AND ${aboutScope}
                ORDER BY s.full_name, s.id`,
         ),
       (row) => row.disclosure_id,

@@ -2,14 +2,16 @@ import type { EntityManager } from 'typeorm';
 import { AgencyKind } from '../agencies/agency-kind';
 import type { Principal } from '../auth/principal';
 import { and, raw, run, sql, type Sql } from '../db/sql';
-import { badInput, forbidden, notFound } from '../errors';
+import { badInput, notFound } from '../errors';
 import type { RequestContext } from '../graphql/context';
 import { keysetPage, type Page } from '../graphql/pagination';
 import { recordChange } from '../history/history.service';
 import { Classification, HandlingCode } from '../intelligence/intelligence.enums';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
-import { disclosureReadScope, disclosureRedactions, reportReadScope, requireScope } from '../policy/records';
+import { disclosureSubjectScope, orNone } from '../policy/edges';
+import { assertFilterable } from '../policy/fields';
+import { disclosureReadScope, reportReadScope, requireScope } from '../policy/records';
 import { AccessRequestStatus, DisclosureStatus } from './disclosure.enums';
 import {
   DECLINE_COLUMNS,
@@ -187,13 +189,14 @@ export async function listDisclosures(ctx: RequestContext, args: DisclosureListA
   if (filter.status) conditions.push(STATUS_CONDITION[filter.status]);
   if (filter.recipientAgencyId) conditions.push(sql`d.recipient_agency_id = ${filter.recipientAgencyId}::uuid`);
   if (filter.reportId) {
-    // Filtering on a withheld field would reveal it.
-    if (disclosureRedactions(principal).includes('reportId')) throw forbidden('Filtering by report is for police readers');
+    assertFilterable(principal, 'Disclosure', 'reportId', 'Filtering by report is for police readers');
     conditions.push(sql`d.report_id = ${filter.reportId}::uuid`);
   }
   if (filter.subjectId) {
     conditions.push(
-      sql`EXISTS (SELECT 1 FROM report_subjects f_rs WHERE f_rs.report_id = d.report_id AND f_rs.subject_id = ${filter.subjectId}::uuid)`,
+      // The disclosure–subject edge, as Disclosure.subjects shows it.
+      sql`EXISTS (SELECT 1 FROM report_subjects f_rs JOIN subjects s ON s.id = f_rs.subject_id
+                   WHERE f_rs.report_id = d.report_id AND f_rs.subject_id = ${filter.subjectId}::uuid AND ${orNone(disclosureSubjectScope(principal))})`,
     );
   }
   const page = await keysetPage<DisclosureRow>(

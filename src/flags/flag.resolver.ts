@@ -1,7 +1,7 @@
 import { Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../graphql/context';
 import { HistoryEntry } from '../history/history.types';
-import { readsRecordHistory } from '../policy/records';
+import { withheld } from '../policy/fields';
 import { Permission } from '../policy/permissions';
 import { approveFlag, endFlag, flagSubject, rejectFlag } from './flag.service';
 import { Flag, FlagIdArgs, FlagReasonArgs, FlagSubjectArgs } from './flag.types';
@@ -37,6 +37,6 @@ export class FlagResolver {
 
   @FieldResolver(() => [HistoryEntry], { description: 'Police case readers only; empty for anyone else' })
   history(@Root() flag: Flag, @Ctx() ctx: RequestContext) {
-    return readsRecordHistory(ctx.principal) ? ctx.loaders.history.load(`flag:${flag.id}`) : [];
+    return withheld(flag, 'history') ? [] : ctx.loaders.history.load(`flag:${flag.id}`);
   }
 }

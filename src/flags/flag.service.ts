@@ -6,7 +6,8 @@ import type { RequestContext } from '../graphql/context';
 import { recordChange } from '../history/history.service';
 import { authorize } from '../policy/auth-checker';
 import { decide, Permission } from '../policy/permissions';
-import { flagReadScope } from '../policy/records';
+import { flagRedactions } from '../policy/records';
+import { orNone, subjectFlagScope } from '../policy/edges';
 import { findSubject, subjectScopeOf } from '../subjects/subject.queries';
 import { FlagStatus, RiskLevel } from './flag.enums';
 import type { Flag, FlagInput } from './flag.types';
@@ -38,7 +39,8 @@ export const FLAG_COLUMNS = raw(`f.id, f.subject_id, f.kind, f.risk_level, f.sta
   f.set_by_user_id, f.set_by_agency_id, f.approved_at, f.approved_by_user_id, f.rejected_at, f.rejected_by_user_id, f.rejection_reason,
   f.ended_at, f.end_reason`);
 
-export const toFlagView = (row: FlagRow): Flag => ({
+/** The flag as this principal may see it: withheld fields named (policy/records.ts). */
+export const toFlagView = (row: FlagRow, principal: Principal): Flag => ({
   id: row.id,
   subjectId: row.subject_id,
   kind: row.kind,
@@ -56,15 +58,16 @@ export const toFlagView = (row: FlagRow): Flag => ({
   rejectionReason: row.rejection_reason,
   endedAt: row.ended_at,
   endReason: row.end_reason,
+  redactedFields: flagRedactions(principal),
 });
 
 async function findFlag(db: Queryable, principal: Principal, id: string): Promise<Flag> {
   const [row] = await run<FlagRow>(
     db,
-    sql`SELECT ${FLAG_COLUMNS} FROM flags f JOIN subjects s ON s.id = f.subject_id WHERE f.id = ${id}::uuid AND ${subjectScopeOf(principal)} AND ${flagReadScope(principal)}`,
+    sql`SELECT ${FLAG_COLUMNS} FROM flags f JOIN subjects s ON s.id = f.subject_id WHERE f.id = ${id}::uuid AND ${subjectScopeOf(principal)} AND ${orNone(subjectFlagScope(principal))}`,
   );
   if (!row) throw notFound('Flag', 'flagId');
-  return toFlagView(row);
+  return toFlagView(row, principal);
 }
 
 /**

@@ -62,6 +62,9 @@ export class Flag {
 
   @Field(() => String, { nullable: true })
   endReason!: string | null;
+
+  @Field(() => [String], { description: 'Names of the fields withheld from the caller' })
+  redactedFields!: string[];
 }
 
 @InputType()

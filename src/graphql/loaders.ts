@@ -18,7 +18,7 @@ export function createLoaders(db: EntityManager, principal: Principal | null) {
     ...crimeLoaders(db, principal),
     ...involvementLoaders(db, principal),
     ...disclosureLoaders(db, principal),
-    history: historyLoader(db),
+    history: historyLoader(db, principal),
   };
 }
 

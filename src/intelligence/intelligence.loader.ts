@@ -4,17 +4,20 @@ import { type AgencyRow, type DivisionRow, referenceData } from '../agencies/ref
 import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
 import { groupedLoader } from '../graphql/grouped-loader';
+import { orNone, reportSubjectLinkScope } from '../policy/edges';
 import { reportReadScope, subjectReadScope } from '../policy/records';
 import { SUBJECT_COLUMNS, type SubjectRow, toSubjectView } from '../subjects/subject.queries';
 import type { SubjectRole } from '../subjects/subject.enums';
 import type { ReportSubjectLink } from '../subjects/subject.types';
-import { REPORT_COLUMNS, type ReportRow, toReportView } from './intelligence.queries';
+import { reportColumns, type ReportRow, toReportView } from './intelligence.queries';
 import type { Informant, SubjectReportLink } from './intelligence.types';
 
 /** Loaders for the fields nested under a report; each applies the caller's scope in its SQL. */
 export function reportLoaders(db: EntityManager, principal: Principal | null) {
   const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
   const reportScope = (principal && reportReadScope(principal)) ?? raw('false');
+  // Both directions of the report–subject edge apply the one decision (policy/edges.ts).
+  const linkScope = orNone(principal && reportSubjectLinkScope(principal));
   return {
     // Reference data, cached in process (see reference-data.ts).
     agencyById: new DataLoader<string, AgencyRow | undefined>((ids) => referenceData(db).agencies(ids)),
@@ -31,19 +34,19 @@ export function reportLoaders(db: EntityManager, principal: Principal | null) {
         run(
           db,
           sql`SELECT rs.report_id, rs.role, ${SUBJECT_COLUMNS} FROM report_subjects rs JOIN subjects s ON s.id = rs.subject_id
-               WHERE rs.report_id = ANY(${[...ids]}::uuid[]) AND ${subjectScope}
+               WHERE rs.report_id = ANY(${[...ids]}::uuid[]) AND ${subjectScope} AND ${linkScope}
                ORDER BY rs.linked_at, s.id`,
         ),
       (row) => row.report_id,
       (row) => ({ role: row.role, subject: toSubjectView(row, principal!) }),
     ),
-    /** Reports a subject is linked to, limited to those the caller may read, newest first. */
+    /** Reports a subject is linked to, through links the caller may see, newest first. */
     reportLinksBySubject: groupedLoader<string, ReportRow & { subject_id: string; role: SubjectRole }, SubjectReportLink>(
       (ids) =>
         run(
           db,
-          sql`SELECT rs.subject_id, rs.role, ${REPORT_COLUMNS} FROM report_subjects rs JOIN intelligence_reports r ON r.id = rs.report_id
-               WHERE rs.subject_id = ANY(${[...ids]}::uuid[]) AND ${reportScope}
+          sql`SELECT rs.subject_id, rs.role, ${principal ? reportColumns(principal) : raw('r.id')} FROM report_subjects rs JOIN intelligence_reports r ON r.id = rs.report_id
+               WHERE rs.subject_id = ANY(${[...ids]}::uuid[]) AND ${reportScope} AND ${linkScope}
                ORDER BY r.received_at DESC, r.id DESC`,
         ),
       (row) => row.subject_id,

@@ -1,9 +1,10 @@
 import { assertDivisionExists } from '../agencies/divisions';
 import type { Principal } from '../auth/principal';
 import { and, type Queryable, raw, run, sql, type Sql } from '../db/sql';
-import { badInput, forbidden, notFound } from '../errors';
+import { badInput, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
-import { decide, Permission } from '../policy/permissions';
+import { orNone, reportHasVisibleLink, reportSubjectsShown, subjectFlagScope } from '../policy/edges';
+import { assertFilterable } from '../policy/fields';
 import { reportReadScope, reportRedactions, requireScope } from '../policy/records';
 import type {
   Classification,
@@ -34,15 +35,20 @@ export interface ReportRow {
   handling_code: HandlingCode | null;
   handling_conditions: string | null;
   assessed_at: Date | null;
+  /** The report–subject edge's answer for this report and principal (reportColumns). */
+  subjects_shown: boolean;
 }
 
-export const REPORT_COLUMNS = raw(`r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location,
+const REPORT_COLUMNS = raw(`r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location,
   r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation,
   r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at`);
 
+/** The report's columns and whether it shows its subjects to this principal (decided by policy/edges.ts, in SQL). */
+export const reportColumns = (principal: Principal): Sql => sql`${REPORT_COLUMNS}, ${reportSubjectsShown(principal)} AS subjects_shown`;
+
 /** The report as this principal may see it: withheld fields null and named. */
 export function toReportView(row: ReportRow, principal: Principal): IntelligenceReport {
-  const redacted = reportRedactions(principal);
+  const redacted = reportRedactions(principal, row.subjects_shown);
   const hide = <T>(field: string, value: T): T | null => (redacted.includes(field as never) ? null : value);
   return {
     id: row.id,
@@ -72,7 +78,7 @@ const scopeOf = (principal: Principal) => requireScope(reportReadScope(principal
 export async function findReport(db: Queryable, principal: Principal, id: string): Promise<IntelligenceReport> {
   const [row] = await run<ReportRow>(
     db,
-    sql`SELECT ${REPORT_COLUMNS} FROM intelligence_reports r WHERE r.id = ${id}::uuid AND ${scopeOf(principal)}`,
+    sql`SELECT ${reportColumns(principal)} FROM intelligence_reports r WHERE r.id = ${id}::uuid AND ${scopeOf(principal)}`,
   );
   if (!row) throw notFound('Intelligence report');
   return toReportView(row, principal);
@@ -86,7 +92,7 @@ export async function findReport(db: Queryable, principal: Principal, id: string
 export async function findOwnSubmissions(db: Queryable, principal: Principal, ids: string[]): Promise<IntelligenceReport[]> {
   const rows = await run<ReportRow>(
     db,
-    sql`SELECT ${REPORT_COLUMNS} FROM intelligence_reports r
+    sql`SELECT ${reportColumns(principal)} FROM intelligence_reports r
          WHERE r.id = ANY(${ids}::uuid[]) AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${principal.id}::uuid`,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -113,20 +119,21 @@ async function filterConditions(db: Queryable, principal: Principal, filter: Int
     throw badInput('receivedFrom must not be after receivedTo', 'filter.receivedFrom');
   }
   if (filter.riskIndicator) conditions.push(sql`${filter.riskIndicator}::risk_indicator = ANY (r.risk_indicators)`);
-  // Null means "not given", as if the field were left out.
-  // Only for those who see reports' linked subjects: a filter must not reveal a withheld field.
+  // Null means "not given", as if the field were left out. Both test the report–subject edge, so
+  // they match only through links the caller sees (FORBIDDEN to those who see none): a filter
+  // must not reveal a withheld field.
   if (filter.flagged != null || filter.subjectId != null) {
-    if (decide(Permission.READ_SUBJECTS, principal) !== 'ALLOW' || reportRedactions(principal).includes('subjects'))
-      throw forbidden('Filtering by subject or flag needs access to reports’ subjects');
+    assertFilterable(principal, 'IntelligenceReport', 'subjects', 'Filtering by subject or flag needs access to reports’ subjects');
   }
   if (filter.flagged != null) {
-    const flagged = sql`EXISTS (SELECT 1 FROM report_subjects rs JOIN flags f ON f.subject_id = rs.subject_id AND f.status = 'ACTIVE'
-                                 WHERE rs.report_id = r.id)`;
+    const flagged = reportHasVisibleLink(
+      principal,
+      sql`EXISTS (SELECT 1 FROM flags f JOIN subjects s ON s.id = f.subject_id
+                   WHERE f.subject_id = rs.subject_id AND f.status = 'ACTIVE' AND ${orNone(subjectFlagScope(principal))})`,
+    );
     conditions.push(filter.flagged ? flagged : sql`NOT ${flagged}`);
   }
-  if (filter.subjectId) {
-    conditions.push(sql`EXISTS (SELECT 1 FROM report_subjects rs WHERE rs.report_id = r.id AND rs.subject_id = ${filter.subjectId}::uuid)`);
-  }
+  if (filter.subjectId) conditions.push(reportHasVisibleLink(principal, sql`rs.subject_id = ${filter.subjectId}::uuid`));
   return conditions;
 }
 
@@ -140,7 +147,7 @@ export async function listReports(
   const page = await keysetPage<ReportRow>(
     db,
     {
-      select: REPORT_COLUMNS,
+      select: reportColumns(principal),
       from: raw('intelligence_reports r'),
       where,
       sortColumn: raw('r.received_at'),
@@ -168,7 +175,7 @@ export async function searchReports(
   const page = await offsetPage<ReportRow>(
     db,
     {
-      select: REPORT_COLUMNS,
+      select: reportColumns(principal),
       from: raw('intelligence_reports r'),
       where,
       orderBy: sql`ts_rank_cd(r.search_vector, ${query}) DESC, r.received_at DESC, r.id DESC`,

@@ -4,6 +4,7 @@ import { ArgsType, Field } from 'type-graphql';
 import { Agency, Division } from '../agencies/agency.types';
 import type { RequestContext } from '../graphql/context';
 import { HistoryEntry } from '../history/history.types';
+import { withheld } from '../policy/fields';
 import { Permission } from '../policy/permissions';
 import { linkSubject } from '../subjects/subject.service';
 import { LinkSubjectInput, ReportSubjectLink } from '../subjects/subject.types';
@@ -37,8 +38,6 @@ class LinkSubjectArgs {
   @ValidateNested()
   input!: LinkSubjectInput;
 }
-
-const withheld = (report: IntelligenceReport, field: string) => report.redactedFields.includes(field);
 
 @Resolver(() => IntelligenceReport)
 export class IntelligenceResolver {

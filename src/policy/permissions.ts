@@ -23,7 +23,7 @@ export enum Permission {
   DECIDE_GRANTS = 'DECIDE_GRANTS',
   /** Submit intelligence: reporters, police, and partner apps with the scope (a lead who submits also holds REPORTER). */
   SUBMIT_INTELLIGENCE = 'SUBMIT_INTELLIGENCE',
-  /** Read intelligence reports within the caller's scope (see records.ts). */
+  /** Read intelligence reports within the caller's scope (see records.ts; for care readers, their break-glass grants'). */
   READ_INTELLIGENCE = 'READ_INTELLIGENCE',
   /** Grade intelligence and move it through its lifecycle: police ANALYST, SUPERVISOR. */
   ASSESS_INTELLIGENCE = 'ASSESS_INTELLIGENCE',
@@ -119,8 +119,9 @@ const RULES: Record<Permission, Rule> = {
     allows: (p) =>
       p.kind === 'SERVICE' ? p.scopes.includes(ServiceScope.SUBMIT_INTELLIGENCE) : isUserWithAny(p, [Role.REPORTER, ...POLICE_CASE_ROLES]),
   },
-  // Care readers reach reports only under break-glass, through the subject's `reports` (records.ts).
-  [Permission.READ_INTELLIGENCE]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || readsOwnSubmissions(p) },
+  // Care readers' report scope is their break-glass grants' reports (records.ts): what Subject.reports
+  // opens to them, the direct path shows too.
+  [Permission.READ_INTELLIGENCE]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || readsOwnSubmissions(p) || isCareReader(p) },
   [Permission.ASSESS_INTELLIGENCE]: { anonymous: false, allows: isPoliceAnalyst },
   [Permission.SEARCH_RECORDS]: { anonymous: false, allows: isPoliceAnalyst },
   [Permission.READ_SUBJECTS]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || isCareReader(p) },

@@ -78,7 +78,13 @@ export const SUBJECT_IDENTIFIERS = ['policeReference', 'nhsNumber', 'schoolUpn',
 export function subjectRedactions(p: Principal): RedactableSubjectField[] {
   if (isPoliceCaseReader(p)) return [];
   const own = IDENTIFIER_OF_KIND[p.agency.kind];
-  return [...SUBJECT_IDENTIFIERS.filter((f) => f !== own), 'crimes', 'history'];
+  return [...SUBJECT_IDENTIFIERS.filter((f) => f !== own), 'crimes', ...(readsRecordHistory(p) ? [] : (['history'] as const))];
+}
+
+export type RedactableFlagField = 'history';
+/** A flag's history (who proposed, approved, ended it) is withheld like every record history. */
+export function flagRedactions(p: Principal): RedactableFlagField[] {
+  return readsRecordHistory(p) ? [] : ['history'];
 }
 
 /**
@@ -148,13 +154,17 @@ export const GRADING_FIELDS = ['sourceEvaluation', 'intelligenceAssessment', 'ha
 export type RedactableReportField = (typeof GRADING_FIELDS)[number] | 'informant' | 'subjects' | 'history';
 
 /**
- * The fields of a readable report withheld from this principal. Police grading, linked subjects and
- * history are for police readers; informant details for a police SUPERVISOR alone. `informant` is
- * listed whether or not the report has one, so the list reveals nothing about the informant.
+ * The fields of a readable report withheld from this principal. Police grading and history are for
+ * police readers; informant details for a police SUPERVISOR alone. `informant` is listed whether or
+ * not the report has one, so the list reveals nothing about the informant. `subjects` is decided per
+ * report by the report–subject edge (policy/edges.ts): `subjectsShown` is that decision's answer for
+ * this report (computed in its SQL), shown when some link of it is visible to the principal.
  */
-export function reportRedactions(p: Principal): RedactableReportField[] {
+export function reportRedactions(p: Principal, subjectsShown: boolean): RedactableReportField[] {
   const withheld: RedactableReportField[] = [];
-  if (!isPoliceCaseReader(p)) withheld.push(...GRADING_FIELDS, 'subjects', 'history');
+  if (!isPoliceCaseReader(p)) withheld.push(...GRADING_FIELDS);
+  if (!subjectsShown) withheld.push('subjects');
+  if (!readsRecordHistory(p)) withheld.push('history');
   if (!isPoliceSupervisor(p)) withheld.push('informant');
   return withheld;
 }

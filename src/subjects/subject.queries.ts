@@ -3,6 +3,8 @@ import { and, join, raw, run, sql, type Sql, type Queryable } from '../db/sql';
 import { badInput, forbidden, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
 import { decide, Permission } from '../policy/permissions';
+import { orNone, subjectFlagScope } from '../policy/edges';
+import { withheldSomewhere } from '../policy/fields';
 import { requireScope, SUBJECT_IDENTIFIERS, subjectReadScope, subjectRedactions } from '../policy/records';
 import type { Gender } from './subject.enums';
 import { normaliseNhsNumber } from './nhs-number';
@@ -72,7 +74,7 @@ function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql
     const id = filter.identifier.trim();
     if (!id) throw badInput('identifier must not be blank', 'filter.identifier');
     // Only identifiers the caller may see: matching on a withheld one would reveal it.
-    const redacted = subjectRedactions(principal);
+    const redacted = withheldSomewhere(principal, 'Subject');
     const matches: Record<(typeof SUBJECT_IDENTIFIERS)[number], Sql> = {
       policeReference: sql`s.police_reference = ${id}`,
       nhsNumber: sql`s.nhs_number = ${normaliseNhsNumber(id)}`,
@@ -85,7 +87,10 @@ function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql
   if (filter.flagKind || filter.riskLevel) {
     const kind = filter.flagKind ? sql`f.kind = ${filter.flagKind}` : raw('true');
     const level = filter.riskLevel ? sql`f.risk_level = ${filter.riskLevel}` : raw('true');
-    conditions.push(sql`EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = s.id AND f.status = 'ACTIVE' AND ${kind} AND ${level})`);
+    // The flags the caller sees on the subject: the subject–flag edge's scope.
+    conditions.push(
+      sql`EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = s.id AND f.status = 'ACTIVE' AND ${orNone(subjectFlagScope(principal))} AND ${kind} AND ${level})`,
+    );
   }
   return conditions;
 }

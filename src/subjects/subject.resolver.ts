@@ -4,12 +4,11 @@ import { Flag } from '../flags/flag.types';
 import type { RequestContext } from '../graphql/context';
 import { HistoryEntry } from '../history/history.types';
 import { SubjectReportLink } from '../intelligence/intelligence.types';
+import { withheld } from '../policy/fields';
 import { Permission } from '../policy/permissions';
 import { findPossibleMatches, getSubject, listSubjectsFor } from './subject.service';
 import { InvolvedAgency } from '../involvements/involvement.types';
 import { NewSubjectInput, Subject, SubjectConnection, SubjectIdArgs, SubjectListArgs, SubjectMatch } from './subject.types';
-
-const withheld = (subject: Subject, field: string) => subject.redactedFields.includes(field);
 
 @Resolver(() => Subject)
 export class SubjectResolver {

@@ -196,10 +196,16 @@ describe('reading intelligence', () => {
   });
 
   it('is FORBIDDEN to roles that read no intelligence', async () => {
-    for (const who of ['practitioner', 'auditor', 'admin']) {
+    for (const who of ['auditor', 'admin']) {
       expect(codes(await app.gql(LIST, {}, tokens[who]))).toEqual(['FORBIDDEN']);
     }
     expect(codes(await app.gql(LIST, {}))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('gives a care reader who is not a reporter only the reports of its break-glass grants: none without one', async () => {
+    const r = await app.gql<{ intelligenceReports: { totalCount: number } }>(LIST, {}, tokens.practitioner);
+    expect(codes(r)).toEqual([]);
+    expect(r.body.data!.intelligenceReports.totalCount).toBe(0);
   });
 
   it('pages newest first with stable cursors: every report exactly once, in order', async () => {

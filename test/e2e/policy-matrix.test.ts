@@ -43,8 +43,9 @@ function expectSubject(c: Caller, record: RecordKind): Outcome {
 /** Reports: police readers all; reporters their agency's submissions; a care reader who reports, also under break-glass. */
 function expectReport(c: Caller, record: RecordKind): Outcome {
   if (policeReader(c)) return 'ALLOWED';
-  if (!reporter(c)) return 'FORBIDDEN';
-  if (record === 'own') return 'ALLOWED';
+  // A care reader reads the reports its break-glass grant opens, directly as through Subject.reports.
+  if (!reporter(c) && !careReader(c)) return 'FORBIDDEN';
+  if (record === 'own' && reporter(c)) return 'ALLOWED';
   return record === 'breakGlass' && careReader(c) ? 'ALLOWED' : 'NOT_FOUND';
 }
 
@@ -58,8 +59,13 @@ const subjectRedactions = (c: Caller) =>
     ? []
     : [...['policeReference', 'nhsNumber', 'schoolUpn', 'socialCareId'].filter((f) => f !== OWN_IDENTIFIER[c.kind]), 'crimes', 'history'];
 const GRADING = ['sourceEvaluation', 'intelligenceAssessment', 'handlingCode', 'handlingConditions', 'assessedAt'];
-const reportRedactions = (c: Caller) =>
-  policeReader(c) ? (has(c, Role.SUPERVISOR) ? [] : ['informant']) : [...GRADING, 'subjects', 'history', 'informant'];
+/** A care reader sees the links of its break-glass subject, so that report shows its subjects. */
+const reportRedactions = (c: Caller, record: RecordKind) =>
+  policeReader(c)
+    ? has(c, Role.SUPERVISOR)
+      ? []
+      : ['informant']
+    : [...GRADING, ...(record === 'breakGlass' && careReader(c) ? [] : ['subjects']), 'history', 'informant'];
 
 const CALLERS: Caller[] = Object.values(AgencyKind).flatMap((kind) => [
   ...Object.values(Role)
@@ -137,7 +143,7 @@ const outcome = (r: GqlResult): Outcome => {
 
 const SUBJECT = `query($id: ID!) { subject(id: $id) { id redactedFields policeReference nhsNumber schoolUpn socialCareId
   activeFlags { status } flags { status } crimes { role } history { action } involvedAgencies { agency { name } contact }
-  reports { report { id narrative } } } }`;
+  reports { role report { id narrative } } } }`;
 const REPORT = `query($id: ID!) { intelligenceReport(id: $id) { id narrative redactedFields handlingCode subjects { role } history { action } } }`;
 
 describe.each(CALLERS.map((c) => [c.name, c] as const))('%s', (_name, caller) => {
@@ -156,8 +162,21 @@ describe.each(CALLERS.map((c) => [c.name, c] as const))('%s', (_name, caller) =>
     expect(subject.activeFlags).toEqual([{ status: 'ACTIVE' }]);
     // A disclosure never opens the raw report; break-glass does.
     if (!policeReader(caller)) {
-      const expectReports = record === 'breakGlass' || (record === 'own' && reporter(caller)) ? 1 : 0;
+      // A report's subjects are withheld from its reporter, so its link is withheld from the subject's side too.
+      const expectReports = record === 'breakGlass' ? 1 : 0;
       expect(subject.reports).toHaveLength(expectReports);
+    }
+    // One decision per edge: each link seen from the subject is seen from its report too.
+    for (const link of subject.reports as { role: string; report: { id: string } }[]) {
+      const report = await app.gql<{
+        intelligenceReport: { redactedFields: string[]; subjects: { role: string; subject: { id: string } }[] };
+      }>(
+        `query($id: ID!) { intelligenceReport(id: $id) { redactedFields subjects { role subject { id } } } }`,
+        { id: link.report.id },
+        caller.principal!.token,
+      );
+      expect(report.body.data?.intelligenceReport.redactedFields).not.toContain('subjects');
+      expect(report.body.data?.intelligenceReport.subjects).toContainEqual({ role: link.role, subject: { id: subjectId } });
     }
   });
 
@@ -170,7 +189,7 @@ describe.each(CALLERS.map((c) => [c.name, c] as const))('%s', (_name, caller) =>
     );
     expect(outcome(r)).toBe(expectReport(caller, record));
     if (outcome(r) === 'ALLOWED') {
-      expect([...r.body.data!.intelligenceReport.redactedFields].sort()).toEqual([...reportRedactions(caller)].sort());
+      expect([...r.body.data!.intelligenceReport.redactedFields].sort()).toEqual([...reportRedactions(caller, record)].sort());
     }
   });
 

@@ -160,13 +160,32 @@ it('every list returns exactly the rows the policy allows, and totalCount matche
 
       const reports = await walk('intelligenceReports', caller.token);
       const reporter = roles.includes(Role.REPORTER);
-      if (reporter) {
-        // Its agency's submissions (the extra reporter's included), and reports under its live break-glass grants.
-        const expected = reportIds.filter((_, i) => effective[i].submittedBy === 1 || (care && effective[i].grant === 'active'));
+      if (reporter || care) {
+        // Its agency's submissions if it reports (the extra reporter's included), and reports under its
+        // live break-glass grants if it is a care reader (as Subject.reports shows them).
+        const expected = reportIds.filter(
+          (_, i) => (reporter && effective[i].submittedBy === 1) || (care && effective[i].grant === 'active'),
+        );
         expect([...reports.ids].sort()).toEqual([...expected].sort());
         for (const t of reports.totals) expect(t).toBe(expected.length);
       } else {
         expect(reports.errors).toEqual(['FORBIDDEN']);
+      }
+
+      // One decision per edge: a subject's report link is seen from the subject exactly where its
+      // report shows its subjects (a live break-glass grant), and the filter by subject agrees.
+      if (care) {
+        for (const [i, id] of subjectIds.entries()) {
+          if (!knownToCaller(effective[i])) continue;
+          const linked = effective[i].grant === 'active' ? [reportIds[i]] : [];
+          const r = await app.gql<{ subject: { reports: { report: { id: string; redactedFields: string[] } }[] } }>(
+            `query($id: ID!) { subject(id: $id) { reports { report { id redactedFields } } } }`,
+            { id },
+            caller.token,
+          );
+          expect(r.body.data!.subject.reports.map((l) => l.report.id)).toEqual(linked);
+          for (const l of r.body.data!.subject.reports) expect(l.report.redactedFields).not.toContain('subjects');
+        }
       }
 
       const disclosures = await walk('disclosures', caller.token);

@@ -13,6 +13,7 @@ import { StatisticsMonthly1764900000001 } from './1764900000001-statistics-month
 import { FlagStatistics1765400000000 } from './1765400000000-flag-statistics';
 import { FlagStatisticsLocks1765460000000 } from './1765460000000-flag-statistics-locks';
 import { SearchIndexes1765450000000 } from './1765450000000-search-indexes';
+import { RowSecurity1766600000000 } from './1766600000000-row-security';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   FlagStatistics1765400000000,
   SearchIndexes1765450000000,
   FlagStatisticsLocks1765460000000,
+  RowSecurity1766600000000,
 ];

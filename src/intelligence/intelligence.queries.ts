@@ -4,7 +4,7 @@ import { and, type Queryable, raw, run, sql, type Sql } from '../db/sql';
 import { badInput, forbidden, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
 import { decide, Permission } from '../policy/permissions';
-import { reportReadScope, reportRedactions, requireScope } from '../policy/records';
+import { ownSubmissionScope, reportReadScope, reportRedactions, requireScope } from '../policy/records';
 import type {
   Classification,
   HandlingCode,
@@ -87,7 +87,7 @@ export async function findOwnSubmissions(db: Queryable, principal: Principal, id
   const rows = await run<ReportRow>(
     db,
     sql`SELECT ${REPORT_COLUMNS} FROM intelligence_reports r
-         WHERE r.id = ANY(${ids}::uuid[]) AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${principal.id}::uuid`,
+         WHERE r.id = ANY(${ids}::uuid[]) AND ${ownSubmissionScope(principal)}`,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => {

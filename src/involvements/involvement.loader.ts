@@ -3,7 +3,7 @@ import type { AgencyKind } from '../agencies/agency-kind';
 import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
 import { groupedLoader } from '../graphql/grouped-loader';
-import { subjectReadScope } from '../policy/records';
+import { involvedAgencyScope } from '../policy/records';
 import type { InvolvedAgency } from './involvement.types';
 
 interface InvolvedRow {
@@ -16,7 +16,7 @@ interface InvolvedRow {
 
 /** The agencies actively involved with each subject (name and contact only), for subjects the caller may read. */
 export function involvementLoaders(db: DataSource, principal: Principal | null) {
-  const scope = (principal && subjectReadScope(principal)) ?? raw('false');
+  const scope = (principal && involvedAgencyScope(principal)) ?? raw('false');
   return {
     involvedAgenciesBySubject: groupedLoader<string, InvolvedRow, InvolvedAgency>(
       (ids) =>
@@ -24,7 +24,7 @@ export function involvementLoaders(db: DataSource, principal: Principal | null) 
           db,
           sql`SELECT i.subject_id, a.id AS agency_id, a.name, a.kind, i.contact
                 FROM involvements i JOIN agencies a ON a.id = i.agency_id JOIN subjects s ON s.id = i.subject_id
-               WHERE i.subject_id = ANY(${[...ids]}::uuid[]) AND i.ended_at IS NULL AND ${scope}
+               WHERE i.subject_id = ANY(${[...ids]}::uuid[]) AND ${scope}
                ORDER BY a.name, i.registered_at`,
         ),
       (row) => row.subject_id,

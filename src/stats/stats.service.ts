@@ -132,15 +132,14 @@ export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): P
       if (lastMonth < lastDay) parts.push(days(lastMonth, lastDay));
     } else parts.push(days(firstDay, lastDay));
   }
+  // The partial days, counted from the reports by statistics_report_cells: every report counts,
+  // whoever asks, so it runs as the tables' owner beyond the caller's row-level security.
+  const midnight = (day: string) => sql`${day}::date::timestamp AT TIME ZONE 'UTC'`;
   const partial =
     firstDay < lastDay
-      ? sql`(r.received_at >= ${args.from} AND r.received_at < ${firstDay}::date::timestamp AT TIME ZONE 'UTC')
-            OR (r.received_at >= ${lastDay}::date::timestamp AT TIME ZONE 'UTC' AND r.received_at < ${args.to})`
-      : sql`r.received_at >= ${args.from} AND r.received_at < ${args.to}`;
-  parts.push(
-    sql`SELECT r.division_id, r.source_type, to_char(date_trunc('month', r.received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS month, count(*) AS n
-          FROM intelligence_reports r WHERE ${partial} GROUP BY 1, 2, 3`,
-  );
+      ? sql`${args.from}::timestamptz, ${midnight(firstDay)}, ${midnight(lastDay)}, ${args.to}::timestamptz`
+      : sql`${args.from}::timestamptz, ${args.to}::timestamptz, NULL, NULL`;
+  parts.push(sql`SELECT division_id, source_type, month, n FROM statistics_report_cells(${partial})`);
   const rows = await run<{ division_id: string | null; source_type: SourceType; month: string; n: number }>(
     ctx.db,
     sql`SELECT division_id, source_type, month, sum(n)::int AS n FROM (${join(parts, ' UNION ALL ')}) cells
@@ -184,14 +183,10 @@ export async function crimeStats(ctx: RequestContext, args: StatsArgs): Promise<
     suspects: number;
   }>(
     ctx.db,
-    sql`SELECT c.division_id, c.month, GROUPING(c.division_id, c.month) AS g, count(DISTINCT c.id)::int AS crimes,
-               count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'VICTIM')::int AS victims,
-               count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'SUSPECT')::int AS suspects
-          FROM (SELECT id, division_id, (recorded_on - extract(day FROM recorded_on)::int + 1)::text AS month FROM crimes
-                 WHERE recorded_on >= ${dayOnOrAfter(args.from)}::date AND recorded_on < ${dayOnOrAfter(args.to)}::date) c
-          -- A lateral probe per crime (OFFSET 0 keeps it one): cheaper than hashing every crime's people.
-          LEFT JOIN LATERAL (SELECT subject_id, role FROM crime_subjects cs WHERE cs.crime_id = c.id OFFSET 0) cs ON true
-         GROUP BY GROUPING SETS ((c.division_id, c.month), (c.division_id), (c.month), ())`,
+    // Every crime counts whoever asks: statistics_crime_cells groups them as the tables' owner, beyond
+    // the caller's row-level security (migrations/1766600000000-row-security.ts).
+    sql`SELECT division_id, month, g, crimes, victims, suspects
+          FROM statistics_crime_cells(${dayOnOrAfter(args.from)}::date, ${dayOnOrAfter(args.to)}::date)`,
   );
   // GROUPING() sets a bit for each column *not* grouped by: division is its high bit.
   const cubes: Cell[][] = [[], [], [], []];

@@ -14,8 +14,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * SECURITY DEFINER functions below, run as the owner and see every row. FORCE is deliberately not
  * set, so that stays true. The predicates on the principal are STABLE SQL functions, called in the
  * policies as scalar subqueries (`(SELECT rls_police_case_reader())`) so each is evaluated once per
- * statement; checks that need other case tables are SECURITY DEFINER functions, so one policy never
- * recurses into another's table.
+ * statement; the sets that need other case tables (a care reader's known subjects, the reports of
+ * its break-glass grants) are SECURITY DEFINER set-returning functions, evaluated once per statement
+ * as a hashed `IN (SELECT ...)`, so one policy never recurses into another's table.
  *
  * Also: the functions that must see every row whoever writes (a flag's age check, a new report's
  * reference) become SECURITY DEFINER; the few lookups the service makes beyond its caller's read
@@ -33,7 +34,10 @@ export class RowSecurity1766600000000 implements MigrationInterface {
 
     for (const [table, policies] of Object.entries(POLICIES)) {
       await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY system_context ON ${table} FOR ALL USING ((SELECT rls_system())) WITH CHECK ((SELECT rls_system()))`);
+      // The system writes anything; it reads everything through each table's read policy.
+      for (const command of SYSTEM_COMMANDS) {
+        await q.query(`CREATE POLICY system_${command.toLowerCase()} ON ${table} FOR ${command} ${SYSTEM_POLICY[command]}`);
+      }
       for (const [name, policy] of Object.entries(policies)) await q.query(`CREATE POLICY ${name} ON ${table} ${policy}`);
     }
 
@@ -48,7 +52,9 @@ export class RowSecurity1766600000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const [table, policies] of Object.entries(POLICIES)) {
-      for (const name of ['system_context', ...Object.keys(policies)]) await q.query(`DROP POLICY ${name} ON ${table}`);
+      for (const name of [...SYSTEM_COMMANDS.map((c) => `system_${c.toLowerCase()}`), ...Object.keys(policies)]) {
+        await q.query(`DROP POLICY ${name} ON ${table}`);
+      }
       await q.query(`ALTER TABLE ${table} DISABLE ROW LEVEL SECURITY`);
     }
     for (const statement of IMMUNE_FUNCTIONS_BEFORE) await q.query(statement);
@@ -56,6 +62,13 @@ export class RowSecurity1766600000000 implements MigrationInterface {
     for (const fn of PREDICATES.reverse()) await q.query(`DROP FUNCTION ${fn}`);
   }
 }
+
+const SYSTEM_COMMANDS = ['INSERT', 'UPDATE', 'DELETE'] as const;
+const SYSTEM_POLICY: Record<(typeof SYSTEM_COMMANDS)[number], string> = {
+  INSERT: 'WITH CHECK ((SELECT rls_system()))',
+  UPDATE: 'USING ((SELECT rls_system())) WITH CHECK ((SELECT rls_system()))',
+  DELETE: 'USING ((SELECT rls_system()))',
+};
 
 const DEFINER = `STABLE SECURITY DEFINER SET search_path = public, pg_temp`;
 const CARE_KINDS = `'SOCIAL_CARE', 'EDUCATION', 'HEALTH'`;
@@ -73,10 +86,10 @@ const PRINCIPAL_FUNCTIONS = [
      SELECT (rls_principal() ->> 'id')::uuid $$`,
   `CREATE FUNCTION rls_agency() RETURNS uuid LANGUAGE sql STABLE PARALLEL SAFE AS $$
      SELECT (rls_principal() #>> '{agency,id}')::uuid $$`,
-  // A user of an agency of one of `kinds` holding one of `roles`.
+  // A user of an agency of one of `kinds` holding one of `roles`. No FROM: inlined into the policy.
   `CREATE FUNCTION rls_user_with(roles text[], kinds text[]) RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
-     SELECT coalesce(p ->> 'kind' = 'USER' AND p #>> '{agency,kind}' = ANY (kinds) AND p -> 'roles' ?| roles, false)
-       FROM rls_principal() p $$`,
+     SELECT coalesce(rls_principal() ->> 'kind' = 'USER' AND rls_principal() #>> '{agency,kind}' = ANY (kinds)
+                     AND rls_principal() -> 'roles' ?| roles, false) $$`,
   `CREATE FUNCTION rls_police_case_reader() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
      SELECT rls_user_with('{INVESTIGATOR,ANALYST,SUPERVISOR}', '{POLICE}') $$`,
   `CREATE FUNCTION rls_police_supervisor() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
@@ -87,13 +100,12 @@ const PRINCIPAL_FUNCTIONS = [
      SELECT rls_user_with('{PRACTITIONER}', ARRAY[${CARE_KINDS}]) OR rls_safeguarding_lead() $$`,
   /** Reporters read their agency's submissions; a partner app with the scope its own (readsOwnSubmissions). */
   `CREATE FUNCTION rls_reporter() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
-     SELECT coalesce(p ->> 'kind' = 'USER' AND p -> 'roles' ? 'REPORTER', false) FROM rls_principal() p $$`,
+     SELECT coalesce(rls_principal() ->> 'kind' = 'USER' AND rls_principal() -> 'roles' ? 'REPORTER', false) $$`,
   /** Who may submit intelligence (Permission.SUBMIT_INTELLIGENCE). */
   `CREATE FUNCTION rls_submitter() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
-     SELECT coalesce(CASE p ->> 'kind'
-                       WHEN 'USER' THEN p -> 'roles' ?| '{REPORTER,INVESTIGATOR,ANALYST,SUPERVISOR}'
-                       WHEN 'SERVICE' THEN p -> 'scopes' ? 'SUBMIT_INTELLIGENCE' END, false)
-       FROM rls_principal() p $$`,
+     SELECT coalesce(CASE rls_principal() ->> 'kind'
+                       WHEN 'USER' THEN rls_principal() -> 'roles' ?| '{REPORTER,INVESTIGATOR,ANALYST,SUPERVISOR}'
+                       WHEN 'SERVICE' THEN rls_principal() -> 'scopes' ? 'SUBMIT_INTELLIGENCE' END, false) $$`,
   /** Statistics are for every signed-in user (Permission.READ_STATISTICS), and the system. */
   `CREATE FUNCTION rls_reads_statistics() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
      SELECT coalesce(rls_principal() ->> 'kind' = 'USER', false) OR rls_system() $$`,
@@ -118,18 +130,21 @@ const PREDICATES = [
  * reader's subject scope) and the break-glass arm of reportReadScope, exactly as records.ts writes them.
  */
 const SCOPE_FUNCTIONS = [
-  `CREATE FUNCTION rls_subject_known(subject uuid) RETURNS boolean LANGUAGE sql ${DEFINER} AS $$
-     SELECT EXISTS (SELECT 1 FROM report_subjects k_rs JOIN intelligence_reports k_r ON k_r.id = k_rs.report_id
-                     WHERE k_rs.subject_id = subject AND k_r.submitted_by_agency_id = rls_agency())
-         OR EXISTS (SELECT 1 FROM report_subjects k_rs JOIN disclosures k_d ON k_d.report_id = k_rs.report_id
-                     WHERE k_rs.subject_id = subject AND k_d.recipient_agency_id = rls_agency()
-                       AND k_d.revoked_at IS NULL AND k_d.expires_at > now())
-         OR EXISTS (SELECT 1 FROM involvements k_i
-                     WHERE k_i.subject_id = subject AND k_i.agency_id = rls_agency() AND k_i.ended_at IS NULL)
-         OR EXISTS (SELECT 1 FROM break_glass_grants k_g WHERE k_g.subject_id = subject AND k_g.user_id = rls_id() AND k_g.expires_at > now()) $$`,
-  `CREATE FUNCTION rls_report_break_glass(report uuid) RETURNS boolean LANGUAGE sql ${DEFINER} AS $$
-     SELECT EXISTS (SELECT 1 FROM report_subjects bg_rs JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
-                     WHERE bg_rs.report_id = report AND bg.user_id = rls_id() AND bg.expires_at > now()) $$`,
+  // Evaluated once per statement (a hashed `IN (SELECT ...)`), not once per row: a care reader's
+  // known subjects are few, and a function call per row scanned cost tens of microseconds each.
+  `CREATE FUNCTION rls_known_subjects() RETURNS SETOF uuid LANGUAGE sql ${DEFINER} ROWS 100 AS $$
+     SELECT k_rs.subject_id FROM report_subjects k_rs JOIN intelligence_reports k_r ON k_r.id = k_rs.report_id
+      WHERE k_r.submitted_by_agency_id = rls_agency() AND rls_care_reader()
+     UNION
+     SELECT k_rs.subject_id FROM report_subjects k_rs JOIN disclosures k_d ON k_d.report_id = k_rs.report_id
+      WHERE k_d.recipient_agency_id = rls_agency() AND k_d.revoked_at IS NULL AND k_d.expires_at > now() AND rls_care_reader()
+     UNION
+     SELECT k_i.subject_id FROM involvements k_i WHERE k_i.agency_id = rls_agency() AND k_i.ended_at IS NULL AND rls_care_reader()
+     UNION
+     SELECT k_g.subject_id FROM break_glass_grants k_g WHERE k_g.user_id = rls_id() AND k_g.expires_at > now() AND rls_care_reader() $$`,
+  `CREATE FUNCTION rls_break_glass_reports() RETURNS SETOF uuid LANGUAGE sql ${DEFINER} ROWS 100 AS $$
+     SELECT DISTINCT bg_rs.report_id FROM report_subjects bg_rs JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
+      WHERE bg.user_id = rls_id() AND bg.expires_at > now() AND rls_care_reader() $$`,
 ];
 
 /**
@@ -222,8 +237,8 @@ const IMMUNE_FUNCTIONS_BEFORE = [
 ];
 
 const DEFINER_FUNCTIONS = [
-  'rls_subject_known(uuid)',
-  'rls_report_break_glass(uuid)',
+  'rls_known_subjects()',
+  'rls_break_glass_reports()',
   'audit_record_context(jsonb)',
   'statistics_report_cells(timestamptz, timestamptz, timestamptz, timestamptz)',
   'statistics_crime_cells(date, date)',
@@ -231,16 +246,22 @@ const DEFINER_FUNCTIONS = [
   'subject_has_identifier(uuid, text, text)',
 ];
 
-const ALL = `(SELECT rls_police_case_reader())`;
-const SUPERVISOR = `(SELECT rls_police_supervisor())`;
+// Each `(SELECT ...)` is evaluated once per statement (an InitPlan), then compared per row.
+const ALL = `(SELECT rls_system() OR rls_police_case_reader())`;
+const SUPERVISOR = `(SELECT rls_system() OR rls_police_supervisor())`;
 const CARE = `(SELECT rls_care_reader())`;
 const LEAD = `(SELECT rls_safeguarding_lead())`;
+const KNOWN = `(SELECT rls_known_subjects())`;
+// A care reader's own agency and own id; null (matching nothing) for anyone else.
+const CARE_AGENCY = `(SELECT CASE WHEN rls_care_reader() THEN rls_agency() END)`;
+const CARE_ME = `(SELECT CASE WHEN rls_care_reader() THEN rls_id() END)`;
+const LEAD_AGENCY = `(SELECT CASE WHEN rls_safeguarding_lead() THEN rls_agency() END)`;
 const ME = `(SELECT rls_id())`;
 const MY_AGENCY = `(SELECT rls_agency())`;
 const STATISTICS = `FOR SELECT USING ((SELECT rls_reads_statistics()))`;
 
 /**
- * Per table, the policies besides `system_context`, one per command: SELECT mirrors the read scopes
+ * Per table, the policies besides the system's, one per command: SELECT mirrors the read scopes
  * of records.ts (the test compares them row for row), INSERT and UPDATE what the service writes for
  * whom (permissions.ts). No DELETE policy: the service deletes no case rows. UPDATE also governs
  * SELECT ... FOR UPDATE / FOR SHARE.
@@ -249,9 +270,9 @@ const POLICIES: Record<string, Record<string, string>> = {
   intelligence_reports: {
     // reportReadScope, and ownSubmissionScope (a submitter reads back what it submitted).
     report_read: `FOR SELECT USING (${ALL}
-        OR ((SELECT rls_reporter()) AND submitted_by_agency_id = ${MY_AGENCY})
+        OR submitted_by_agency_id = (SELECT CASE WHEN rls_reporter() THEN rls_agency() END)
         OR coalesce(submitted_by_user_id, submitted_by_service_account_id) = ${ME}
-        OR (${CARE} AND rls_report_break_glass(id)))`,
+        OR id IN (SELECT rls_break_glass_reports()))`,
     report_submit: `FOR INSERT WITH CHECK ((SELECT rls_submitter()) AND submitted_by_agency_id = ${MY_AGENCY}
         AND coalesce(submitted_by_user_id, submitted_by_service_account_id) = ${ME}
         AND (submitted_by_user_id IS NULL) = ((SELECT rls_principal() ->> 'kind') = 'SERVICE'))`,
@@ -264,20 +285,20 @@ const POLICIES: Record<string, Record<string, string>> = {
         AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${ME}))`,
   },
   subjects: {
-    subject_read: `FOR SELECT USING (${ALL} OR (${CARE} AND rls_subject_known(id)))`,
+    subject_read: `FOR SELECT USING (${ALL} OR id IN ${KNOWN})`,
     subject_create: `FOR INSERT WITH CHECK (${ALL} AND created_by_agency_id = ${MY_AGENCY})`,
   },
   subject_aliases: {
-    subject_alias_read: `FOR SELECT USING (${ALL} OR (${CARE} AND rls_subject_known(subject_id)))`,
+    subject_alias_read: `FOR SELECT USING (${ALL} OR subject_id IN ${KNOWN})`,
   },
   report_subjects: {
     // A link is read with its subject (the subject's scope).
-    link_read: `FOR SELECT USING (${ALL} OR (${CARE} AND rls_subject_known(subject_id)))`,
+    link_read: `FOR SELECT USING (${ALL} OR subject_id IN ${KNOWN})`,
     link_create: `FOR INSERT WITH CHECK (${ALL} AND linked_by_user_id = ${ME})`,
   },
   flags: {
     // flagReadScope on top of the subject's scope: anyone but police case readers sees flags in force only.
-    flag_read: `FOR SELECT USING (${ALL} OR (${CARE} AND status = 'ACTIVE' AND rls_subject_known(subject_id)))`,
+    flag_read: `FOR SELECT USING (${ALL} OR (status = 'ACTIVE' AND subject_id IN ${KNOWN}))`,
     flag_create: `FOR INSERT WITH CHECK (${ALL} AND set_by_user_id = ${ME} AND set_by_agency_id = ${MY_AGENCY})`,
     flag_update: `FOR UPDATE USING (${ALL}) WITH CHECK (${ALL})`,
   },
@@ -296,14 +317,14 @@ const POLICIES: Record<string, Record<string, string>> = {
   },
   involvements: {
     // involvementReadScope, and involvedAgencyScope (who else is actively involved with a subject one reads).
-    involvement_read: `FOR SELECT USING (${ALL} OR (${CARE} AND agency_id = ${MY_AGENCY})
-        OR (${CARE} AND ended_at IS NULL AND rls_subject_known(subject_id)))`,
+    involvement_read: `FOR SELECT USING (${ALL} OR agency_id = ${CARE_AGENCY}
+        OR (ended_at IS NULL AND subject_id IN ${KNOWN}))`,
     involvement_register: `FOR INSERT WITH CHECK (${CARE} AND agency_id = ${MY_AGENCY} AND registered_by_user_id = ${ME})`,
     involvement_end: `FOR UPDATE USING (${LEAD} AND agency_id = ${MY_AGENCY}) WITH CHECK (${LEAD} AND agency_id = ${MY_AGENCY})`,
   },
   disclosures: {
     disclosure_read: `FOR SELECT USING (${ALL}
-        OR (${CARE} AND recipient_agency_id = ${MY_AGENCY} AND revoked_at IS NULL AND expires_at > now()))`,
+        OR (recipient_agency_id = ${CARE_AGENCY} AND revoked_at IS NULL AND expires_at > now()))`,
     disclosure_create: `FOR INSERT WITH CHECK (${SUPERVISOR} AND disclosed_by_user_id = ${ME})`,
     disclosure_revoke: `FOR UPDATE USING (${SUPERVISOR}) WITH CHECK (${SUPERVISOR})`,
   },
@@ -313,13 +334,13 @@ const POLICIES: Record<string, Record<string, string>> = {
     decline_create: `FOR INSERT WITH CHECK (${SUPERVISOR} AND decided_by_user_id = ${ME})`,
   },
   access_requests: {
-    access_request_read: `FOR SELECT USING (${SUPERVISOR} OR (${LEAD} AND requester_agency_id = ${MY_AGENCY})
-        OR (${CARE} AND requested_by_user_id = ${ME}))`,
+    access_request_read: `FOR SELECT USING (${SUPERVISOR} OR requester_agency_id = ${LEAD_AGENCY}
+        OR requested_by_user_id = ${CARE_ME})`,
     access_request_create: `FOR INSERT WITH CHECK (${CARE} AND requested_by_user_id = ${ME} AND requester_agency_id = ${MY_AGENCY})`,
     access_request_decide: `FOR UPDATE USING (${SUPERVISOR}) WITH CHECK (${SUPERVISOR})`,
   },
   break_glass_grants: {
-    break_glass_read: `FOR SELECT USING (${SUPERVISOR} OR (${CARE} AND user_id = ${ME}))`,
+    break_glass_read: `FOR SELECT USING (${SUPERVISOR} OR user_id = ${CARE_ME})`,
     break_glass_create: `FOR INSERT WITH CHECK (${CARE} AND user_id = ${ME} AND agency_id = ${MY_AGENCY})`,
     break_glass_review: `FOR UPDATE USING (${SUPERVISOR}) WITH CHECK (${SUPERVISOR})`,
   },

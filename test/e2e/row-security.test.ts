@@ -438,7 +438,28 @@ describe('the service under row-level security', () => {
   });
 
   it('gives non-police callers the statistics the system computes', async () => {
-    const args = { from: new Date('2020-01-03T12:00:00Z'), to: new Date(Date.now() + 86_400_000), groupBy: [StatsDimension.MONTH] };
+    // Partial days at both ends (reports received today count from the reports themselves), and a crime of today's.
+    const args = { from: new Date(Date.now() - 3 * 365 * 86_400_000), to: new Date(), groupBy: [StatsDimension.MONTH] };
+    const investigator = byEmail('investigator@gmp.example');
+    const [{ id: crime }] = (await app.ownerQuery(
+      `INSERT INTO crimes (crime_reference, offence, division_id, recorded_on, recorded_by_user_id)
+       VALUES ($1, 'Synthetic offence', 'rochdale', current_date, $2) RETURNING id`,
+      [`RLS-${randomUUID()}`, investigator.id],
+    )) as { id: string }[];
+    await app.ownerQuery(
+      `INSERT INTO crime_subjects (crime_id, subject_id, role) SELECT $1, id, 'VICTIM' FROM subjects ORDER BY id LIMIT 6`,
+      [crime],
+    );
+    await asPrincipal(
+      school(),
+      (tx) =>
+        submitIntelligence(contextFor(tx, school()), {
+          sourceType: SourceType.EDUCATION,
+          narrative: 'Synthetic concern of today',
+          divisionId: 'rochdale',
+        }),
+      true,
+    );
     const statsOf = async (tx: EntityManager, p: Principal) => {
       const [intelligence, crimes] = [await intelligenceStats(contextFor(tx, p), args), await crimeStats(contextFor(tx, p), args)];
       return { intelligence, crimes };
@@ -455,7 +476,8 @@ describe('the service under row-level security', () => {
         await tx.query(SYSTEM_CONTEXT_SQL);
         return statsOf(tx, p);
       });
-      expect(everything.crimes.rows.length + everything.intelligence.rows.length).toBeGreaterThan(0);
+      expect(everything.crimes.total.crimes === null || everything.crimes.total.crimes > 0).toBe(true);
+      expect(everything.intelligence.rows.length).toBeGreaterThan(0);
       expect(await asPrincipal(p, (tx) => statsOf(tx, p))).toEqual(everything);
     }
   });

@@ -207,6 +207,16 @@ const SERVICE_FUNCTIONS = [
        -- A lateral probe per crime (OFFSET 0 keeps it one): cheaper than hashing every crime's people.
        LEFT JOIN LATERAL (SELECT subject_id, role FROM crime_subjects cs WHERE cs.crime_id = c.id OFFSET 0) cs ON true
       GROUP BY GROUPING SETS ((c.division_id, c.month), (c.division_id), (c.month), ()) $$`,
+  // Full-text and fuzzy name matches, found through their GIN indexes. Under row-level security a
+  // query's own @@ or % (not leakproof) may only be tested after the policy, row by row, so
+  // no index could serve it: the service finds the candidates' ids here, and reads the rows the
+  // policy lets it read among them.
+  `CREATE FUNCTION reports_matching(query tsquery) RETURNS SETOF uuid LANGUAGE sql ${DEFINER} ROWS 1000 AS $$
+     SELECT id FROM intelligence_reports WHERE search_vector @@ query AND rls_principal() IS NOT NULL $$`,
+  `CREATE FUNCTION subjects_named(name text) RETURNS SETOF uuid LANGUAGE sql ${DEFINER} ROWS 100 AS $$
+     SELECT id FROM subjects WHERE full_name % name AND rls_principal() IS NOT NULL $$`,
+  `CREATE FUNCTION subjects_aliased(name text) RETURNS SETOF uuid LANGUAGE sql ${DEFINER} ROWS 100 AS $$
+     SELECT DISTINCT subject_id FROM subject_aliases WHERE alias % name AND rls_principal() IS NOT NULL $$`,
   // Break-glass reaches a subject outside its caller's scope by design: it must learn that it exists.
   `CREATE FUNCTION subject_exists(subject uuid) RETURNS boolean LANGUAGE sql ${DEFINER} AS $$
      SELECT rls_principal() IS NOT NULL AND EXISTS (SELECT 1 FROM subjects WHERE id = subject) $$`,
@@ -242,6 +252,9 @@ const DEFINER_FUNCTIONS = [
   'audit_record_context(jsonb)',
   'statistics_report_cells(timestamptz, timestamptz, timestamptz, timestamptz)',
   'statistics_crime_cells(date, date)',
+  'reports_matching(tsquery)',
+  'subjects_named(text)',
+  'subjects_aliased(text)',
   'subject_exists(uuid)',
   'subject_has_identifier(uuid, text, text)',
 ];
@@ -334,8 +347,9 @@ const POLICIES: Record<string, Record<string, string>> = {
     decline_create: `FOR INSERT WITH CHECK (${SUPERVISOR} AND decided_by_user_id = ${ME})`,
   },
   access_requests: {
+    // accessRequestReadScope: a lead reads its agency's, any other care reader its own.
     access_request_read: `FOR SELECT USING (${SUPERVISOR} OR requester_agency_id = ${LEAD_AGENCY}
-        OR requested_by_user_id = ${CARE_ME})`,
+        OR requested_by_user_id = (SELECT CASE WHEN rls_care_reader() AND NOT rls_safeguarding_lead() THEN rls_id() END))`,
     access_request_create: `FOR INSERT WITH CHECK (${CARE} AND requested_by_user_id = ${ME} AND requester_agency_id = ${MY_AGENCY})`,
     access_request_decide: `FOR UPDATE USING (${SUPERVISOR}) WITH CHECK (${SUPERVISOR})`,
   },

@@ -161,8 +161,9 @@ export async function searchReports(
   const query = sql`websearch_to_tsquery('english', ${args.text})`;
   const where = and([
     scopeOf(principal),
-    // The stored report_search_vector(location, narrative), GIN indexed: matched and ranked without recomputing it.
-    sql`r.search_vector @@ ${query}`,
+    // The stored report_search_vector(location, narrative), GIN indexed: matched (by reports_matching,
+    // through the index even under row-level security) and ranked without recomputing it.
+    sql`r.id IN (SELECT reports_matching(${query}))`,
     ...(await filterConditions(db, principal, args.filter)),
   ]);
   const page = await offsetPage<ReportRow>(

@@ -13,6 +13,8 @@ import { createRequestContext, type RequestContext } from '../../src/graphql/con
 import { createLogger } from '../../src/logger';
 import { SourceType, RiskIndicator } from '../../src/intelligence/intelligence.enums';
 import { submitIntelligence } from '../../src/intelligence/intelligence.service';
+import { searchReports } from '../../src/intelligence/intelligence.queries';
+import { listSubjects } from '../../src/subjects/subject.queries';
 import { InvolvementKind, LawfulBasis } from '../../src/involvements/involvement.enums';
 import { registerInvolvement } from '../../src/involvements/involvement.service';
 import { decide, Permission } from '../../src/policy/permissions';
@@ -244,7 +246,7 @@ describe('row-level security mirrors the read scopes', () => {
       fc.asyncProperty(principal, fc.constantFrom(...TABLES), async (p, table) => {
         expect(await asPrincipal(p, (tx) => scopeless(tx, table))).toEqual(await expected(table, p));
       }),
-      { numRuns: 120 },
+      { numRuns: 200 },
     );
   });
 
@@ -518,6 +520,31 @@ describe('the service under row-level security', () => {
     await expect(
       asPrincipal(practitioner, (tx) => breakGlass(contextFor(tx, practitioner), randomUUID(), 'Synthetic')),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('finds the same reports and subjects by text and name as the system does, through the owner’s index lookups', async () => {
+    const analyst = byEmail('analyst@gmp.example');
+    const find = async (tx: EntityManager) =>
+      (
+        await Promise.all([
+          searchReports(tx, analyst, { text: 'girl', first: 50 }),
+          listSubjects(tx, analyst, { filter: { name: 'Jayden' }, first: 50 }),
+        ])
+      ).map((page) => page.edges.map((e) => e.node.id));
+    const everything = await asPrincipal(undefined, async (tx) => {
+      await tx.query(SYSTEM_CONTEXT_SQL);
+      return find(tx);
+    });
+    expect(everything[0].length).toBeGreaterThan(0);
+    expect(await asPrincipal(analyst, find)).toEqual(everything);
+    // Nobody finds nothing, even through the functions that look beyond row security.
+    const [reports, subjects] = await asPrincipal(undefined, (tx) =>
+      Promise.all([
+        tx.query(`SELECT reports_matching(websearch_to_tsquery('english', 'girl'))`),
+        tx.query(`SELECT subjects_named('Jayden')`),
+      ]),
+    );
+    expect([reports, subjects]).toEqual([[], []]);
   });
 
   it('names the subject of a hidden record in the audit trail of a refused attempt', async () => {

@@ -132,19 +132,29 @@ const PREDICATES = [
 const SCOPE_FUNCTIONS = [
   // Evaluated once per statement (a hashed `IN (SELECT ...)`), not once per row: a care reader's
   // known subjects are few, and a function call per row scanned cost tens of microseconds each.
-  `CREATE FUNCTION rls_known_subjects() RETURNS SETOF uuid LANGUAGE sql ${DEFINER} ROWS 100 AS $$
-     SELECT k_rs.subject_id FROM report_subjects k_rs JOIN intelligence_reports k_r ON k_r.id = k_rs.report_id
-      WHERE k_r.submitted_by_agency_id = rls_agency() AND rls_care_reader()
-     UNION
-     SELECT k_rs.subject_id FROM report_subjects k_rs JOIN disclosures k_d ON k_d.report_id = k_rs.report_id
-      WHERE k_d.recipient_agency_id = rls_agency() AND k_d.revoked_at IS NULL AND k_d.expires_at > now() AND rls_care_reader()
-     UNION
-     SELECT k_i.subject_id FROM involvements k_i WHERE k_i.agency_id = rls_agency() AND k_i.ended_at IS NULL AND rls_care_reader()
-     UNION
-     SELECT k_g.subject_id FROM break_glass_grants k_g WHERE k_g.user_id = rls_id() AND k_g.expires_at > now() AND rls_care_reader() $$`,
-  `CREATE FUNCTION rls_break_glass_reports() RETURNS SETOF uuid LANGUAGE sql ${DEFINER} ROWS 100 AS $$
-     SELECT DISTINCT bg_rs.report_id FROM report_subjects bg_rs JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
-      WHERE bg.user_id = rls_id() AND bg.expires_at > now() AND rls_care_reader() $$`,
+  // PL/pgSQL: its query plans are kept for the connection's life, where a SQL function's would be
+  // made again in every statement.
+  `CREATE FUNCTION rls_known_subjects() RETURNS SETOF uuid LANGUAGE plpgsql ${DEFINER} ROWS 100 AS $$
+   BEGIN
+     IF NOT rls_care_reader() THEN RETURN; END IF;
+     RETURN QUERY
+       SELECT k_rs.subject_id FROM report_subjects k_rs JOIN intelligence_reports k_r ON k_r.id = k_rs.report_id
+        WHERE k_r.submitted_by_agency_id = rls_agency()
+       UNION
+       SELECT k_rs.subject_id FROM report_subjects k_rs JOIN disclosures k_d ON k_d.report_id = k_rs.report_id
+        WHERE k_d.recipient_agency_id = rls_agency() AND k_d.revoked_at IS NULL AND k_d.expires_at > now()
+       UNION
+       SELECT k_i.subject_id FROM involvements k_i WHERE k_i.agency_id = rls_agency() AND k_i.ended_at IS NULL
+       UNION
+       SELECT k_g.subject_id FROM break_glass_grants k_g WHERE k_g.user_id = rls_id() AND k_g.expires_at > now();
+   END $$`,
+  `CREATE FUNCTION rls_break_glass_reports() RETURNS SETOF uuid LANGUAGE plpgsql ${DEFINER} ROWS 100 AS $$
+   BEGIN
+     IF NOT rls_care_reader() THEN RETURN; END IF;
+     RETURN QUERY
+       SELECT DISTINCT bg_rs.report_id FROM report_subjects bg_rs JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
+        WHERE bg.user_id = rls_id() AND bg.expires_at > now();
+   END $$`,
 ];
 
 /**

@@ -231,7 +231,7 @@ const SERVICE_FUNCTIONS = [
   `CREATE FUNCTION subject_exists(subject uuid) RETURNS boolean LANGUAGE sql ${DEFINER} AS $$
      SELECT rls_principal() IS NOT NULL AND EXISTS (SELECT 1 FROM subjects WHERE id = subject) $$`,
   // An involvement may be registered for a subject carrying the identifier the caller's kind of
-  // agency issues (a school's UPN): true only when it matches, and only that kind's identifier.
+  // agency gives out (a school's UPN): true only when it matches, and only that kind's identifier.
   `CREATE FUNCTION subject_has_identifier(subject uuid, agency_kind text, identifier text) RETURNS boolean LANGUAGE sql ${DEFINER} AS $$
      SELECT EXISTS (SELECT 1 FROM subjects s
                      WHERE s.id = subject

@@ -50,7 +50,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       options: [
         '-c jit=off',
         ...(options.role ? [`-c role=${roleName(options.role)}`] : []),
-        // The session's default, which a transaction's own setting overrides until it ends.
+        // The connection's default, which a transaction's own setting overrides until it ends.
         ...((options.rowSecurity ?? 'open') === 'open' ? [`-c ${PRINCIPAL_SETTING}=${SYSTEM_SETTING}`] : []),
       ].join(' '),
     },

@@ -15,7 +15,7 @@ import { INVOLVEMENT_COLUMNS, type InvolvementRow, toInvolvementView } from './i
 import type { Involvement, InvolvementInput, InvolvementListArgs } from './involvement.types';
 
 /**
- * The involvement each kind of agency registers, and the identifier it issues, as a test on the
+ * The involvement each kind of agency registers, and the identifier it gives out, as a test on the
  * subject `$1`. The subject is not yet known to the agency, so outside its row-level security:
  * subject_has_identifier matches the identifier of the caller's kind of agency, and answers only that.
  */

@@ -15,6 +15,7 @@ import { FlagStatisticsLocks1765460000000 } from './1765460000000-flag-statistic
 import { SearchIndexes1765450000000 } from './1765450000000-search-indexes';
 import { SeparationOfDuties1766400000000 } from './1766400000000-separation-of-duties';
 import { AuditTrailIdentity1766500000000 } from './1766500000000-audit-trail-identity';
+import { RowSecurity1766600000000 } from './1766600000000-row-security';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   FlagStatisticsLocks1765460000000,
   SeparationOfDuties1766400000000,
   AuditTrailIdentity1766500000000,
+  RowSecurity1766600000000,
 ];

@@ -29,8 +29,9 @@ interface GrantRow {
 export async function breakGlass(ctx: RequestContext, subjectId: string, reason: string): Promise<BreakGlassGrant> {
   const principal = authorize(ctx, Permission.BREAK_GLASS);
   return ctx.db.transaction(async (tx) => {
-    const [subject] = await run(tx, sql`SELECT id FROM subjects WHERE id = ${subjectId}::uuid`);
-    if (!subject) throw notFound('Subject', 'subjectId');
+    // Outside the caller's scope by design, so beyond its row-level security: existence only.
+    const [{ exists }] = await run<{ exists: boolean }>(tx, sql`SELECT subject_exists(${subjectId}::uuid) AS exists`);
+    if (!exists) throw notFound('Subject', 'subjectId');
     const [row] = await run<GrantRow>(
       tx,
       sql`INSERT INTO break_glass_grants (subject_id, user_id, agency_id, reason, expires_at)

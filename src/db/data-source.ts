@@ -2,6 +2,7 @@ import { DataSource, type Logger } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './naming';
+import { PRINCIPAL_SETTING, SYSTEM_SETTING } from '../policy/row-security';
 
 export interface DataSourceOptions {
   url: string;
@@ -13,6 +14,13 @@ export interface DataSourceOptions {
    * application role, which may only append to the audit trail; migrations run as the login user.
    */
   role?: string;
+  /**
+   * Row-level security on the case tables (docs/security.md): 'enforced', every transaction reads
+   * as the principal it sets (none: no case rows); 'open', a connection that sets none reads as the
+   * system, so code that does not yet set one keeps working. 'open' until every request runs in a
+   * transaction opened for its principal (src/policy/row-security.ts); it does not matter to the owner.
+   */
+  rowSecurity?: 'enforced' | 'open';
   /** Sees every query (tests count them); none by default. */
   logger?: Logger;
 }
@@ -39,7 +47,12 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       application_name: options.applicationName ?? 'safeshare',
       // JIT compiles each scoped count and list afresh (hundreds of ms) for queries that run in a few:
       // off for the service's short OLTP statements.
-      options: ['-c jit=off', ...(options.role ? [`-c role=${roleName(options.role)}`] : [])].join(' '),
+      options: [
+        '-c jit=off',
+        ...(options.role ? [`-c role=${roleName(options.role)}`] : []),
+        // The connection's default, which a transaction's own setting overrides until it ends.
+        ...((options.rowSecurity ?? 'open') === 'open' ? [`-c ${PRINCIPAL_SETTING}=${SYSTEM_SETTING}`] : []),
+      ].join(' '),
     },
   });
 }

@@ -13,6 +13,7 @@ import {
 } from '../intelligence/intelligence.enums';
 import { nhsCheckDigit } from '../subjects/nhs-number';
 import { Gender, SubjectRole } from '../subjects/subject.enums';
+import { withSystemContext } from '../policy/row-security';
 
 /**
  * The synthetic CSE records of the demo, reproducing Greater Manchester Police's published figures
@@ -901,7 +902,8 @@ async function insertProposals(tx: EntityManager, ids: Ids, proposals: PlannedPr
  * users and partner app.
  */
 export async function seedDemoRecords(db: DataSource): Promise<void> {
-  await db.transaction(async (tx) => {
+  // The service seeds as its own role, for nobody in particular: it must see every row it checks.
+  await withSystemContext(db, async (tx) => {
     // Two instances starting together would both find no records; the second waits here, then finds them.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('safeshare:demo-records'))`);
     const [existing] = await tx.query<unknown[]>('SELECT 1 FROM crimes WHERE crime_reference = $1', [DEMO_FIRST_CRIME_REFERENCE]);

@@ -4,6 +4,7 @@ import { hashSecret, type Argon2Params } from '../auth/passwords';
 import { Role } from '../policy/roles';
 import { ServiceScope } from '../users/service-account.entity';
 import { seedDemoRecords } from './demo-records';
+import { withSystemContext } from '../policy/row-security';
 
 /** Demo credentials, published in API.md and the README. A real deployment seeds no users. */
 export const DEMO_PASSWORD = 'safeshare-demo';
@@ -68,7 +69,7 @@ export const DEMO_USERS: { email: string; displayName: string; agency: string; r
 export async function seedDemo(db: DataSource, argon2: Argon2Params): Promise<void> {
   const passwordHash = await hashSecret(DEMO_PASSWORD, argon2);
   const secretHash = await hashSecret(DEMO_CLIENT_SECRET, argon2);
-  await db.transaction(async (tx) => {
+  await withSystemContext(db, async (tx) => {
     const agencyIds = new Map<string, string>();
     for (const agency of DEMO_AGENCIES) {
       await tx.query(`INSERT INTO agencies (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [agency.name, agency.kind]);

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import { raw, run, sql } from '../db/sql';
 import { groupedLoader } from '../graphql/grouped-loader';
 import { disclosureSubjectScope, orNone } from '../policy/edges';
-import { disclosureReadScope, subjectReadScope } from '../policy/records';
+import { declineReadScope, disclosureReadScope, subjectReadScope } from '../policy/records';
 import { SUBJECT_COLUMNS, type SubjectRow, toSubjectView } from '../subjects/subject.queries';
 import type { Subject } from '../subjects/subject.types';
 import {
@@ -21,6 +21,7 @@ export function disclosureLoaders(db: EntityManager, principal: Principal | null
   const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
   const disclosureScope = (principal && disclosureReadScope(principal)) ?? raw('false');
   const aboutScope = orNone(principal && disclosureSubjectScope(principal));
+  const declineScope = (principal && declineReadScope(principal)) ?? raw('false');
   return {
     /** Subjects the caller may read, by id (null when not). */
     subjectsById: groupedLoader<string, SubjectRow, Subject>(
@@ -51,9 +52,13 @@ export function disclosureLoaders(db: EntityManager, principal: Principal | null
       (row) => row.access_request_id!,
       (row) => toDisclosureView(row, principal!),
     ),
-    /** The decline answering each access request (read through the request, whose scope was applied). */
+    /** The decline answering each access request the caller may read. */
     declinesByAccessRequest: groupedLoader<string, DeclineRow, DisclosureDecision>(
-      (ids) => run(db, sql`SELECT ${DECLINE_COLUMNS} FROM disclosure_declines x WHERE x.access_request_id = ANY(${[...ids]}::uuid[])`),
+      (ids) =>
+        run(
+          db,
+          sql`SELECT ${DECLINE_COLUMNS} FROM disclosure_declines x WHERE x.access_request_id = ANY(${[...ids]}::uuid[]) AND ${declineScope}`,
+        ),
       (row) => row.access_request_id!,
       toDecisionView,
     ),

@@ -5,7 +5,7 @@ import { badInput, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
 import { orNone, reportHasVisibleLink, reportSubjectsShown, subjectFlagScope } from '../policy/edges';
 import { assertFilterable } from '../policy/fields';
-import { reportReadScope, reportRedactions, requireScope } from '../policy/records';
+import { ownSubmissionScope, reportReadScope, reportRedactions, requireScope } from '../policy/records';
 import type {
   Classification,
   HandlingCode,
@@ -93,7 +93,7 @@ export async function findOwnSubmissions(db: Queryable, principal: Principal, id
   const rows = await run<ReportRow>(
     db,
     sql`SELECT ${reportColumns(principal)} FROM intelligence_reports r
-         WHERE r.id = ANY(${ids}::uuid[]) AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${principal.id}::uuid`,
+         WHERE r.id = ANY(${ids}::uuid[]) AND ${ownSubmissionScope(principal)}`,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => {
@@ -168,8 +168,9 @@ export async function searchReports(
   const query = sql`websearch_to_tsquery('english', ${args.text})`;
   const where = and([
     scopeOf(principal),
-    // The stored report_search_vector(location, narrative), GIN indexed: matched and ranked without recomputing it.
-    sql`r.search_vector @@ ${query}`,
+    // The stored report_search_vector(location, narrative), GIN indexed: matched (by reports_matching,
+    // through the index even under row-level security) and ranked without recomputing it.
+    sql`r.id IN (SELECT reports_matching(${query}))`,
     ...(await filterConditions(db, principal, args.filter)),
   ]);
   const page = await offsetPage<ReportRow>(

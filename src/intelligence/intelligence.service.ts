@@ -9,7 +9,7 @@ import type { RequestContext } from '../graphql/context';
 import { recordChange, recordChanges } from '../history/history.service';
 import { authorize } from '../policy/auth-checker';
 import { Permission } from '../policy/permissions';
-import { reportReadScope, submittableSourceTypes } from '../policy/records';
+import { ownSubmissionScope, reportReadScope, submittableSourceTypes } from '../policy/records';
 import { Classification, HandlingCode, ReportStatus, SourceType, STATUS_TRANSITIONS } from './intelligence.enums';
 import { findOwnSubmissions, findReport, listReports, searchReports } from './intelligence.queries';
 import type { Page } from '../graphql/pagination';
@@ -178,9 +178,8 @@ interface EarlierSubmission {
 async function earlierSubmissions(db: Queryable, principal: Principal, keys: string[]): Promise<Map<string, EarlierSubmission>> {
   const rows = await run<{ id: string; idempotency_key: string; payload_hash: string }>(
     db,
-    sql`SELECT id, idempotency_key, payload_hash FROM intelligence_reports
-         WHERE coalesce(submitted_by_user_id, submitted_by_service_account_id) = ${principal.id}::uuid
-           AND idempotency_key = ANY(${keys}::text[])`,
+    sql`SELECT r.id, r.idempotency_key, r.payload_hash FROM intelligence_reports r
+         WHERE ${ownSubmissionScope(principal)} AND r.idempotency_key = ANY(${keys}::text[])`,
   );
   return new Map(rows.map((r) => [r.idempotency_key, { id: r.id, payloadHash: r.payload_hash }]));
 }

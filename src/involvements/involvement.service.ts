@@ -14,11 +14,20 @@ import { InvolvementKind } from './involvement.enums';
 import { INVOLVEMENT_COLUMNS, type InvolvementRow, toInvolvementView } from './involvement.queries';
 import type { Involvement, InvolvementInput, InvolvementListArgs } from './involvement.types';
 
-/** The involvement each kind of agency registers, and the identifier it issues. */
-const AGENCY_INVOLVEMENT: Partial<Record<AgencyKind, { kind: InvolvementKind; identifier: (id: string) => Sql }>> = {
-  [AgencyKind.EDUCATION]: { kind: InvolvementKind.PUPIL_ON_ROLL, identifier: (id) => sql`s.school_upn = ${id}` },
-  [AgencyKind.SOCIAL_CARE]: { kind: InvolvementKind.OPEN_CASE, identifier: (id) => sql`s.social_care_id = ${id}` },
-  [AgencyKind.HEALTH]: { kind: InvolvementKind.PATIENT, identifier: (id) => sql`s.nhs_number = ${normaliseNhsNumber(id)}` },
+/**
+ * The involvement each kind of agency registers, and the identifier it gives out, as a test on the
+ * subject `$1`. The subject is not yet known to the agency, so outside its row-level security:
+ * subject_has_identifier matches the identifier of the caller's kind of agency, and answers only that.
+ */
+const hasIdentifier = (kind: AgencyKind) => (subjectId: string, id: string) =>
+  sql`subject_has_identifier(${subjectId}::uuid, ${kind}, ${id})`;
+const AGENCY_INVOLVEMENT: Partial<Record<AgencyKind, { kind: InvolvementKind; identifier: (subjectId: string, id: string) => Sql }>> = {
+  [AgencyKind.EDUCATION]: { kind: InvolvementKind.PUPIL_ON_ROLL, identifier: hasIdentifier(AgencyKind.EDUCATION) },
+  [AgencyKind.SOCIAL_CARE]: { kind: InvolvementKind.OPEN_CASE, identifier: hasIdentifier(AgencyKind.SOCIAL_CARE) },
+  [AgencyKind.HEALTH]: {
+    kind: InvolvementKind.PATIENT,
+    identifier: (subjectId, id) => hasIdentifier(AgencyKind.HEALTH)(subjectId, normaliseNhsNumber(id)),
+  },
   [AgencyKind.VOLUNTARY]: { kind: InvolvementKind.SUPPORTED, identifier: () => raw('false') },
 };
 
@@ -45,12 +54,11 @@ export async function registerInvolvement(ctx: RequestContext, subjectId: string
     throw badInput(`A ${principal.agency.kind} agency registers ${fit?.kind ?? 'no'} involvements`, 'input.kind');
   }
   const identifier = input.identifier?.trim();
-  const reachable = identifier
-    ? sql`(${knownToAgency(principal.agency.id)} OR ${fit.identifier(identifier)})`
-    : knownToAgency(principal.agency.id);
+  const known = sql`EXISTS (SELECT 1 FROM subjects s WHERE s.id = ${subjectId}::uuid AND ${knownToAgency(principal.agency.id)})`;
+  const reachable = identifier ? sql`(${known} OR ${fit.identifier(subjectId, identifier)})` : known;
   return ctx.db.transaction(async (tx) => {
-    const [subject] = await run<{ id: string }>(tx, sql`SELECT s.id FROM subjects s WHERE s.id = ${subjectId}::uuid AND ${reachable}`);
-    if (!subject) throw notFound('Subject', 'subjectId');
+    const [{ found }] = await run<{ found: boolean }>(tx, sql`SELECT ${reachable} AS found`);
+    if (!found) throw notFound('Subject', 'subjectId');
     let id: string;
     try {
       [{ id }] = await run<{ id: string }>(

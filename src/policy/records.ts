@@ -31,6 +31,14 @@ export function reportReadScope(p: Principal): Sql | null {
 }
 
 /**
+ * The reports a submitter gets back as it submits them (alias `r`), whatever it may read otherwise:
+ * a partner app that may only submit still receives its own report, and a retry the same one.
+ */
+export function ownSubmissionScope(p: Principal): Sql {
+  return sql`coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${p.id}::uuid`;
+}
+
+/**
  * The subjects known to an agency, as a condition on the subjects alias `s`: linked to a report the
  * agency submitted, or to a report disclosed to it (unexpired, unrevoked), or with an active
  * involvement the agency registered. Each arm is an indexed EXISTS.
@@ -112,6 +120,15 @@ export function involvementReadScope(p: Principal): Sql | null {
 }
 
 /**
+ * Which involvements a principal sees the agency and contact of (alias `i`, subjects alias `s`):
+ * those in force with a subject it may read, whichever agency registered them.
+ */
+export function involvedAgencyScope(p: Principal): Sql | null {
+  const subjects = subjectReadScope(p);
+  return subjects && sql`(i.ended_at IS NULL AND ${subjects})`;
+}
+
+/**
  * Which access requests a principal may read (alias `ar`): a police SUPERVISOR all (to decide them);
  * a safeguarding lead its agency's; a practitioner their own.
  */
@@ -127,6 +144,16 @@ export function breakGlassReadScope(p: Principal): Sql | null {
   if (isPoliceSupervisor(p)) return raw('true');
   if (isCareReader(p)) return sql`g.user_id = ${p.id}::uuid`;
   return null;
+}
+
+/**
+ * Which declined disclosures a principal may read (alias `x`): police case readers all; anyone else
+ * the answer to an access request it may read.
+ */
+export function declineReadScope(p: Principal): Sql | null {
+  if (isPoliceCaseReader(p)) return raw('true');
+  const requests = accessRequestReadScope(p);
+  return requests && sql`EXISTS (SELECT 1 FROM access_requests ar WHERE ar.id = x.access_request_id AND ${requests})`;
 }
 
 /**

@@ -103,10 +103,12 @@ function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql
  * then checked on the subject's own aliases.
  */
 function subjectsNamed(name: string): Sql {
-  return sql`(SELECT * FROM subjects n WHERE n.full_name % ${name}
+  // The trigram tests go through subjects_named and subjects_aliased (migrations/1766600000000-row-security.ts),
+  // whose indexes row-level security would otherwise keep them from.
+  return sql`(SELECT * FROM subjects n WHERE n.id IN (SELECT subjects_named(${name}))
               UNION ALL
               SELECT * FROM subjects n
-               WHERE n.id IN (SELECT sa.subject_id FROM subject_aliases sa WHERE sa.alias % ${name})
+               WHERE n.id IN (SELECT subjects_aliased(${name}))
                  AND NOT n.full_name % ${name} AND EXISTS (SELECT 1 FROM unnest(n.aliases) a WHERE a % ${name})) s`;
 }
 

@@ -15,12 +15,10 @@ export interface DataSourceOptions {
    */
   role?: string;
   /**
-   * Row-level security on the case tables (docs/security.md): 'enforced', every transaction reads
-   * as the principal it sets (none: no case rows); 'open', a connection that sets none reads as the
-   * system, so code that does not yet set one keeps working. 'open' until every request runs in a
-   * transaction opened for its principal (src/policy/row-security.ts); it does not matter to the owner.
+   * Tests' fixtures and checks only (the service never sets it): every connection defaults to the
+   * system context, so row-level security lets it read every case row (docs/security.md).
    */
-  rowSecurity?: 'enforced' | 'open';
+  systemContext?: boolean;
   /** Sees every query (tests count them); none by default. */
   logger?: Logger;
 }
@@ -50,8 +48,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       options: [
         '-c jit=off',
         ...(options.role ? [`-c role=${roleName(options.role)}`] : []),
-        // The connection's default, which a transaction's own setting overrides until it ends.
-        ...((options.rowSecurity ?? 'open') === 'open' ? [`-c ${PRINCIPAL_SETTING}=${SYSTEM_SETTING}`] : []),
+        ...(options.systemContext ? [`-c ${PRINCIPAL_SETTING}=${SYSTEM_SETTING}`] : []),
       ].join(' '),
     },
   });

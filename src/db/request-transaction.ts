@@ -38,14 +38,24 @@ export class RequestTransaction {
     }) as QueryRunner['query'];
   }
 
-  static async open(db: DataSource): Promise<RequestTransaction> {
+  /**
+   * Opens the transaction with `opening`: `BEGIN` and the statements that must come first (the
+   * caller's row-security setting), sent as one simple query, so opening costs one round trip.
+   */
+  static async open(db: DataSource, opening: string): Promise<RequestTransaction> {
+    if (!/^BEGIN\b/.test(opening)) throw new Error('a request transaction opens with BEGIN');
     const runner = db.createQueryRunner();
     try {
-      await runner.startTransaction();
+      await runner.query(opening);
     } catch (error) {
       await runner.release();
       throw error;
     }
+    // What TypeORM's startTransaction would have recorded (it sends START TRANSACTION on its own):
+    // a transaction is open, so the manager's transaction() nests savepoints in it.
+    const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+    state.isTransactionActive = true;
+    state.transactionDepth = 1;
     return new RequestTransaction(runner);
   }
 

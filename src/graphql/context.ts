@@ -7,6 +7,7 @@ import type { TokenService } from '../auth/tokens';
 import { type AppError, unauthenticated } from '../errors';
 import { RequestAudit } from '../audit/request-audit';
 import { RequestTransaction } from '../db/request-transaction';
+import { beginForPrincipal } from '../policy/row-security';
 import { createLoaders, type Loaders } from './loaders';
 
 /** Long-lived parts of the service, built once at start and shared by every request. */
@@ -93,7 +94,8 @@ export async function confirmPrincipal(ctx: RequestContext): Promise<void> {
 export function openRequestTransaction(ctx: RequestContext, confirmFirst: boolean): Promise<RequestTransaction> {
   ctx.transaction ??= (async () => {
     if (confirmFirst) await confirmPrincipal(ctx);
-    const transaction = await RequestTransaction.open(ctx.dataSource);
+    // The caller rides on the transaction into PostgreSQL: row-level security reads only its rows.
+    const transaction = await RequestTransaction.open(ctx.dataSource, beginForPrincipal(ctx.principal));
     ctx.db = transaction.manager;
     ctx.loaders = createLoaders(ctx.db, ctx.principal);
     return transaction;

@@ -165,7 +165,7 @@ function contextFor(tx: EntityManager, principal: Principal): RequestContext {
 
 beforeAll(async () => {
   app = await startTestApp();
-  enforced = createDataSource({ url: app.databaseUrl, poolMax: 2, role: app.config.dbAppRole, rowSecurity: 'enforced' });
+  enforced = createDataSource({ url: app.databaseUrl, poolMax: 2, role: app.config.dbAppRole });
   await enforced.initialize();
   const users = (await app.ownerQuery(
     `SELECT u.id, u.email, u.roles::text[] AS roles, a.id AS agency_id, a.kind FROM users u JOIN agencies a ON a.id = u.agency_id`,
@@ -323,8 +323,10 @@ describe('row-level security covers every case table', () => {
         'agency_divisions',
         'audit_events',
         'audit_seals',
+        'audit_trail_identity',
         'auth_sessions',
         'divisions',
+        'grants',
         'migrations',
         'refresh_tokens',
         'service_accounts',
@@ -440,17 +442,24 @@ describe('the service under row-level security', () => {
   });
 
   it('gives non-police callers the statistics the system computes', async () => {
-    // Partial days at both ends (reports received today count from the reports themselves), and a crime of today's.
+    // Partial days at both ends (reports received today count from the reports themselves), a crime
+    // of today's, and one of an ended month (non-police see ended months only).
     const args = { from: new Date(Date.now() - 3 * 365 * 86_400_000), to: new Date(), groupBy: [StatsDimension.MONTH] };
     const investigator = byEmail('investigator@gmp.example');
     const [{ id: crime }] = (await app.ownerQuery(
       `INSERT INTO crimes (crime_reference, offence, division_id, recorded_on, recorded_by_user_id)
-       VALUES ($1, 'Synthetic offence', 'rochdale', current_date, $2) RETURNING id`,
-      [`RLS-${randomUUID()}`, investigator.id],
+       VALUES ($1, 'Synthetic offence', 'rochdale', current_date, $2), ($3, 'Synthetic offence', 'rochdale', current_date - 62, $2)
+       RETURNING id`,
+      [`RLS-${randomUUID()}`, investigator.id, `RLS-${randomUUID()}`],
     )) as { id: string }[];
     await app.ownerQuery(
       `INSERT INTO crime_subjects (crime_id, subject_id, role) SELECT $1, id, 'VICTIM' FROM subjects ORDER BY id LIMIT 6`,
       [crime],
+    );
+    await app.ownerQuery(
+      `INSERT INTO intelligence_reports (source_type, received_at, division_id, narrative, submitted_by_agency_id, submitted_by_user_id)
+       SELECT 'POLICE', now() - interval '62 days', 'rochdale', 'Synthetic report of an ended month', agency_id, id FROM users WHERE id = $1`,
+      [investigator.id],
     );
     await asPrincipal(
       school(),

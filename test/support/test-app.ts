@@ -20,6 +20,10 @@ export interface TestApp {
   url: string;
   baseUrl: string;
   config: Config;
+  /**
+   * The service's role in the system context (row-level security lets it read every case row), for
+   * fixtures and checks; the service itself runs on a data source of its own, with no such default.
+   */
   db: DataSource;
   tokens: TokenService;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
@@ -52,19 +56,21 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     logMigration: () => undefined,
     log: () => undefined,
   };
-  // As in production, the service acts as the application role (append-only on the audit trail).
-  const db = createDataSource({
+  // As in production, the service acts as the application role (append-only on the audit trail),
+  // under row-level security; tests' own SQL (`db`) is the same role in the system context.
+  const serviceDb = createDataSource({
     url: database.url,
     poolMax: 4,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     logger: queryLogger,
     role: config.dbAppRole,
   });
-  await db.initialize();
+  const db = createDataSource({ url: database.url, poolMax: 2, role: config.dbAppRole, systemContext: true });
+  await Promise.all([serviceDb.initialize(), db.initialize()]);
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const server = await startServer({ config, db, tokens, logger }, { port: 0, host: '127.0.0.1' });
+  const server = await startServer({ config, db: serviceDb, tokens, logger }, { port: 0, host: '127.0.0.1' });
 
   const gql: TestApp['gql'] = async (query, variables = {}, token) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -102,7 +108,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     async close() {
       await server.close();
-      await db.destroy();
+      await Promise.all([serviceDb.destroy(), db.destroy()]);
       await database.drop();
     },
   };

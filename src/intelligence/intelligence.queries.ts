@@ -140,6 +140,7 @@ export async function listReports(
   const page = await keysetPage<ReportRow>(
     db,
     {
+      list: 'intelligenceReports',
       select: REPORT_COLUMNS,
       from: raw('intelligence_reports r'),
       where,
@@ -168,6 +169,7 @@ export async function searchReports(
   const page = await offsetPage<ReportRow>(
     db,
     {
+      list: 'searchIntelligence',
       select: REPORT_COLUMNS,
       from: raw('intelligence_reports r'),
       where,

@@ -234,11 +234,18 @@ export async function startServer(services: AppServices, listen: { port: number;
   app.use((_req: Request, res: express.Response) => {
     res.status(404).json({ errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
   });
-  app.use((err: { status?: number; type?: string }, _req: Request, res: express.Response, _next: express.NextFunction) => {
+  app.use(async (err: { status?: number; type?: string }, req: Request, res: express.Response, _next: express.NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) logger.error({ err }, 'http error');
     const message = err.type === 'entity.too.large' ? 'Request body too large' : status === 500 ? 'Internal server error' : 'Bad request';
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT' } }] });
+    const code = status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
+    // A body GraphQL never read (malformed JSON, too large) is still an attempt: audited like one.
+    if (req.path.startsWith('/graphql') && status !== 500) {
+      await auditHttpRefusal(await contextFor(services, req, res), httpRequestOf(req), code, { problem: err.type ?? 'bad request' }).catch(
+        (error: unknown) => logger.error({ err: error }, 'refused request could not be audited'),
+      );
+    }
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
   await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));

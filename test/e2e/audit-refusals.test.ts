@@ -83,6 +83,29 @@ describe('operations refused before execution leave an event', () => {
     expect(events[0].operation_field).toBe(rootFields.length === 1 ? rootFields[0] : null);
   });
 
+  it.each([
+    ['malformed JSON', '{"query": "{ me { id } }"', 'entity.parse.failed'],
+    ['a body over the limit', JSON.stringify({ query: '{ me { id } }', variables: { pad: 'x'.repeat(2_000_000) } }), 'entity.too.large'],
+  ])('%s, refused before GraphQL reads it, leaves a REQUEST event', async (_name, body, problem) => {
+    const requestId = `refusal-${randomUUID()}`;
+    const res = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId, authorization: `Bearer ${token}` },
+      body,
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await eventsOf(app, requestId)).toEqual([
+      expect.objectContaining({
+        action: 'REQUEST',
+        outcome: 'FAILED',
+        reason: 'BAD_USER_INPUT',
+        actor_id: actorId,
+        details: expect.objectContaining({ problem }),
+      }),
+    ]);
+  });
+
   it('a query too long to parse is refused at HTTP and still leaves an event', async () => {
     const r = await post(app, { query: `{ me { id } } # ${'x'.repeat(3000)}` }, token);
     expect(r).toMatchObject({ status: 400, code: 'QUERY_TOO_COMPLEX' });

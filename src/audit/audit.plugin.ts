@@ -249,11 +249,12 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
                 if (error) access.error = error;
               };
             }
+            const kind = AUDITED_TYPES[info.parentType.name];
+            const handedOut = handedOutKind(info);
+            if (!kind && !handedOut) return;
             const access = roots.get(rootKey(info));
             if (!access) return;
-            const kind = AUDITED_TYPES[info.parentType.name];
             if (kind) noteRecord(access, kind, source, info.fieldName);
-            const handedOut = handedOutKind(info);
             if (!handedOut) return;
             if (isCursorField(info.fieldName)) {
               const node = info.fieldName === 'cursor' ? (source as { node?: unknown }).node : cursorNodeOf(source, info.fieldName);

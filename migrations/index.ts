@@ -12,6 +12,7 @@ import { Statistics1764900000000 } from './1764900000000-statistics';
 import { StatisticsMonthly1764900000001 } from './1764900000001-statistics-monthly';
 import { FlagStatistics1765400000000 } from './1765400000000-flag-statistics';
 import { FlagStatisticsLocks1765460000000 } from './1765460000000-flag-statistics-locks';
+import { SignInRefusals1766100000000 } from './1766100000000-sign-in-refusals';
 import { SearchIndexes1765450000000 } from './1765450000000-search-indexes';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
@@ -30,4 +31,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   FlagStatistics1765400000000,
   SearchIndexes1765450000000,
   FlagStatisticsLocks1765460000000,
+  SignInRefusals1766100000000,
 ];

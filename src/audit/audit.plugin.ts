@@ -177,7 +177,7 @@ function noteRefusal(
   if (audit.roots.size > 0) return;
   const error = errors.find((e) => !e.path);
   if (!error) return;
-  if (errorCode(error) === String(ErrorCode.RATE_LIMITED) && !isAuditedRefusal(error.originalError ?? error)) return;
+  if (!isAuditedRefusal(error.originalError ?? error)) return;
   const rootFields = document && operation ? rootFieldNames(document, operation) : [];
   audit.roots.set('', {
     field: rootFields.length === 1 ? rootFields[0] : '',
@@ -205,12 +205,14 @@ function eventOf(access: RootFieldAccess): AuditEventInput {
   };
 }
 
-/** What an event of a refusal before execution adds: the fields asked for, a rate limit's window count. */
+/** What an event adds for a refusal: before execution, the fields asked for; a rate limit's counts. */
 function refusalDetails(access: RootFieldAccess): Record<string, unknown> {
-  if (!access.refusedRootFields) return {};
-  const original = (access.error as { originalError?: unknown } | undefined)?.originalError;
-  const limit = original instanceof AppError && original.code === ErrorCode.RATE_LIMITED ? rateLimitDetails(original) : undefined;
-  return { refusedBeforeExecution: true, rootFields: access.refusedRootFields, ...(limit ? { rateLimit: limit } : {}) };
+  const error = access.error as { originalError?: unknown } | undefined;
+  const limit = error ? rateLimitDetails(error.originalError ?? error) : undefined;
+  return {
+    ...(access.refusedRootFields ? { refusedBeforeExecution: true, rootFields: access.refusedRootFields } : {}),
+    ...(limit ? { rateLimit: limit } : {}),
+  };
 }
 
 /**
@@ -244,9 +246,13 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
                 args,
                 records: new Map(),
               };
-              roots.set(rootKey(info), access);
+              const key = rootKey(info);
+              roots.set(key, access);
               return (error) => {
-                if (error) access.error = error;
+                if (!error) return;
+                // A sign-in refused by a lock-out between its checkpoints: counted there, not written.
+                if (!isAuditedRefusal((error as { originalError?: unknown }).originalError ?? error)) roots.delete(key);
+                else access.error = error;
               };
             }
             const kind = AUDITED_TYPES[info.parentType.name];

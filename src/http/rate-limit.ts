@@ -70,9 +70,12 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 }
 
-/** One refusal by a rate limit: which bucket, its allowance, and how many refusals its window has seen. */
+/**
+ * One refusal by a rate limit: which bucket, its allowance, and how many refusals its window has
+ * seen. Bucket `account` is the per-account lock-out: its window is the lock (seconds left).
+ */
 export interface RateLimitRefusal {
-  bucket: Bucket;
+  bucket: Bucket | 'account';
   limit: number;
   windowSeconds: number;
   /** Refused so far in this window for this key (in attempts, for sign-in), this one included. */
@@ -86,10 +89,15 @@ type Bucket = 'address' | 'principal' | 'sign-in';
 /** Kept beside the error, not in its details: details go to the client. */
 const REFUSALS = new WeakMap<object, RateLimitRefusal>();
 
+/** Marks a RATE_LIMITED error with its refusal, for the audit trail. */
+export function markRefusal(error: AppError, refusal: RateLimitRefusal): AppError {
+  REFUSALS.set(error, refusal);
+  return error;
+}
+
 export const rateLimited = (retryAfterSeconds: number, refusal?: RateLimitRefusal) => {
   const error = new AppError(ErrorCode.RATE_LIMITED, 'Too many requests: try again later', { retryAfterSeconds });
-  if (refusal) REFUSALS.set(error, refusal);
-  return error;
+  return refusal ? markRefusal(error, refusal) : error;
 };
 
 const bitLength = (n: number) => (n <= 0 ? 0 : Math.floor(Math.log2(n)) + 1);
@@ -101,10 +109,10 @@ const bitLength = (n: number) => (n <= 0 ? 0 : Math.floor(Math.log2(n)) + 1);
  */
 export const isCheckpoint = (refusedBefore: number, refusedAfter: number) => bitLength(refusedAfter) > bitLength(refusedBefore);
 
-/** Whether a RATE_LIMITED error is one of the refusals the trail records; other errors: true. */
+/** False only for a marked refusal between checkpoints (counted, not written); any other error: true. */
 export const isAuditedRefusal = (error: unknown): boolean => {
   const refusal = error && typeof error === 'object' ? REFUSALS.get(error) : undefined;
-  return refusal ? refusal.checkpoint : !(error instanceof AppError && error.code === ErrorCode.RATE_LIMITED);
+  return refusal?.checkpoint !== false;
 };
 
 /** What an audit event says of a rate-limit refusal. */

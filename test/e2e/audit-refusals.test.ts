@@ -183,17 +183,41 @@ describe('rate-limited attempts are audited, bounded', () => {
 describe('locked-out sign-ins', () => {
   let app: TestApp;
   beforeAll(async () => {
+    // No sign-in rate limit here: the lock-out alone must keep its events bounded.
     app = await startTestApp({ LOGIN_LOCKOUT_THRESHOLD: '3', LOGIN_LOCKOUT_BASE_SECONDS: '600' });
   });
   afterAll(() => app.close());
 
-  it('each attempt on a locked account, even with the right password, is a DENIED LOGIN event with RATE_LIMITED', async () => {
-    const login = { query: 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }' };
+  const login = { query: 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }' };
+
+  it('the first attempt on a locked account, even with the right password, is a DENIED LOGIN event with its count', async () => {
     for (let i = 0; i < 3; i++) await post(app, { ...login, variables: { e: 'investigator@gmp.example', p: 'wrong-password-1' } });
     const locked = await post(app, { ...login, variables: { e: 'investigator@gmp.example', p: DEMO_PASSWORD } });
     expect(locked.code).toBe('RATE_LIMITED');
     expect(await eventsOf(app, locked.requestId)).toEqual([
-      expect.objectContaining({ action: 'LOGIN', outcome: 'DENIED', reason: 'RATE_LIMITED', operation_field: 'login' }),
+      expect.objectContaining({
+        action: 'LOGIN',
+        outcome: 'DENIED',
+        reason: 'RATE_LIMITED',
+        operation_field: 'login',
+        details: expect.objectContaining({ rateLimit: expect.objectContaining({ bucket: 'account', limit: 3, refusals: 1 }) }),
+      }),
     ]);
+  });
+
+  it('40 attempts on a locked account, from anywhere, leave events at refusals 1, 2, 4, 8, 16, 32 only', async () => {
+    const email = 'supervisor@gmp.example';
+    for (let i = 0; i < 3; i++) await post(app, { ...login, variables: { e: email, p: 'wrong-password-1' } });
+    const requests = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => post(app, { ...login, variables: { e: email, p: i % 2 ? DEMO_PASSWORD : 'wrong-password-2' } })),
+    );
+    expect(requests.every((r) => r.code === 'RATE_LIMITED')).toBe(true);
+    const ids = requests.map((r) => r.requestId);
+    const events = await app.db.query<Event[]>(
+      `SELECT action, outcome, reason, operation_field, actor_id, client_address, details FROM audit_events WHERE request_id = ANY($1)`,
+      [ids],
+    );
+    expect(events.map((e) => e.details.rateLimit!.refusals).sort((a, b) => a - b)).toEqual([1, 2, 4, 8, 16, 32]);
+    for (const e of events) expect(e).toMatchObject({ action: 'LOGIN', outcome: 'DENIED', reason: 'RATE_LIMITED' });
   });
 });

@@ -241,9 +241,11 @@ export async function startServer(services: AppServices, listen: { port: number;
     const code = status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
     // A body GraphQL never read (malformed JSON, too large) is still an attempt: audited like one.
     if (req.path.startsWith('/graphql') && status !== 500) {
-      await auditHttpRefusal(await contextFor(services, req, res), httpRequestOf(req), code, { problem: err.type ?? 'bad request' }).catch(
-        (error: unknown) => logger.error({ err: error }, 'refused request could not be audited'),
-      );
+      try {
+        await auditHttpRefusal(await contextFor(services, req, res), httpRequestOf(req), code, { problem: err.type ?? 'bad request' });
+      } catch (error) {
+        logger.error({ err: error }, 'refused request could not be audited');
+      }
     }
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });

@@ -12,6 +12,7 @@ import { Statistics1764900000000 } from './1764900000000-statistics';
 import { StatisticsMonthly1764900000001 } from './1764900000001-statistics-monthly';
 import { FlagStatistics1765400000000 } from './1765400000000-flag-statistics';
 import { FlagStatisticsLocks1765460000000 } from './1765460000000-flag-statistics-locks';
+import { SignInRefusals1766100000000 } from './1766100000000-sign-in-refusals';
 import { SearchIndexes1765450000000 } from './1765450000000-search-indexes';
 import { SeparationOfDuties1766400000000 } from './1766400000000-separation-of-duties';
 import { AuditTrailIdentity1766500000000 } from './1766500000000-audit-trail-identity';
@@ -33,6 +34,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   FlagStatistics1765400000000,
   SearchIndexes1765450000000,
   FlagStatisticsLocks1765460000000,
+  SignInRefusals1766100000000,
   SeparationOfDuties1766400000000,
   AuditTrailIdentity1766500000000,
   RowSecurity1766600000000,

@@ -10,16 +10,18 @@ import express, { type Request } from 'express';
 import type { Logger } from 'pino';
 import { OperationTypeNode } from 'graphql';
 import { loadPrincipal } from './auth/principal';
+import { storableText } from './db/safe-text';
 import { PrincipalCache } from './auth/principal-cache';
-import { classifyError, formatError, unauthenticated } from './errors';
+import { classifyError, ErrorCode, formatError, unauthenticated } from './errors';
 import { type AppServices, confirmPrincipal, createRequestContext, openRequestTransaction, type RequestContext } from './graphql/context';
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
 import { exportAuditEvents } from './audit/audit.export';
 import { publishedAuditKeys } from './audit/signing-keys';
+import { auditHttpRefusal } from './audit/http-refusal';
 import { queryLimitsPlugin, TOO_COMPLEX } from './graphql/limits';
 import { cors, securityHeaders } from './http/headers';
-import { createRateLimiter } from './http/rate-limit';
+import { createRateLimiter, rateLimitDetails } from './http/rate-limit';
 import { buildAppSchema } from './graphql/schema';
 import { createMetrics } from './metrics';
 
@@ -37,6 +39,12 @@ function requestIdOf(req: Request): string {
   const incoming = req.get('x-request-id');
   return incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
+
+const MAX_USER_AGENT = 512;
+const storableUserAgent = (req: Request) => {
+  const agent = req.get('user-agent');
+  return agent === undefined ? undefined : storableText(agent, MAX_USER_AGENT);
+};
 
 /**
  * Resolves the bearer token, if any, to a principal. A bad token is remembered, not thrown yet.
@@ -74,7 +82,7 @@ async function contextFor(
     requestId: res.locals.requestId as string,
     ...(await authenticate(services, req, principals)),
     clientAddress: req.ip,
-    userAgent: req.get('user-agent')?.slice(0, 512),
+    userAgent: storableUserAgent(req),
   });
 }
 
@@ -108,12 +116,21 @@ const requestTransactionPlugin: ApolloServerPlugin<RequestContext> = {
     }),
 };
 
-/** Refuses query text longer than the limit before it is parsed at all. */
-function refuseLongQueries(maxBytes: number) {
-  return (req: Request, res: express.Response, next: express.NextFunction) => {
+const httpRequestOf = (req: Request) => ({ method: req.method, path: req.originalUrl.split('?')[0] });
+
+/** Refuses query text longer than the limit before it is parsed at all; the refusal is audited. */
+function refuseLongQueries(services: AppServices, maxBytes: number) {
+  return async (req: Request, res: express.Response, next: express.NextFunction) => {
     const query = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
     if (typeof query === 'string' && Buffer.byteLength(query) > maxBytes) {
-      res.status(400).json({ errors: [{ message: TOO_COMPLEX, extensions: { code: 'QUERY_TOO_COMPLEX' } }] });
+      try {
+        await auditHttpRefusal(await contextFor(services, req, res), httpRequestOf(req), ErrorCode.QUERY_TOO_COMPLEX, {
+          queryBytes: Buffer.byteLength(query),
+        });
+      } catch (err) {
+        services.logger.error({ err }, 'refused query could not be audited');
+      }
+      res.status(400).json({ errors: [{ message: TOO_COMPLEX, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } }] });
       return;
     }
     next();
@@ -128,7 +145,11 @@ export async function startServer(services: AppServices, listen: { port: number;
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   const metrics = createMetrics(db);
-  const rateLimiter = createRateLimiter(config, logger);
+  // The per-address limit answers before GraphQL: its checkpoint refusals are audited here.
+  const rateLimiter = createRateLimiter(config, logger, async (req, res, error) => {
+    const ctx = await contextFor(services, req, res);
+    await auditHttpRefusal(ctx, httpRequestOf(req), error.code, { rateLimit: rateLimitDetails(error) });
+  });
   const principals = new PrincipalCache();
   // Slow clients cannot hold connections open indefinitely.
   httpServer.requestTimeout = config.requestTimeoutMs;
@@ -215,7 +236,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     '/graphql',
     rateLimiter.middleware(),
     express.json({ limit: config.bodyLimitBytes }),
-    refuseLongQueries(config.maxQueryBytes),
+    refuseLongQueries(services, config.maxQueryBytes),
     expressMiddleware(apollo, {
       context: ({ req, res }) => contextFor(services, req, res, principals),
     }),
@@ -225,11 +246,20 @@ export async function startServer(services: AppServices, listen: { port: number;
   app.use((_req: Request, res: express.Response) => {
     res.status(404).json({ errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
   });
-  app.use((err: { status?: number; type?: string }, _req: Request, res: express.Response, _next: express.NextFunction) => {
+  app.use(async (err: { status?: number; type?: string }, req: Request, res: express.Response, _next: express.NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) logger.error({ err }, 'http error');
     const message = err.type === 'entity.too.large' ? 'Request body too large' : status === 500 ? 'Internal server error' : 'Bad request';
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT' } }] });
+    const code = status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
+    // A body GraphQL never read (malformed JSON, too large) is still an attempt: audited like one.
+    if (req.path.startsWith('/graphql') && status !== 500) {
+      try {
+        await auditHttpRefusal(await contextFor(services, req, res), httpRequestOf(req), code, { problem: err.type ?? 'bad request' });
+      } catch (error) {
+        logger.error({ err: error }, 'refused request could not be audited');
+      }
+    }
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
   await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));

@@ -24,6 +24,8 @@ export enum AuditAction {
   VERIFY = 'VERIFY',
   /** Aggregate figures (statistics): what was asked, not which records. */
   AGGREGATE = 'AGGREGATE',
+  /** An HTTP request refused before its operation was read (the per-address rate limit, an oversized query). */
+  REQUEST = 'REQUEST',
 }
 
 export enum AuditOutcome {
@@ -42,6 +44,8 @@ export interface AuditedRecord {
   redacted?: string[];
   /** Named by the caller (an id argument) but not returned: counted in no total. */
   requested?: boolean;
+  /** Named by a returned record's id field (a flag's `subjectId`) but not itself returned: counted in no total. */
+  referenced?: boolean;
 }
 
 /** One event before the actor and request metadata are added. */

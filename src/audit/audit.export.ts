@@ -8,12 +8,13 @@ import { auditReadScope } from '../policy/audit';
 import { Permission } from '../policy/permissions';
 import { requireScope } from '../policy/records';
 import { AuditAction, AuditOutcome } from './audit-event';
-import { auditFilterSql, exportBatch } from './audit.queries';
+import { auditFilterSql, exportBatch, type ExportPosition } from './audit.queries';
 import { auditActor } from './audit.service';
 import type { AuditEvent, AuditFilter } from './audit.types';
 import { writeAuditEvents } from './audit.writer';
 
-const BATCH = 1000;
+/** Events per query; each batch resumes exactly after the previous one's last event. */
+export const EXPORT_BATCH = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COLUMNS: (keyof AuditEvent)[] = [
   'id',
@@ -85,7 +86,7 @@ const errorBody = (code: ErrorCode, message: string, field?: string) => ({ error
  * the auditor's filtered events, oldest first, streamed in batches. The export is itself audited
  * (before the first byte: no audit, no export).
  */
-export async function exportAuditEvents(ctx: RequestContext, req: Request, res: Response): Promise<void> {
+export async function exportAuditEvents(ctx: RequestContext, req: Request, res: Response, batchSize = EXPORT_BATCH): Promise<void> {
   let filter: AuditFilter;
   let format: string;
   let scope;
@@ -120,17 +121,21 @@ export async function exportAuditEvents(ctx: RequestContext, req: Request, res: 
   res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
   res.setHeader('content-disposition', `attachment; filename="audit-events.${format}"`);
   if (format === 'csv') res.write(`${COLUMNS.join(',')}\n`);
-  let after: { at: Date; id: string } | null = null;
-  for (;;) {
-    const batch = await exportBatch(ctx.db, where, after, BATCH);
-    const text = batch
-      .map((e) => (format === 'csv' ? COLUMNS.map((c) => csvCell(e[c])).join(',') : JSON.stringify(e)))
-      .map((line) => `${line}\n`)
-      .join('');
-    if (text && !res.write(text)) await once(res, 'drain');
-    if (batch.length < BATCH) break;
-    const last = batch[batch.length - 1];
-    after = { at: last.occurredAt, id: last.id };
-  }
+  // One snapshot for the whole export: events committed meanwhile (this export's own included) are
+  // neither half-included nor able to shift a batch boundary, so each line is one event, once.
+  await ctx.db.transaction('REPEATABLE READ', async (tx) => {
+    await tx.query('SET TRANSACTION READ ONLY');
+    let after: ExportPosition | null = null;
+    for (;;) {
+      const batch = await exportBatch(tx, where, after, batchSize);
+      const text = batch
+        .map(({ position: _position, ...e }) => (format === 'csv' ? COLUMNS.map((c) => csvCell(e[c])).join(',') : JSON.stringify(e)))
+        .map((line) => `${line}\n`)
+        .join('');
+      if (text && !res.write(text)) await once(res, 'drain');
+      if (batch.length < batchSize) break;
+      after = batch[batch.length - 1].position;
+    }
+  });
   res.end();
 }

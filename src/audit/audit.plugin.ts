@@ -1,11 +1,28 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
-import { getNamedType, type GraphQLOutputType, type GraphQLResolveInfo, isListType, isNonNullType, OperationTypeNode } from 'graphql';
+import {
+  type DocumentNode,
+  type GraphQLError,
+  getNamedType,
+  type GraphQLOutputType,
+  type GraphQLResolveInfo,
+  isListType,
+  isNonNullType,
+  Kind,
+  type OperationDefinitionNode,
+  OperationTypeNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { storableText } from '../db/safe-text';
 import { AppError, ErrorCode } from '../errors';
 import type { RequestContext } from '../graphql/context';
+import { fragmentsOf } from '../graphql/limits';
+import { cursorNodeOf } from '../graphql/pagination';
+import { isAuditedRefusal, rateLimitDetails } from '../http/rate-limit';
 import { AuditAction, type AuditedRecord, type AuditEventInput, AuditOutcome } from './audit-event';
 import { AUDITED_TYPES } from './audited-types';
-import type { RootFieldAccess } from './request-audit';
+import { handedOutKind, isCursorField } from './handed-out-ids';
+import type { RequestAudit, RootFieldAccess } from './request-audit';
 import { writeAuditEvents } from './audit.writer';
 import { PG_IN_FAILED_TRANSACTION, pgErrorCode } from '../db/errors';
 import type { Queryable } from '../db/sql';
@@ -48,19 +65,30 @@ const isConnection = (type: GraphQLOutputType): boolean => {
   return isListType(inner) || getNamedType(type).name.endsWith('Connection');
 };
 
+/** A kept argument value: every string made storable and cut by code point, however deep. */
+function keptValue(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value, MAX_ARG_TEXT);
+  if (Array.isArray(value)) return value.map(keptValue);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k, MAX_ARG_TEXT), keptValue(v)]));
+  }
+  return value;
+}
+
 /**
  * What an event may keep of the arguments: query filters and search text as given; for mutations
  * only scalars (ids, reasons, an email), with inputs reduced to the names of their fields, so
- * narratives and names never enter the trail. Secrets are withheld everywhere.
+ * narratives and names never enter the trail. Secrets are withheld everywhere. Text is cut to
+ * MAX_ARG_TEXT code points and made storable (src/db/safe-text.ts): an argument never stops its
+ * own event from being written.
  */
 function auditableArgs(args: Record<string, unknown>, mutation: boolean): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(args)) {
     if (value === undefined) continue;
     if (SECRET_ARGS.has(name)) kept[name] = '[withheld]';
-    else if (typeof value === 'string') kept[name] = value.length > MAX_ARG_TEXT ? `${value.slice(0, MAX_ARG_TEXT)}…` : value;
     else if (mutation && value && typeof value === 'object') kept[name] = { fields: Object.keys(value).sort() };
-    else kept[name] = value;
+    else kept[name] = keptValue(value);
   }
   return kept;
 }
@@ -94,6 +122,76 @@ function requestedRecords(access: RootFieldAccess): AuditedRecord[] {
     .map(([kind, id]) => ({ kind, id: id.toLowerCase(), requested: true }));
 }
 
+/** Adds `field` to the record `source` (a returned object with an `id`) in the event; any other source is ignored. */
+function noteRecord(access: RootFieldAccess, kind: string, source: unknown, field: string): void {
+  const id = (source as { id?: unknown } | null | undefined)?.id;
+  if (typeof id !== 'string') return;
+  const k = `${kind}:${id}`;
+  let record = access.records.get(k);
+  if (!record) {
+    const redacted = (source as { redactedFields?: unknown }).redactedFields;
+    record = { kind, id, fields: [], redacted: Array.isArray(redacted) ? (redacted as string[]) : [] };
+    access.records.set(k, record);
+  }
+  delete record.referenced;
+  if (!record.fields.includes(field)) record.fields.push(field);
+}
+
+/** Ids of `kind` named by a returned field (a flag's `subjectId`): listed, unless already there. */
+function noteReferences(access: RootFieldAccess, kind: string, value: unknown): void {
+  for (const id of Array.isArray(value) ? value : [value]) {
+    if (typeof id !== 'string' || !UUID.test(id)) continue;
+    const k = `${kind}:${id.toLowerCase()}`;
+    if (!access.records.has(k)) access.records.set(k, { kind, id: id.toLowerCase(), fields: [], referenced: true });
+  }
+}
+
+/** The root field names of an operation, fragments at the root expanded. */
+function rootFieldNames(document: DocumentNode, operation: OperationDefinitionNode): string[] {
+  const fragments = fragmentsOf(document);
+  const names = new Set<string>();
+  const walk = (set: SelectionSetNode, seen: readonly string[]): void => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) names.add(s.name.value);
+      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet, seen);
+      else if (!seen.includes(s.name.value)) {
+        const fragment = fragments.get(s.name.value);
+        if (fragment) walk(fragment.selectionSet, [...seen, s.name.value]);
+      }
+    }
+  };
+  walk(operation.selectionSet, []);
+  return [...names].filter((n) => !n.startsWith('__'));
+}
+
+/**
+ * An operation refused before any field ran (unparsable, invalid, too complex, unstorable text,
+ * rate-limited) still leaves one event: the refusal's code as the reason, the root fields it asked
+ * for if the document got that far. Rate-limited refusals are recorded only at their checkpoints
+ * (see rate-limit.ts), so a flood cannot flood the trail.
+ */
+function noteRefusal(
+  audit: RequestAudit,
+  errors: readonly GraphQLError[],
+  document: DocumentNode | undefined,
+  operation: OperationDefinitionNode | undefined | null,
+): void {
+  if (audit.roots.size > 0) return;
+  const error = errors.find((e) => !e.path);
+  if (!error) return;
+  if (!isAuditedRefusal(error.originalError ?? error)) return;
+  const rootFields = document && operation ? rootFieldNames(document, operation) : [];
+  audit.roots.set('', {
+    field: rootFields.length === 1 ? rootFields[0] : '',
+    mutation: operation?.operation === OperationTypeNode.MUTATION,
+    connection: false,
+    args: {},
+    records: new Map(),
+    error,
+    refusedRootFields: rootFields,
+  });
+}
+
 function eventOf(access: RootFieldAccess): AuditEventInput {
   const action =
     FIELD_ACTIONS[access.field] ?? (access.mutation ? AuditAction.WRITE : access.connection ? AuditAction.LIST : AuditAction.READ);
@@ -103,9 +201,19 @@ function eventOf(access: RootFieldAccess): AuditEventInput {
     action,
     outcome,
     reason: code,
-    operationField: access.field,
+    operationField: access.field || null,
     records: [...access.records.values(), ...requestedRecords(access)],
-    details: { arguments: auditableArgs(access.args, access.mutation) },
+    details: { arguments: auditableArgs(access.args, access.mutation), ...refusalDetails(access) },
+  };
+}
+
+/** What an event adds for a refusal: before execution, the fields asked for; a rate limit's counts. */
+function refusalDetails(access: RootFieldAccess): Record<string, unknown> {
+  const error = access.error as { originalError?: unknown } | undefined;
+  const limit = error ? rateLimitDetails(error.originalError ?? error) : undefined;
+  return {
+    ...(access.refusedRootFields ? { refusedBeforeExecution: true, rootFields: access.refusedRootFields } : {}),
+    ...(limit ? { rateLimit: limit } : {}),
   };
 }
 
@@ -154,6 +262,10 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
         contextValue.audit.documentHash = request.query ? createHash('sha256').update(request.query).digest('hex') : null;
         return Promise.resolve();
       },
+      didEncounterErrors({ contextValue, errors, document, operation }) {
+        noteRefusal(contextValue.audit, errors, document, operation);
+        return Promise.resolve();
+      },
       executionDidStart: () =>
         Promise.resolve({
           willResolveField({ source, args, contextValue, info }) {
@@ -167,24 +279,30 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
                 args,
                 records: new Map(),
               };
-              roots.set(rootKey(info), access);
+              const key = rootKey(info);
+              roots.set(key, access);
               return (error) => {
-                if (error) access.error = error;
+                if (!error) return;
+                // A sign-in refused by a lock-out between its checkpoints: counted there, not written.
+                if (!isAuditedRefusal((error as { originalError?: unknown }).originalError ?? error)) roots.delete(key);
+                else access.error = error;
               };
             }
             const kind = AUDITED_TYPES[info.parentType.name];
-            const id = kind && (source as { id?: unknown }).id;
-            if (typeof id !== 'string') return;
+            const handedOut = handedOutKind(info);
+            if (!kind && !handedOut) return;
             const access = roots.get(rootKey(info));
             if (!access) return;
-            const k = `${kind}:${id}`;
-            let record = access.records.get(k);
-            if (!record) {
-              const redacted = (source as { redactedFields?: unknown }).redactedFields;
-              record = { kind, id, fields: [], redacted: Array.isArray(redacted) ? (redacted as string[]) : [] };
-              access.records.set(k, record);
+            if (kind) noteRecord(access, kind, source, info.fieldName);
+            if (!handedOut) return;
+            if (isCursorField(info.fieldName)) {
+              const node = info.fieldName === 'cursor' ? (source as { node?: unknown }).node : cursorNodeOf(source, info.fieldName);
+              noteRecord(access, handedOut, node, info.fieldName);
+              return;
             }
-            if (!record.fields.includes(info.fieldName)) record.fields.push(info.fieldName);
+            return (error, result) => {
+              if (!error) noteReferences(access, handedOut, result);
+            };
           },
         }),
       async willSendResponse({ contextValue: ctx, response }) {

@@ -26,11 +26,18 @@ export function auditFilterSql(filter: AuditFilter = {}): Sql[] {
   return c;
 }
 
-/** Newest first, within the auditor's scope. */
-export function listAuditEvents(db: Queryable, scope: Sql, filter: AuditFilter | undefined, args: PageArgs): Promise<Page<AuditEvent>> {
+/** Newest first, within the auditor's scope; `list` names the list its cursors belong to. */
+export function listAuditEvents(
+  db: Queryable,
+  list: 'auditEvents' | 'subjectAccessHistory',
+  scope: Sql,
+  filter: AuditFilter | undefined,
+  args: PageArgs,
+): Promise<Page<AuditEvent>> {
   return keysetPage<AuditEvent>(
     db,
     {
+      list,
       select: EVENT_COLUMNS,
       from: raw('audit_events e'),
       where: and([scope, ...auditFilterSql(filter)]),
@@ -43,12 +50,29 @@ export function listAuditEvents(db: Queryable, scope: Sql, filter: AuditFilter |
   );
 }
 
-/** Batches of events for an export, oldest first, resuming after (occurred_at, id). */
-export function exportBatch(db: Queryable, where: Sql, after: { at: Date; id: string } | null, size: number): Promise<AuditEvent[]> {
-  const resume = after ? sql`(e.occurred_at, e.id) > (${after.at}, ${after.id}::bigint)` : raw('true');
-  return run<AuditEvent>(
+/** Where an export batch ended: the last event's time as exact text (microseconds) and its id. */
+export interface ExportPosition {
+  at: string;
+  id: string;
+}
+
+/**
+ * Batches of events for an export, oldest first, resuming after (occurred_at, id). The position
+ * carries the time as PostgreSQL's exact text: a JS Date keeps milliseconds only, and resuming
+ * after a rounded-down time would repeat the batch's last event.
+ */
+export function exportBatch(
+  db: Queryable,
+  where: Sql,
+  after: ExportPosition | null,
+  size: number,
+): Promise<(AuditEvent & { position: ExportPosition })[]> {
+  const resume = after ? sql`(e.occurred_at, e.id) > (${after.at}::timestamptz, ${after.id}::bigint)` : raw('true');
+  return run<AuditEvent & { position: ExportPosition }>(
     db,
-    sql`SELECT ${EVENT_COLUMNS} FROM audit_events e WHERE ${where} AND ${resume} ORDER BY e.occurred_at, e.id LIMIT ${size}`,
+    sql`SELECT ${EVENT_COLUMNS},
+               json_build_object('at', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'id', e.id::text) AS position
+          FROM audit_events e WHERE ${where} AND ${resume} ORDER BY e.occurred_at, e.id LIMIT ${size}`,
   );
 }
 

@@ -82,12 +82,12 @@ function scopeFor(ctx: RequestContext) {
 export function auditEvents(ctx: RequestContext, args: AuditEventsArgs): Promise<Page<AuditEvent>> {
   const scope = scopeFor(ctx);
   checkRange(args.filter?.from, args.filter?.to);
-  return listAuditEvents(ctx.db, scope, args.filter, args);
+  return listAuditEvents(ctx.db, 'auditEvents', scope, args.filter, args);
 }
 
 /** Who has accessed this subject's records, when, through which operation, and whether allowed. */
 export function subjectAccessHistory(ctx: RequestContext, args: SubjectAccessHistoryArgs): Promise<Page<AuditEvent>> {
-  return listAuditEvents(ctx.db, scopeFor(ctx), { subjectId: args.subjectId }, args);
+  return listAuditEvents(ctx.db, 'subjectAccessHistory', scopeFor(ctx), { subjectId: args.subjectId }, args);
 }
 
 const keyRings = new WeakMap<AuditSigningConfig, AuditKeyRing>();

@@ -1,3 +1,4 @@
+import { storableJson } from '../db/safe-text';
 import { type Queryable, raw, run, type Sql, sql } from '../db/sql';
 import type { AuditActor, AuditEventInput } from './audit-event';
 import { recordContextSql } from './record-context';
@@ -61,13 +62,13 @@ export async function writeAuditEvents(
       reason: event.reason ?? null,
       record_kind: event.recordKind ?? (kinds.size === 1 ? [...kinds][0] : null),
       record_ids: [...new Set(event.records.map((r) => r.id))],
-      record_count: event.records.filter((r) => !r.requested).length,
+      record_count: event.records.filter((r) => !r.requested && !r.referenced).length,
       details: event.records.length ? { ...event.details, records: event.records } : event.details,
     };
   });
   const records = sql`jsonb_to_recordset(e.details->'records') AS r(kind text, id uuid) JOIN ctx c ON c.kind = r.kind AND c.id = r.id`;
   const context = sql`ctx AS (${recordContextSql(events.flatMap((e) => e.records))}),
-             e AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(${raw(RECORDSET)}))`;
+             e AS (SELECT * FROM jsonb_to_recordset(${storableJson(rows)}::jsonb) AS e(${raw(RECORDSET)}))`;
   const related = sql`ARRAY(SELECT DISTINCT c.subject_id FROM ${records} WHERE c.subject_id IS NOT NULL),
                ARRAY(SELECT DISTINCT c.agency_id FROM ${records} WHERE c.agency_id IS NOT NULL)`;
   if (!principalUnchanged) {

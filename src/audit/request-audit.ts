@@ -17,6 +17,8 @@ export interface RootFieldAccess {
   args: Record<string, unknown>;
   records: Map<string, AuditedRecord & { fields: string[] }>;
   error?: unknown;
+  /** Set when the operation was refused before any field ran: the root fields it asked for. */
+  refusedRootFields?: string[];
 }
 
 /** What a request has accessed so far; written as audit events before its response leaves. */

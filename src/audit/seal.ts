@@ -52,19 +52,20 @@ export function sealHash(prev: Buffer | null, fromTx: string, toTx: string, ids:
 export async function sealAuditTrail(db: DataSource | EntityManager): Promise<number> {
   let written = 0;
   for (;;) {
-    const more = await db.transaction(async (tx) => {
+    // null: nothing settled to seal; otherwise whether more remains after this seal.
+    const more = await db.transaction(async (tx): Promise<boolean | null> => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
       const [last] = await tx.query<{ to_tx: string; seal_hash: Buffer }[]>(
         `SELECT to_tx::text, seal_hash FROM audit_seals ORDER BY id DESC LIMIT 1`,
       );
       const [{ horizon }] = await tx.query<{ horizon: string }[]>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
       const from = last?.to_tx ?? '0';
-      if (BigInt(horizon) <= BigInt(from)) return false;
+      if (BigInt(horizon) <= BigInt(from)) return null;
       const rows = await tx.query<SealedEventRow[]>(
         `SELECT ${SEALED_COLUMNS} FROM audit_events e WHERE e.tx_id >= $1::xid8 AND e.tx_id < $2::xid8 ORDER BY e.tx_id, e.id LIMIT $3`,
         [from, horizon, MAX_EVENTS_PER_SEAL + 1],
       );
-      if (rows.length === 0) return false;
+      if (rows.length === 0) return null;
       let to = horizon;
       let events = rows;
       if (rows.length > MAX_EVENTS_PER_SEAL) {
@@ -99,6 +100,7 @@ export async function sealAuditTrail(db: DataSource | EntityManager): Promise<nu
       );
       return to !== horizon;
     });
+    if (more === null) break;
     written++;
     if (!more) break;
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { LockoutConfig } from '../config';
 import { AppError, ErrorCode } from '../errors';
+import { isCheckpoint, markRefusal } from '../http/rate-limit';
 
 export type ThrottledKind = 'user' | 'service';
 
@@ -28,19 +29,30 @@ export async function claimAttempt(db: DataSource | EntityManager, key: string, 
     `INSERT INTO sign_in_throttles AS t (account_key, failures, last_failed_at, locked_until)
      VALUES ($1, 1, now(), ${lockFor('1')})
      ON CONFLICT (account_key) DO UPDATE
-        SET failures = ${next}, last_failed_at = now(), locked_until = ${lockFor(next)}
+        SET failures = ${next}, last_failed_at = now(), locked_until = ${lockFor(next)}, refused_while_locked = 0
       WHERE t.locked_until IS NULL OR t.locked_until <= now()
      RETURNING t.failures`,
     [key, lockout.threshold, lockout.baseSeconds, lockout.maxSeconds, lockout.windowSeconds],
   );
   if (Math.random() * SWEEP_ONE_IN < 1) await sweep(db, lockout);
   if (claimed.length) return;
-  const [row]: { retry: number | null }[] = await db.query(
-    `SELECT ceil(extract(epoch FROM locked_until - now()))::int AS retry FROM sign_in_throttles WHERE account_key = $1`,
+  // Locked: counted, so the trail records the refusals of this lock bounded (see isCheckpoint).
+  const [row]: { retry: number | null; refused: number }[] = await db.query(
+    // Inside a WITH, so TypeORM returns the rows (for a bare UPDATE it returns [rows, count]).
+    `WITH counted AS (
+       UPDATE sign_in_throttles SET refused_while_locked = refused_while_locked + 1 WHERE account_key = $1
+       RETURNING ceil(extract(epoch FROM locked_until - now()))::int AS retry, refused_while_locked AS refused)
+     SELECT retry, refused FROM counted`,
     [key],
   );
-  throw new AppError(ErrorCode.RATE_LIMITED, 'Too many failed sign-ins: try again later', {
-    retryAfterSeconds: Math.max(1, row?.retry ?? 1),
+  const retryAfterSeconds = Math.max(1, row?.retry ?? 1);
+  const refused = row?.refused ?? 1;
+  throw markRefusal(new AppError(ErrorCode.RATE_LIMITED, 'Too many failed sign-ins: try again later', { retryAfterSeconds }), {
+    bucket: 'account',
+    limit: lockout.threshold,
+    windowSeconds: retryAfterSeconds,
+    refusals: refused,
+    checkpoint: isCheckpoint(refused - 1, refused),
   });
 }
 

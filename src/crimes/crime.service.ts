@@ -70,6 +70,7 @@ export async function listCrimes(ctx: RequestContext, args: PageArgs & { filter?
   const page = await keysetPage<CrimeRow>(
     ctx.db,
     {
+      list: 'crimes',
       select: CRIME_COLUMNS,
       from: raw('crimes c'),
       where,

@@ -55,6 +55,7 @@ export async function listAccessRequests(ctx: RequestContext, args: AccessReques
   const page = await keysetPage<AccessRequestRow>(
     ctx.db,
     {
+      list: 'accessRequests',
       select: ACCESS_REQUEST_COLUMNS,
       from: raw('access_requests ar'),
       where: and(conditions),

@@ -202,6 +202,7 @@ export async function listDisclosures(ctx: RequestContext, args: DisclosureListA
   const page = await keysetPage<DisclosureRow>(
     ctx.db,
     {
+      list: 'disclosures',
       select: DISCLOSURE_COLUMNS,
       from: raw('disclosures d'),
       where: and(conditions),

@@ -81,6 +81,7 @@ export function listPendingGrants(db: Queryable, visible: Sql, deciderId: string
   return keysetPage<GrantFactsRow>(
     db,
     {
+      list: 'pendingGrants',
       select: sql`${GRANT_COLUMNS}, ${factColumns(deciderId)}`,
       from: raw('grants g JOIN agencies a ON a.id = g.agency_id'),
       where: and([sql`g.status = ${GrantStatus.PENDING}::grant_status`, visible]),

@@ -1,10 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit } from 'graphql';
+import { isStorableText } from '../db/safe-text';
 import { ErrorCode } from '../errors';
 
-/** A UTF-16 surrogate without its partner: JSON lets it through, but it is not text PostgreSQL can store. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const unstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text);
+const unstorable = (text: string) => !isStorableText(text);
 
 const hasNul = (value: unknown): boolean => {
   if (typeof value === 'string') return unstorable(value);

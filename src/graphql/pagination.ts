@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { and, type Queryable, raw, run, sql, type Sql } from '../db/sql';
@@ -35,6 +36,16 @@ export class PageInfo {
 
   @Field(() => String, { nullable: true })
   endCursor!: string | null;
+}
+
+/** The records a PageInfo's cursors stand for, kept out of sight of the schema (for the audit). */
+const CURSOR_NODES = Symbol('cursor nodes');
+type CursorNodes = { startCursor?: unknown; endCursor?: unknown };
+
+/** The record `startCursor` or `endCursor` of this PageInfo stands for, if made here. */
+export function cursorNodeOf(pageInfo: unknown, field: string): unknown {
+  const nodes = (pageInfo as { [CURSOR_NODES]?: CursorNodes } | null)?.[CURSOR_NODES];
+  return field === 'startCursor' || field === 'endCursor' ? nodes?.[field] : undefined;
 }
 
 export interface Edge<T> {
@@ -84,13 +95,30 @@ export function connectionOf<T extends object>(name: string, nodeType: new () =>
   return ConnectionType;
 }
 
-const encodeCursor = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+/**
+ * A cursor names a position in one list: the list's name and ordering are hashed into it, with the
+ * position, so a cursor from another list (or another ordering) or an altered one is refused rather
+ * than read as a position. The check is not a secret: a client able to compute it can only name a
+ * position in the same list, which paging reaches anyway, and the list's scope applies regardless.
+ */
+const CHECK_BYTES = 12;
+const checkOf = (list: string, values: unknown[]) =>
+  createHash('sha256')
+    .update(JSON.stringify([list, values]))
+    .digest('base64url')
+    .slice(0, (CHECK_BYTES * 4) / 3);
 
-/** Decodes a cursor made by this module; anything else is BAD_USER_INPUT, never a SQL error. */
-function decodeCursor(cursor: string, shape: ((v: unknown) => boolean)[]): unknown[] {
+const encodeCursor = (list: string, values: unknown[]) =>
+  Buffer.from(JSON.stringify([checkOf(list, values), ...values])).toString('base64url');
+
+/** Decodes a cursor made by this module for `list`; anything else is BAD_USER_INPUT, never a SQL error. */
+function decodeCursor(cursor: string, list: string, shape: ((v: unknown) => boolean)[]): unknown[] {
   try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(values) && values.length === shape.length && shape.every((ok, i) => ok(values[i]))) return values;
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(decoded) && decoded.length === shape.length + 1) {
+      const [check, ...values] = decoded as unknown[];
+      if (shape.every((ok, i) => ok(values[i])) && check === checkOf(list, values)) return values;
+    }
   } catch {
     // fall through
   }
@@ -107,6 +135,8 @@ const isSortValue = (v: unknown) =>
 const isOffset = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1_000_000;
 
 interface Query {
+  /** The list's name (e.g. 'subjects'): a cursor is valid only for the list and ordering it came from. */
+  list: string;
   /** The selected columns, e.g. sql`r.*`. Each row must have `id`. */
   select: Sql;
   /** FROM and joins. */
@@ -129,17 +159,19 @@ function pageOf<R>(
 ): Page<R> {
   const pageRows = rows.slice(0, first);
   const edges = pageRows.map((node, i) => ({ node, cursor: cursorOf(node, i) }));
-  return {
-    edges,
-    totalCount,
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      hasPreviousPage: hasPrevious,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
+  const pageInfo: PageInfo = {
+    hasNextPage: rows.length > first,
+    hasPreviousPage: hasPrevious,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
   };
+  const nodes: CursorNodes = { startCursor: edges[0]?.node, endCursor: edges.at(-1)?.node };
+  Object.defineProperty(pageInfo, CURSOR_NODES, { value: nodes, enumerable: false });
+  return { edges, totalCount, pageInfo };
 }
+
+/** A list's identity for its cursors: its name and its ordering's SQL text (not its bound values). */
+const listIdentity = (name: string, ordering: Sql[], kind: string) => [name, kind, ...ordering.map((o) => o.parts.join('?'))].join('|');
 
 /** The column PostgreSQL adds to each keyset row: the sort value as exact text, for the cursor. */
 const SORT_KEY = 'keyset_sort_key';
@@ -163,9 +195,10 @@ export async function keysetPage<R extends { id: string }>(
 ): Promise<Page<R>> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   const conditions = [q.where];
-  if (args.after) {
+  const list = listIdentity(q.list, [q.sortColumn, q.idColumn], `${q.sortType}:${q.idType ?? 'uuid'}`);
+  if (args.after != null) {
     const bigintIds = q.idType === 'bigint';
-    const [sortValue, id] = decodeCursor(args.after, [isSortValue, bigintIds ? isBigintId : isUuid]);
+    const [sortValue, id] = decodeCursor(args.after, list, [isSortValue, bigintIds ? isBigintId : isUuid]);
     const cast = q.sortType === 'date' ? sql`${sortValue}::date` : sql`${sortValue}::timestamptz`;
     const idValue = bigintIds ? sql`${id}::bigint` : sql`${id}::uuid`;
     conditions.push(sql`(${q.sortColumn}, ${q.idColumn}) < (${cast}, ${idValue})`);
@@ -178,9 +211,9 @@ export async function keysetPage<R extends { id: string }>(
   const page = pageOf(
     rows,
     first,
-    (row) => encodeCursor([row[SORT_KEY], row.id]),
+    (row) => encodeCursor(list, [row[SORT_KEY], row.id]),
     lazy(() => countOf(db, q)),
-    Boolean(args.after),
+    args.after != null,
   );
   return {
     ...page,
@@ -191,7 +224,8 @@ export async function keysetPage<R extends { id: string }>(
 /** Offset pagination for ranked results (search), whose order has no natural key. */
 export async function offsetPage<R>(db: Queryable, q: Query & { orderBy: Sql }, args: PageArgs): Promise<Page<R>> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
-  const offset = args.after ? (decodeCursor(args.after, [isOffset])[0] as number) + 1 : 0;
+  const list = listIdentity(q.list, [q.orderBy], 'offset');
+  const offset = args.after != null ? (decodeCursor(args.after, list, [isOffset])[0] as number) + 1 : 0;
   const rows = await run<R>(
     db,
     sql`SELECT ${q.select} FROM ${q.from} WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT ${first + 1} OFFSET ${offset}`,
@@ -199,7 +233,7 @@ export async function offsetPage<R>(db: Queryable, q: Query & { orderBy: Sql }, 
   return pageOf(
     rows,
     first,
-    (_row, i) => encodeCursor([offset + i]),
+    (_row, i) => encodeCursor(list, [offset + i]),
     lazy(() => countOf(db, q)),
     offset > 0,
   );

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../graphql/context';
 import { recordChangesAudit } from '../audit/audit.service';
 import { run, sql } from '../db/sql';
+import { storableJson } from '../db/safe-text';
 
 export type RecordKind =
   | 'intelligence_report'
@@ -47,7 +48,7 @@ export async function recordChanges(tx: EntityManager, ctx: RequestContext, chan
     tx,
     sql`WITH c AS (
           SELECT nextval('record_history_id_seq')::text AS id, x.*
-            FROM (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+            FROM (SELECT * FROM jsonb_to_recordset(${storableJson(rows)}::jsonb)
                     AS x(ord int, record_kind text, record_id uuid, action text, before jsonb, after jsonb) ORDER BY ord) x),
         written AS (
           INSERT INTO record_history (id, record_kind, record_id, action, actor_id, actor_agency_id, before, after)

@@ -70,8 +70,61 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 }
 
-export const rateLimited = (retryAfterSeconds: number) =>
-  new AppError(ErrorCode.RATE_LIMITED, 'Too many requests: try again later', { retryAfterSeconds });
+/**
+ * One refusal by a rate limit: which bucket, its allowance, and how many refusals its window has
+ * seen. Bucket `account` is the per-account lock-out: its window is the lock (seconds left).
+ */
+export interface RateLimitRefusal {
+  bucket: Bucket | 'account';
+  limit: number;
+  windowSeconds: number;
+  /** Refused so far in this window for this key (in attempts, for sign-in), this one included. */
+  refusals: number;
+  /** Whether this refusal is one the trail records (see `isCheckpoint`). */
+  checkpoint: boolean;
+}
+
+type Bucket = 'address' | 'principal' | 'sign-in';
+
+/** Kept beside the error, not in its details: details go to the client. */
+const REFUSALS = new WeakMap<object, RateLimitRefusal>();
+
+/** Marks a RATE_LIMITED error with its refusal, for the audit trail. */
+export function markRefusal(error: AppError, refusal: RateLimitRefusal): AppError {
+  REFUSALS.set(error, refusal);
+  return error;
+}
+
+export const rateLimited = (retryAfterSeconds: number, refusal?: RateLimitRefusal) => {
+  const error = new AppError(ErrorCode.RATE_LIMITED, 'Too many requests: try again later', { retryAfterSeconds });
+  return refusal ? markRefusal(error, refusal) : error;
+};
+
+const bitLength = (n: number) => (n <= 0 ? 0 : Math.floor(Math.log2(n)) + 1);
+
+/**
+ * Refusals a window records in the trail: the 1st, 2nd, 4th, 8th, ... of each key's window (the
+ * store's count is atomic, so across instances too). A flood of n refusals leaves 1 + log2(n) events
+ * per key and window, the last one counting at least half of them.
+ */
+export const isCheckpoint = (refusedBefore: number, refusedAfter: number) => bitLength(refusedAfter) > bitLength(refusedBefore);
+
+/** False only for a marked refusal between checkpoints (counted, not written); any other error: true. */
+export const isAuditedRefusal = (error: unknown): boolean => {
+  const refusal = error && typeof error === 'object' ? REFUSALS.get(error) : undefined;
+  return refusal?.checkpoint !== false;
+};
+
+/** What an audit event says of a rate-limit refusal. */
+export function rateLimitDetails(error: unknown): Omit<RateLimitRefusal, 'checkpoint'> | undefined {
+  const refusal = error && typeof error === 'object' ? REFUSALS.get(error) : undefined;
+  if (!refusal) return undefined;
+  const { checkpoint: _checkpoint, ...details } = refusal;
+  return details;
+}
+
+/** Records a refusal of the per-address limit, which answers before GraphQL (so before its audit plugin). */
+export type RefusalRecorder = (req: Request, res: Response, error: AppError) => Promise<void>;
 
 /** Root fields that try a credential: limited per client address much more tightly than the rest. */
 export const SIGN_IN_FIELDS = new Set(['login', 'serviceToken', 'refreshToken', 'exchangeToken']);
@@ -87,9 +140,10 @@ export class RateLimiter {
     private readonly store: RateLimitStore,
     private readonly limits: Config['rateLimits'],
     private readonly logger: Logger,
+    private readonly recordRefusal?: RefusalRecorder,
   ) {}
 
-  async check(bucket: 'address' | 'principal' | 'sign-in', id: string, cost = 1): Promise<void> {
+  async check(bucket: Bucket, id: string, cost = 1): Promise<void> {
     const limit = bucket === 'address' ? this.limits.perAddress : bucket === 'principal' ? this.limits.perPrincipal : this.limits.signIn;
     if (limit === 0 || cost === 0) return;
     let result: { count: number; resetSeconds: number };
@@ -99,7 +153,10 @@ export class RateLimiter {
       this.logger.error({ err }, 'rate limit store unavailable: request allowed');
       return;
     }
-    if (result.count > limit) throw rateLimited(result.resetSeconds);
+    if (result.count <= limit) return;
+    const refusals = result.count - limit;
+    const checkpoint = isCheckpoint(Math.max(0, refusals - cost), refusals);
+    throw rateLimited(result.resetSeconds, { bucket, limit, windowSeconds: this.limits.windowSeconds, refusals, checkpoint });
   }
 
   close(): Promise<void> {
@@ -111,8 +168,16 @@ export class RateLimiter {
     return (req: Request, res: Response, next: NextFunction) => {
       this.check('address', req.ip ?? 'unknown').then(
         () => next(),
-        (error: unknown) => {
+        async (error: unknown) => {
           if (!(error instanceof AppError)) return next(error);
+          if (this.recordRefusal && isAuditedRefusal(error)) {
+            try {
+              await this.recordRefusal(req, res, error);
+            } catch (err) {
+              // Refused either way: a trail that cannot be written must not open the gate.
+              this.logger.error({ err }, 'rate-limited request could not be audited');
+            }
+          }
           const retry = Number(error.details?.retryAfterSeconds ?? 1);
           res.setHeader('retry-after', String(retry));
           res.status(429).json({ errors: [{ message: error.message, extensions: { code: error.code, retryAfterSeconds: retry } }] });
@@ -146,9 +211,9 @@ export class RateLimiter {
   }
 }
 
-export function createRateLimiter(config: Config, logger: Logger): RateLimiter {
+export function createRateLimiter(config: Config, logger: Logger, recordRefusal?: RefusalRecorder): RateLimiter {
   const store = config.redisUrl ? new RedisRateLimitStore(config.redisUrl, config.redisKeyPrefix) : new MemoryRateLimitStore();
-  return new RateLimiter(store, config.rateLimits, logger);
+  return new RateLimiter(store, config.rateLimits, logger, recordRefusal);
 }
 
 /** How many of the operation's root fields are in `names`, fragments at the root expanded. */

@@ -147,6 +147,7 @@ export async function listReports(
   const page = await keysetPage<ReportRow>(
     db,
     {
+      list: 'intelligenceReports',
       select: reportColumns(principal),
       from: raw('intelligence_reports r'),
       where,
@@ -176,6 +177,7 @@ export async function searchReports(
   const page = await offsetPage<ReportRow>(
     db,
     {
+      list: 'searchIntelligence',
       select: reportColumns(principal),
       from: raw('intelligence_reports r'),
       where,

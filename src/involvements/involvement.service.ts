@@ -103,6 +103,7 @@ export async function listInvolvements(ctx: RequestContext, args: InvolvementLis
   const page = await keysetPage<InvolvementRow>(
     ctx.db,
     {
+      list: 'involvements',
       select: INVOLVEMENT_COLUMNS,
       from: raw('involvements i'),
       where: and(conditions),

@@ -120,7 +120,7 @@ export async function listSubjects(
 ): Promise<Page<Subject>> {
   const where = and([subjectScopeOf(principal), ...filterConditions(principal, args.filter)]);
   const name = args.filter?.name;
-  const base = { select: SUBJECT_COLUMNS, from: name != null ? subjectsNamed(name) : raw('subjects s'), where };
+  const base = { list: 'subjects', select: SUBJECT_COLUMNS, from: name != null ? subjectsNamed(name) : raw('subjects s'), where };
   const page =
     name != null
       ? await offsetPage<SubjectRow>(db, { ...base, orderBy: sql`similarity(s.full_name, ${name}) DESC, s.id` }, args)

@@ -131,6 +131,7 @@ export async function listUsers(ctx: RequestContext, args: PageArgs): Promise<Pa
   const page = await keysetPage<UserRow>(
     ctx.db,
     {
+      list: 'users',
       select: raw(
         'u.id, u.email, u.display_name, u.roles::text[] AS roles, u.pending_roles::text[] AS pending_roles, u.disabled_at, u.created_at',
       ),

@@ -17,6 +17,7 @@ import { SearchIndexes1765450000000 } from './1765450000000-search-indexes';
 import { SeparationOfDuties1766400000000 } from './1766400000000-separation-of-duties';
 import { AuditTrailIdentity1766500000000 } from './1766500000000-audit-trail-identity';
 import { RowSecurity1766600000000 } from './1766600000000-row-security';
+import { KnownSubjects1766700000000 } from './1766700000000-known-subjects';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -38,4 +39,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   SeparationOfDuties1766400000000,
   AuditTrailIdentity1766500000000,
   RowSecurity1766600000000,
+  KnownSubjects1766700000000,
 ];

@@ -29,8 +29,8 @@ const REFERENCES: [RegExp, string][] = [
   [/^breakGlassGrantId$/, 'break_glass_grant'],
 ];
 
-/** Id fields naming no case record: people, agencies, divisions, the trail's own events. */
-const NOT_RECORDS = /(^|[a-z])(user|actor|agency|division|event)Ids?$/i;
+/** Id fields naming no case record: people (who did what), agencies, divisions, the trail's own events. */
+const NOT_RECORDS = /(^|[a-z])(user|actor|agency|division|event|requestedBy|decidedBy)Ids?$/i;
 
 /**
  * Types describing the trail itself (auditors' answers). Their ids are the trail's metadata: the

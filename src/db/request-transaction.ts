@@ -70,11 +70,12 @@ export class RequestTransaction {
     this.ended = true;
     try {
       await this.runner.commitTransaction();
+      await this.release();
       return 'committed';
     } catch (error) {
-      return commitOutcomeOf(error);
-    } finally {
-      await this.release();
+      const outcome = commitOutcomeOf(error);
+      await this.release(outcome === 'unknown' ? error : undefined);
+      return outcome;
     }
   }
 
@@ -91,9 +92,15 @@ export class RequestTransaction {
     }
   }
 
-  private async release(): Promise<void> {
+  /**
+   * Returns the connection to the pool, or, after `broken` (its COMMIT went unanswered), drops it:
+   * TypeORM's own handling of a client error, so the pool never hands out a dead connection.
+   */
+  private async release(broken?: unknown): Promise<void> {
     try {
-      await this.runner.release();
+      if (broken)
+        await (this.runner as unknown as { releasePostgresConnection(error: unknown): Promise<void> }).releasePostgresConnection(broken);
+      else await this.runner.release();
     } catch {
       // Releasing a broken connection: the pool discards it.
     }

@@ -41,16 +41,13 @@ export function ownSubmissionScope(p: Principal): Sql {
 /**
  * The subjects known to an agency, as a condition on the subjects alias `s`: linked to a report the
  * agency submitted, or to a report disclosed to it (unexpired, unrevoked), or with an active
- * involvement the agency registered. Each arm is an indexed EXISTS.
+ * involvement the agency registered. Computed by the owner-run `subjects_known_to`
+ * (migrations/1766700000000-known-subjects.ts), once per statement: as the service's role, row-level
+ * security would hide from the scope's own subqueries the reports it needs to look at. It answers
+ * only for the caller's own agency.
  */
 export function knownToAgency(agencyId: string): Sql {
-  return sql`(EXISTS (SELECT 1 FROM report_subjects k_rs JOIN intelligence_reports k_r ON k_r.id = k_rs.report_id
-                      WHERE k_rs.subject_id = s.id AND k_r.submitted_by_agency_id = ${agencyId}::uuid)
-           OR EXISTS (SELECT 1 FROM report_subjects k_rs JOIN disclosures k_d ON k_d.report_id = k_rs.report_id
-                      WHERE k_rs.subject_id = s.id AND k_d.recipient_agency_id = ${agencyId}::uuid
-                        AND k_d.revoked_at IS NULL AND k_d.expires_at > now())
-           OR EXISTS (SELECT 1 FROM involvements k_i
-                      WHERE k_i.subject_id = s.id AND k_i.agency_id = ${agencyId}::uuid AND k_i.ended_at IS NULL))`;
+  return sql`s.id IN (SELECT subjects_known_to(${agencyId}::uuid))`;
 }
 
 /** A user's unexpired break-glass grant on the subject `s`. */

@@ -28,6 +28,7 @@ const LISTS: Record<string, { as: string; args?: string }> = {
   disclosures: { as: LEAD },
   accessRequests: { as: SUPERVISOR },
   users: { as: ADMIN },
+  pendingGrants: { as: ADMIN },
   auditEvents: { as: AUDITOR },
   subjectAccessHistory: { as: AUDITOR, args: 'subjectId: $subjectId' },
 };
@@ -43,6 +44,15 @@ beforeAll(async () => {
   subjectId = row.id;
   // So the subject has an access history to page through.
   await app.gql(`query($id: ID!) { subject(id: $id) { id } }`, { id: subjectId }, tokens[ANALYST]);
+  // So the administrator has pending grants to page through (each new agency waits for a second one).
+  for (const name of ['Handed Out Police A', 'Handed Out Police B']) {
+    const created = await app.gql(
+      'mutation($i: CreateAgencyInput!) { createAgency(input: $i) { id } }',
+      { i: { name, kind: 'POLICE' } },
+      tokens[ADMIN],
+    );
+    expect(created.body.errors).toBeUndefined();
+  }
 });
 afterAll(() => app.close());
 

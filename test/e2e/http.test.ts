@@ -24,12 +24,12 @@ describe('health', () => {
 
   it('/readyz turns 503 when the database stops answering', async () => {
     const other = await startTestApp();
-    await other.db.destroy();
+    await other.serviceDb.destroy();
     try {
       const r = await fetch(`${other.baseUrl}/readyz`);
       expect(r.status).toBe(503);
     } finally {
-      await other.db.initialize();
+      await other.serviceDb.initialize();
       await other.close();
     }
   });

@@ -25,6 +25,8 @@ export interface TestApp {
    * fixtures and checks; the service itself runs on a data source of its own, with no such default.
    */
   db: DataSource;
+  /** The service's own data source (destroy it to make the database stop answering the service). */
+  serviceDb: DataSource;
   tokens: TokenService;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
   /** Signs in a demo account (password safeshare-demo) and returns its tokens. */
@@ -94,6 +96,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     baseUrl: server.url.replace(/\/graphql$/, ''),
     config,
     db,
+    serviceDb,
     tokens,
     gql,
     queries,

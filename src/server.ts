@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { OperationTypeNode } from 'graphql';
 import { loadPrincipal } from './auth/principal';
 import { PrincipalCache } from './auth/principal-cache';
-import { classifyError, formatError, unauthenticated } from './errors';
+import { classifyError, createFormatError, unauthenticated } from './errors';
 import { type AppServices, confirmPrincipal, createRequestContext, openRequestTransaction, type RequestContext } from './graphql/context';
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
@@ -21,7 +21,8 @@ import { queryLimitsPlugin, TOO_COMPLEX } from './graphql/limits';
 import { cors, securityHeaders } from './http/headers';
 import { createRateLimiter } from './http/rate-limit';
 import { buildAppSchema } from './graphql/schema';
-import { createMetrics } from './metrics';
+import { createMetrics, listenForMetrics, metricsOnMainPort, requireBearer } from './metrics';
+import { explorerRouter } from './http/explorer';
 
 export interface RunningServer {
   url: string;
@@ -134,8 +135,9 @@ export async function startServer(services: AppServices, listen: { port: number;
   httpServer.requestTimeout = config.requestTimeoutMs;
   httpServer.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
 
+  const schema = await buildAppSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildAppSchema(),
+    schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: true,
@@ -144,7 +146,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     parseOptions: { maxTokens: config.maxQueryTokens },
-    formatError,
+    formatError: createFormatError(schema),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -189,9 +191,12 @@ export async function startServer(services: AppServices, listen: { port: number;
       res.status(503).json({ status: 'database unreachable' });
     }
   });
-  app.get('/metrics', async (_req, res) => {
+  const serveMetrics = async (_req: Request, res: express.Response) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  };
+  const metricsAccess = metricsOnMainPort(config);
+  if (metricsAccess === 'token') app.get('/metrics', requireBearer(config.metricsToken ?? ''), serveMetrics);
+  else if (metricsAccess === 'open') app.get('/metrics', serveMetrics);
 
   // Public on purpose: an oversight body fetches it once and keeps it, to verify checkpoints offline.
   const auditKeys = publishedAuditKeys(config.auditSigning);
@@ -210,6 +215,8 @@ export async function startServer(services: AppServices, listen: { port: number;
       } else next(error);
     }
   });
+
+  if (config.explorer) app.use(explorerRouter());
 
   app.use(
     '/graphql',
@@ -234,6 +241,8 @@ export async function startServer(services: AppServices, listen: { port: number;
 
   await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
+  const metricsServer =
+    config.metricsPort === undefined ? undefined : await listenForMetrics(serveMetrics, config.metricsPort, listen.host);
   const url = `http://${listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host}:${port}/graphql`;
   return {
     url,
@@ -241,6 +250,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     async close() {
       await apollo.stop();
       await rateLimiter.close();
+      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
     },
   };
 }

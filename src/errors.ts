@@ -137,9 +137,10 @@ function fieldAt(error: GraphQLError): string | undefined {
   let found: string | undefined;
   try {
     visit(parse(body, { noLocation: false }), {
-      enter(node: ASTNode, _key, _parent, _path, ancestors) {
+      enter(node: ASTNode, _key, parent, _path, ancestors) {
         if (found !== undefined || !node.loc || node.loc.start !== position) return undefined;
-        const names = [...ancestors, node]
+        // graphql-js leaves the parent out of `ancestors`.
+        const names = [...ancestors, parent, node]
           .filter((a): a is ASTNode => !Array.isArray(a))
           .flatMap((a) => (a.kind === Kind.ARGUMENT || a.kind === Kind.OBJECT_FIELD ? [a.name.value] : []));
         if (names.length) found = names.join('.');
@@ -175,7 +176,8 @@ export function createFormatError(schema: GraphQLSchema) {
       };
     }
     const variable = VARIABLE_AT.exec(error.message);
-    const field = variable ? [variable[1], variable[2]].filter(Boolean).join('.') : fieldAt(error);
+    // graphql-js gives the path from the variable itself ("i.sourceType"), or only its name.
+    const field = variable ? (variable[2] ?? variable[1]) : fieldAt(error);
     const extensions = field && !('field' in (result.extensions ?? {})) ? { ...result.extensions, field } : result.extensions;
     const unknown = UNKNOWN_ENUM_VALUE.exec(error.message);
     const values = unknown ? enums.get(unknown[4]) : undefined;

@@ -12,6 +12,7 @@ import type { EmbeddedDatabase } from './db/embedded';
 import { runMigrations } from './db/migrate';
 import { DEMO_AGENCIES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, seedDemo } from './demo/demo-seed';
 import { buildAppSchema, printAppSchema } from './graphql/schema';
+import pino from 'pino';
 import { createLogger } from './logger';
 import { startServer } from './server';
 import { startAuditMaintenance } from './audit/maintenance';
@@ -182,7 +183,11 @@ async function main(argv: string[]): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  // Only the server logs to stdout: a CLI command's output (a token) is its stdout alone.
+  const logger =
+    command === 'serve'
+      ? createLogger(config.logLevel, undefined, config.env === 'development')
+      : createLogger(config.logLevel, pino.destination(2));
   switch (command) {
     case 'serve':
       return serve(config, logger);

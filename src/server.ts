@@ -8,10 +8,10 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 import type { Logger } from 'pino';
-import { OperationTypeNode } from 'graphql';
+import { Kind, OperationTypeNode } from 'graphql';
 import { loadPrincipal } from './auth/principal';
 import { PrincipalCache } from './auth/principal-cache';
-import { classifyError, createFormatError, unauthenticated } from './errors';
+import { classifyError, createFormatError, ErrorCode, unauthenticated } from './errors';
 import { type AppServices, confirmPrincipal, createRequestContext, openRequestTransaction, type RequestContext } from './graphql/context';
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
@@ -94,6 +94,30 @@ const errorLogPlugin = (fallback: Logger): ApolloServerPlugin<RequestContext> =>
     }),
 });
 
+/** What the request log line adds for a GraphQL request, by request id: never arguments or content. */
+const operationsByRequest = new Map<string, { operationName?: string; field?: string; actorId?: string }>();
+
+/**
+ * Notes the operation and actor for the request's log line, and answers HTTP 401 when the request
+ * failed for want of a valid token, as GET /audit/export does.
+ */
+const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse: ({ contextValue, operation, operationName, response }) => {
+        const selection = operation?.selectionSet.selections.find((sel) => sel.kind === Kind.FIELD);
+        operationsByRequest.set(contextValue.requestId, {
+          operationName: operationName ?? undefined,
+          field: selection?.kind === Kind.FIELD ? selection.name.value : undefined,
+          actorId: contextValue.principal?.id,
+        });
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+        if (errors?.some((e) => e.extensions?.code === String(ErrorCode.UNAUTHENTICATED))) response.http.status = 401;
+        return Promise.resolve();
+      },
+    }),
+};
+
 /**
  * Before an operation runs its transaction is opened (a mutation's principal confirmed first); the
  * audit plugin commits it with the request's events.
@@ -156,6 +180,7 @@ export async function startServer(services: AppServices, listen: { port: number;
       ApolloServerPluginDisableSuggestions(),
       metrics.plugin,
       errorLogPlugin(logger),
+      requestLogPlugin,
       requestTransactionPlugin,
       nulGuardPlugin,
       queryLimitsPlugin(config.queryLimits),
@@ -172,8 +197,15 @@ export async function startServer(services: AppServices, listen: { port: number;
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms }, 'request');
+      const operation = operationsByRequest.get(requestId);
+      operationsByRequest.delete(requestId);
+      logger.info(
+        { requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms, ...operation },
+        'request',
+      );
     });
+    // An aborted request never finishes: forget its operation all the same.
+    res.on('close', () => operationsByRequest.delete(requestId));
     next();
   });
 

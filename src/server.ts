@@ -158,6 +158,9 @@ export async function startServer(services: AppServices, listen: { port: number;
   // Slow clients cannot hold connections open indefinitely.
   httpServer.requestTimeout = config.requestTimeoutMs;
   httpServer.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
+  // Idle keep-alive connections outlive a load balancer's (commonly 60 s) and a client's pause, so a
+  // client never sends on a socket the server is closing at that moment.
+  httpServer.keepAliveTimeout = 65_000;
 
   const schema = await buildAppSchema();
   const apollo = new ApolloServer<RequestContext>({

@@ -1,7 +1,7 @@
 import { seedCurrentCohort } from '../../src/demo/demo-current';
 import { lookUpIds } from '../../src/demo/demo-records';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/demo-seed';
-import { firstId, guideOperations, ID_FROM_ABOVE } from '../support/guide-operations';
+import { FROM_ABOVE, firstValue, guideOperations } from '../support/guide-operations';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -46,7 +46,10 @@ describe('the user guides', () => {
     const failures: string[] = [];
     for (const op of operations) {
       const variables = op.variables
-        ? (JSON.parse(op.variables.replaceAll(`"${ID_FROM_ABOVE}"`, JSON.stringify(firstId(previous) ?? ''))) as Record<string, unknown>)
+        ? (JSON.parse(op.variables.replace(FROM_ABOVE, (_, field: string) => JSON.stringify(firstValue(previous, field) ?? ''))) as Record<
+            string,
+            unknown
+          >)
         : {};
       const r = await app.gql(op.query, variables, op.as ? await tokenFor(op.as) : undefined);
       if (r.body.errors?.length || !r.body.data) failures.push(`${op.guide} ${op.name}: ${JSON.stringify(r.body.errors)}`);

@@ -13,8 +13,8 @@ export interface GuideOperation {
 }
 
 export const GUIDES_DIR = path.join(__dirname, '../../docs/guides');
-/** Stands for the first `id` in the previous operation's answer. */
-export const ID_FROM_ABOVE = '<id from above>';
+/** `"<id from above>"` stands for the first `id` in the previous operation's answer, `"<reference from above>"` its first `reference`. */
+export const FROM_ABOVE = /"<(\w+) from above>"/g;
 
 /**
  * Every `graphql` block of every guide, with the `# as ACCOUNT` it names: guides in the order of
@@ -37,22 +37,27 @@ export function guideOperations(dir = GUIDES_DIR): GuideOperation[] {
   });
 }
 
-/** The first `id` (or first entry of a non-empty list of ids, such as `subjectIds`) in a response's data, depth first. */
-export function firstId(value: unknown): string | undefined {
+/**
+ * The first value of `field` in a response's data, depth first; for `id`, also the first entry of a
+ * non-empty list of ids such as `subjectIds`.
+ */
+export function firstValue(value: unknown, field: string): string | undefined {
   if (Array.isArray(value)) {
     for (const v of value) {
-      const id = firstId(v);
-      if (id) return id;
+      const found = firstValue(v, field);
+      if (found) return found;
     }
     return undefined;
   }
   if (value && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    if (typeof record.id === 'string') return record.id;
-    for (const [key, v] of Object.entries(record)) if (key.endsWith('Ids') && Array.isArray(v) && typeof v[0] === 'string') return v[0];
+    if (typeof record[field] === 'string') return record[field];
+    if (field === 'id') {
+      for (const [key, v] of Object.entries(record)) if (key.endsWith('Ids') && Array.isArray(v) && typeof v[0] === 'string') return v[0];
+    }
     for (const v of Object.values(record)) {
-      const id = firstId(v);
-      if (id) return id;
+      const found = firstValue(v, field);
+      if (found) return found;
     }
   }
   return undefined;

@@ -251,7 +251,14 @@ export async function startServer(services: AppServices, listen: { port: number;
     }
   });
 
-  if (config.explorer) app.use(explorerRouter());
+  if (config.explorer) {
+    // An install without the explorer's packages still serves the API.
+    try {
+      app.use(explorerRouter());
+    } catch (error) {
+      logger.warn({ err: error }, 'GraphiQL explorer unavailable: run npm install (graphiql, react, react-dom)');
+    }
+  }
 
   app.use(
     '/graphql',

@@ -142,6 +142,8 @@ describe('errors a person can act on', () => {
       expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     }
     expect((await app.gql('{ me { id } }', {}, reporter)).status).toBe(200);
+    const failed = await app.gql('mutation { login(email: "nobody@example.org", password: "wrong-password-123") { accessToken } }');
+    expect([failed.status, codes(failed)]).toEqual([401, ['UNAUTHENTICATED']]);
   });
 });
 

@@ -130,7 +130,7 @@ const CONDITIONS = [
   'Not to be shared with the family; the source is at risk if identified.',
   'Police use only until the source has been spoken to again.',
 ];
-/** GMP's reports per division (DESIGN.md): the same shape at scale; one in 2,286 has no division. */
+/** GMP's reports per division (docs/architecture.md, "The demo"): the same shape at scale; one in 2,286 has no division. */
 const DIVISION_WEIGHTS = [
   ['rochdale', 693],
   ['south-manchester', 269],

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The 11 GMP divisions (DESIGN.md): reference data, identified by stable slugs. */
+/** The 11 GMP divisions (docs/architecture.md): reference data, identified by stable slugs. */
 const DIVISIONS: [string, string][] = [
   ['bolton', 'Bolton'],
   ['bury', 'Bury'],

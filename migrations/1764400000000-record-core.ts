@@ -141,7 +141,7 @@ export class RecordCore1764400000000 implements MigrationInterface {
     await q.query(`CREATE INDEX "IDX_subjects_name_trgm" ON subjects USING gin (full_name gin_trgm_ops)`);
     await q.query(`CREATE UNIQUE INDEX "IDX_flags_one_active" ON flags (subject_id, kind) WHERE status = 'ACTIVE'`);
 
-    // A child under 13 is never flagged LOW (DESIGN.md). Age from the date of birth, else the estimate.
+    // A child under 13 is never flagged LOW (docs/architecture.md). Age from the date of birth, else the estimate.
     await q.query(`
       CREATE FUNCTION flags_check_child_risk() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE years int;

@@ -46,6 +46,9 @@ const envSchema = z.object({
   RATE_LIMIT_SIGN_IN: optional(int(0, 10_000_000)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   GRAPHQL_INTROSPECTION: optional(bool),
+  GRAPHQL_EXPLORER: optional(bool),
+  METRICS_TOKEN: optional(z.string().min(16)),
+  METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   TRUST_PROXY: optional(bool),
   BODY_LIMIT_BYTES: optional(int(1024, 50 * 1024 * 1024)),
   JWT_ALGORITHM: optional(z.enum(JWT_ALGORITHMS)),
@@ -169,6 +172,12 @@ export interface Config {
   seedDemo?: boolean;
   logLevel: string;
   introspection: boolean;
+  /** Serve GraphiQL on GET /graphql to browsers (its assets from our own node_modules). */
+  explorer: boolean;
+  /** Bearer token /metrics requires on the main port; absent: /metrics is not served there. */
+  metricsToken?: string;
+  /** A port of its own for /metrics (loopback or HOST), open without a token. */
+  metricsPort?: number;
   trustProxy: boolean;
   bodyLimitBytes: number;
   jwt: JwtConfig;
@@ -277,7 +286,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditSigning,
     generateJwtKey: !e.DATABASE_URL || (e.JWT_GENERATE_KEY ?? false),
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
-    introspection: e.GRAPHQL_INTROSPECTION ?? nodeEnv === 'development',
+    // The embedded demo (no DATABASE_URL) is learnt by exploring: schema and explorer on by default.
+    introspection: e.GRAPHQL_INTROSPECTION ?? (nodeEnv === 'development' || !e.DATABASE_URL),
+    explorer: e.GRAPHQL_EXPLORER ?? (nodeEnv === 'development' || !e.DATABASE_URL),
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     trustProxy: e.TRUST_PROXY ?? false,
     bodyLimitBytes: e.BODY_LIMIT_BYTES ?? 1024 * 1024,
     jwt: {

@@ -1,9 +1,9 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind, isEnumType, parse, visit, type ASTNode } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { PG_CHECK_VIOLATION, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './db/errors';
 
-/** The `extensions.code` values of API.md; the only codes a client ever sees. */
+/** The `extensions.code` values (docs/api.md, "Errors"); the only codes a client ever sees. */
 export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
@@ -119,5 +119,75 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     locations: formatted.locations,
     path: formatted.path,
     extensions: classified.extensions,
+  };
+}
+
+const INTROSPECTION_OFF = /introspection is not allowed/i;
+const UNKNOWN_ENUM_VALUE = /^(?:Variable "\$(\w+)" got invalid value .*? at "([^"]+)"; )?Value "([^"]*)" does not exist in "(\w+)" enum\./s;
+const VARIABLE_AT = /^Variable "\$(\w+)" got invalid value .*?(?: at "([^"]+)")?;/s;
+
+/**
+ * Where in the document a validation error points, as a field path (`input.sourceType`): the
+ * argument and input fields enclosing the error's first position.
+ */
+function fieldAt(error: GraphQLError): string | undefined {
+  const position = error.positions?.[0];
+  const body = error.source?.body;
+  if (position === undefined || body === undefined) return undefined;
+  let found: string | undefined;
+  try {
+    visit(parse(body, { noLocation: false }), {
+      enter(node: ASTNode, _key, parent, _path, ancestors) {
+        if (found !== undefined || !node.loc || node.loc.start !== position) return undefined;
+        // graphql-js leaves the parent out of `ancestors`.
+        const names = [...ancestors, parent, node]
+          .filter((a): a is ASTNode => !Array.isArray(a))
+          .flatMap((a) => (a.kind === Kind.ARGUMENT || a.kind === Kind.OBJECT_FIELD ? [a.name.value] : []));
+        if (names.length) found = names.join('.');
+        return undefined;
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  return found;
+}
+
+/**
+ * formatError for a schema: as `formatError`, and a person can act on the error. An unknown enum
+ * value lists the valid ones; a document or variable that fails validation names its field in
+ * `extensions.field`; introspection refused says which setting turns it on.
+ */
+export function createFormatError(schema: GraphQLSchema) {
+  const enums = new Map(
+    Object.values(schema.getTypeMap())
+      .filter(isEnumType)
+      .map((t) => [t.name, t.getValues().map((v) => v.name)]),
+  );
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = formatError(formatted, error);
+    if (result.extensions?.code !== ErrorCode.BAD_USER_INPUT || !(error instanceof GraphQLError) || error.originalError instanceof AppError)
+      return result;
+    if (INTROSPECTION_OFF.test(error.message)) {
+      return {
+        ...result,
+        message:
+          'Introspection is off on this server; its operator turns it on with GRAPHQL_INTROSPECTION=true. The full schema is schema.graphql in the repository.',
+      };
+    }
+    const variable = VARIABLE_AT.exec(error.message);
+    // graphql-js gives the path from the variable itself ("i.sourceType"), or only its name.
+    const field = variable ? (variable[2] ?? variable[1]) : fieldAt(error);
+    const extensions = field && !('field' in (result.extensions ?? {})) ? { ...result.extensions, field } : result.extensions;
+    const unknown = UNKNOWN_ENUM_VALUE.exec(error.message);
+    const values = unknown ? enums.get(unknown[4]) : undefined;
+    if (unknown && values) {
+      return {
+        ...result,
+        message: `${result.message} Valid values: ${values.join(', ')}.`,
+        extensions: { ...extensions, validValues: values },
+      };
+    }
+    return { ...result, extensions };
   };
 }

@@ -10,8 +10,9 @@ import { type Config, ConfigError, loadConfig } from './config';
 import { createDataSource } from './db/data-source';
 import type { EmbeddedDatabase } from './db/embedded';
 import { runMigrations } from './db/migrate';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, seedDemo } from './demo/demo-seed';
+import { DEMO_AGENCIES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, seedDemo } from './demo/demo-seed';
 import { buildAppSchema, printAppSchema } from './graphql/schema';
+import pino from 'pino';
 import { createLogger } from './logger';
 import { startServer } from './server';
 import { startAuditMaintenance } from './audit/maintenance';
@@ -87,6 +88,7 @@ async function openDatabase(config: Config, logger: Logger, asAppRole = false, a
   };
 }
 
+const demoAgencyName = (key: string) => DEMO_AGENCIES.find((a) => a.key === key)?.name ?? key;
 const hasDemoAccounts = async (db: DataSource) =>
   (await db.query<{ e: boolean }[]>('SELECT EXISTS (SELECT 1 FROM users WHERE email = $1) AS e', [DEMO_USERS[0].email]))[0].e;
 
@@ -100,7 +102,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   }
   // The embedded demo is brought up to the current demo on every start (the seed is idempotent).
   if (config.seedDemo ?? embedded !== undefined) {
-    await seedDemo(db, config.argon2);
+    await seedDemo(db, config.argon2, { currentCohort: true });
     logger.info('synthetic demo data seeded');
   }
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
@@ -113,8 +115,12 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       [
         '',
         `Safeshare is running at ${server.url} (embedded PostgreSQL, data in ${path.resolve(config.dataDir)})`,
-        `Demo accounts (password "${DEMO_PASSWORD}"): ${DEMO_USERS.map((u) => u.email).join(', ')}`,
-        `Demo partner app: clientId "${DEMO_CLIENT_ID}", clientSecret "${DEMO_CLIENT_SECRET}"`,
+        `Demo accounts, all with the password "${DEMO_PASSWORD}" (each user's guide: docs/guides/):`,
+        ...DEMO_USERS.map((u) => `  ${u.email.padEnd(36)} ${demoAgencyName(u.agency).padEnd(44)} ${u.roles.join(', ')}`),
+        `Demo partner app: clientId "${DEMO_CLIENT_ID}", clientSecret "${DEMO_CLIENT_SECRET}" (Safe Futures; submits and reads back its own)`,
+        ...(config.explorer
+          ? [`Explorer: open ${server.url} in a browser (GraphiQL; paste an accessToken into the Authorization header)`]
+          : []),
         'Sign in:',
         `  curl -s ${server.url} -H 'content-type: application/json' \\`,
         `    -d '{"query":"mutation { login(email: \\"analyst@gmp.example\\", password: \\"${DEMO_PASSWORD}\\") { accessToken } }"}'`,
@@ -177,7 +183,11 @@ async function main(argv: string[]): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  // Only the server logs to stdout: a CLI command's output (a token) is its stdout alone.
+  const logger =
+    command === 'serve'
+      ? createLogger(config.logLevel, undefined, config.env === 'development')
+      : createLogger(config.logLevel, pino.destination(2));
   switch (command) {
     case 'serve':
       return serve(config, logger);
@@ -185,7 +195,7 @@ async function main(argv: string[]): Promise<void> {
       return withDatabase(config, logger, () => Promise.resolve(logger.info('database is up to date')));
     case 'seed':
       return withDatabase(config, logger, async ({ db, config: c }) => {
-        await seedDemo(db, c.argon2);
+        await seedDemo(db, c.argon2, { currentCohort: true });
         logger.info('synthetic demo data seeded');
       });
     case 'token': {

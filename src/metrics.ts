@@ -2,6 +2,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import http from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Config } from './config';
 import type { RequestContext } from './graphql/context';
 
 interface PgPool {
@@ -69,4 +73,43 @@ export function createMetrics(db: DataSource): Metrics {
     },
   };
   return { registry, plugin };
+}
+
+/**
+ * Who may read /metrics on the API's own port. With METRICS_TOKEN, whoever presents it as a bearer
+ * token; with only METRICS_PORT, nobody there (it is served on that port); with neither, open in
+ * development, tests and the embedded demo, and not served in production (operation counts and
+ * pool sizes are not for every client).
+ */
+export function metricsOnMainPort(config: Pick<Config, 'metricsToken' | 'metricsPort' | 'env' | 'databaseUrl'>): 'token' | 'open' | 'off' {
+  if (config.metricsToken) return 'token';
+  if (config.metricsPort !== undefined) return 'off';
+  return config.env !== 'production' || !config.databaseUrl ? 'open' : 'off';
+}
+
+/** Compares the bearer token in constant time; a missing or wrong one is 401 with the usual error body. */
+export function requireBearer(token: string) {
+  const expected = Buffer.from(token);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const presented = Buffer.from(/^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '');
+    if (presented.length === expected.length && timingSafeEqual(presented, expected)) return next();
+    res
+      .status(401)
+      .setHeader('www-authenticate', 'Bearer')
+      .json({ errors: [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }] });
+  };
+}
+
+/** /metrics alone on a port of its own (for a scraper on a private network), without a token. */
+export async function listenForMetrics(
+  serve: (req: Request, res: Response) => Promise<void>,
+  port: number,
+  host: string,
+): Promise<http.Server> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', serve);
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  return server;
 }

@@ -8,11 +8,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 import type { Logger } from 'pino';
-import { OperationTypeNode } from 'graphql';
+import { Kind, OperationTypeNode } from 'graphql';
 import { loadPrincipal } from './auth/principal';
 import { storableText } from './db/safe-text';
 import { PrincipalCache } from './auth/principal-cache';
-import { classifyError, ErrorCode, formatError, unauthenticated } from './errors';
+import { classifyError, createFormatError, ErrorCode, unauthenticated } from './errors';
 import { type AppServices, confirmPrincipal, createRequestContext, openRequestTransaction, type RequestContext } from './graphql/context';
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
@@ -23,7 +23,8 @@ import { queryLimitsPlugin, TOO_COMPLEX } from './graphql/limits';
 import { cors, securityHeaders } from './http/headers';
 import { createRateLimiter, rateLimitDetails } from './http/rate-limit';
 import { buildAppSchema } from './graphql/schema';
-import { createMetrics } from './metrics';
+import { createMetrics, listenForMetrics, metricsOnMainPort, requireBearer } from './metrics';
+import { explorerRouter } from './http/explorer';
 
 export interface RunningServer {
   url: string;
@@ -101,6 +102,30 @@ const errorLogPlugin = (fallback: Logger): ApolloServerPlugin<RequestContext> =>
     }),
 });
 
+/** What the request log line adds for a GraphQL request, by request id: never arguments or content. */
+const operationsByRequest = new Map<string, { operationName?: string; field?: string; actorId?: string }>();
+
+/**
+ * Notes the operation and actor for the request's log line, and answers HTTP 401 when the request
+ * failed for want of a valid token, as GET /audit/export does.
+ */
+const requestLogPlugin: ApolloServerPlugin<RequestContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse: ({ contextValue, operation, operationName, response }) => {
+        const selection = operation?.selectionSet.selections.find((sel) => sel.kind === Kind.FIELD);
+        operationsByRequest.set(contextValue.requestId, {
+          operationName: operationName ?? undefined,
+          field: selection?.kind === Kind.FIELD ? selection.name.value : undefined,
+          actorId: contextValue.principal?.id,
+        });
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+        if (errors?.some((e) => e.extensions?.code === String(ErrorCode.UNAUTHENTICATED))) response.http.status = 401;
+        return Promise.resolve();
+      },
+    }),
+};
+
 /**
  * Before an operation runs its transaction is opened (a mutation's principal confirmed first); the
  * audit plugin commits it with the request's events.
@@ -154,9 +179,13 @@ export async function startServer(services: AppServices, listen: { port: number;
   // Slow clients cannot hold connections open indefinitely.
   httpServer.requestTimeout = config.requestTimeoutMs;
   httpServer.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
+  // Idle keep-alive connections outlive a load balancer's (commonly 60 s) and a client's pause, so a
+  // client never sends on a socket the server is closing at that moment.
+  httpServer.keepAliveTimeout = 65_000;
 
+  const schema = await buildAppSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildAppSchema(),
+    schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: true,
@@ -165,7 +194,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     parseOptions: { maxTokens: config.maxQueryTokens },
-    formatError,
+    formatError: createFormatError(schema),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -175,6 +204,7 @@ export async function startServer(services: AppServices, listen: { port: number;
       ApolloServerPluginDisableSuggestions(),
       metrics.plugin,
       errorLogPlugin(logger),
+      requestLogPlugin,
       requestTransactionPlugin,
       nulGuardPlugin,
       queryLimitsPlugin(config.queryLimits),
@@ -191,8 +221,15 @@ export async function startServer(services: AppServices, listen: { port: number;
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms }, 'request');
+      const operation = operationsByRequest.get(requestId);
+      operationsByRequest.delete(requestId);
+      logger.info(
+        { requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms, ...operation },
+        'request',
+      );
     });
+    // An aborted request never finishes: forget its operation all the same.
+    res.on('close', () => operationsByRequest.delete(requestId));
     next();
   });
 
@@ -210,9 +247,12 @@ export async function startServer(services: AppServices, listen: { port: number;
       res.status(503).json({ status: 'database unreachable' });
     }
   });
-  app.get('/metrics', async (_req, res) => {
+  const serveMetrics = async (_req: Request, res: express.Response) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  };
+  const metricsAccess = metricsOnMainPort(config);
+  if (metricsAccess === 'token') app.get('/metrics', requireBearer(config.metricsToken ?? ''), serveMetrics);
+  else if (metricsAccess === 'open') app.get('/metrics', serveMetrics);
 
   // Public on purpose: an oversight body fetches it once and keeps it, to verify checkpoints offline.
   const auditKeys = publishedAuditKeys(config.auditSigning);
@@ -231,6 +271,15 @@ export async function startServer(services: AppServices, listen: { port: number;
       } else next(error);
     }
   });
+
+  if (config.explorer) {
+    // An install without the explorer's packages still serves the API.
+    try {
+      app.use(explorerRouter());
+    } catch (error) {
+      logger.warn({ err: error }, 'GraphiQL explorer unavailable: run npm install (graphiql, react, react-dom)');
+    }
+  }
 
   app.use(
     '/graphql',
@@ -264,6 +313,8 @@ export async function startServer(services: AppServices, listen: { port: number;
 
   await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
+  const metricsServer =
+    config.metricsPort === undefined ? undefined : await listenForMetrics(serveMetrics, config.metricsPort, listen.host);
   const url = `http://${listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host}:${port}/graphql`;
   return {
     url,
@@ -271,6 +322,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     async close() {
       await apollo.stop();
       await rateLimiter.close();
+      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
     },
   };
 }

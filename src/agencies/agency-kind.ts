@@ -1,4 +1,4 @@
-/** The kinds of agency that share through Safeshare (DESIGN.md, "Core concepts"). */
+/** The kinds of agency that share through Safeshare (docs/architecture.md, "The records"). */
 export enum AgencyKind {
   POLICE = 'POLICE',
   SOCIAL_CARE = 'SOCIAL_CARE',

@@ -14,10 +14,11 @@ import {
 import { nhsCheckDigit } from '../subjects/nhs-number';
 import { Gender, SubjectRole } from '../subjects/subject.enums';
 import { withSystemContext } from '../policy/row-security';
+import { seedCurrentCohort } from './demo-current';
 
 /**
  * The synthetic CSE records of the demo, reproducing Greater Manchester Police's published figures
- * for April 2013 to January 2014 (DESIGN.md): 2,286 pieces of intelligence by division, 105
+ * for April 2013 to January 2014 (docs/architecture.md, "The demo"): 2,286 pieces of intelligence by division, 105
  * CSE-linked crimes with 402 distinct victims and 242 distinct suspects (Rochdale: 37, 47, 49).
  * Every name, place and narrative is invented. The generator is seeded, so every run plans the same
  * records (apart from their uuids).
@@ -42,20 +43,20 @@ export const DEMO_FIRST_CRIME_REFERENCE = 'GMP-CSE-2013-0001';
 const EXTRA_SUBJECTS = 150;
 const SEED = 20130401;
 
-const DAY = 86_400_000;
+export const DAY = 86_400_000;
 const PERIOD_START = Date.UTC(2013, 3, 1); // 2013-04-01
 const PERIOD_END = Date.UTC(2014, 1, 1); // 2014-02-01, exclusive
 
-const GMP = 'Greater Manchester Police';
-const INVESTIGATOR = 'investigator@gmp.example';
-const ANALYST = 'analyst@gmp.example';
-const SUPERVISOR = 'supervisor@gmp.example';
-const PARTNER_APP = 'safe-futures-app';
+export const GMP = 'Greater Manchester Police';
+export const INVESTIGATOR = 'investigator@gmp.example';
+export const ANALYST = 'analyst@gmp.example';
+export const SUPERVISOR = 'supervisor@gmp.example';
+export const PARTNER_APP = 'safe-futures-app';
 
 // ---------------------------------------------------------------------------------------------
 // Randomness: mulberry32, small and seedable; Math.random would make every demo different.
 
-function prng(seed: number) {
+export function prng(seed: number) {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -74,13 +75,13 @@ function prng(seed: number) {
   };
   return { int, pick, weighted, chance: (p: number) => next() < p };
 }
-type Rng = ReturnType<typeof prng>;
+export type Rng = ReturnType<typeof prng>;
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary: common names (combined at random, so no real person) and generic places.
 
 /** First names with the short form a friend might use, which becomes an alias. */
-const GIRLS: [string, string][] = [
+export const GIRLS: [string, string][] = [
   ['Amelia', 'Millie'],
   ['Chloe', 'Clo'],
   ['Courtney', 'Court'],
@@ -100,7 +101,7 @@ const GIRLS: [string, string][] = [
   ['Tia', 'T'],
   ['Zara', 'Zee'],
 ];
-const BOYS: [string, string][] = [
+export const BOYS: [string, string][] = [
   ['Aaron', 'Az'],
   ['Callum', 'Cal'],
   ['Darren', 'Daz'],
@@ -119,7 +120,7 @@ const BOYS: [string, string][] = [
   ['Tariq', 'Taz'],
   ['Wayne', 'Wazza'],
 ];
-const SURNAMES = [
+export const SURNAMES = [
   'Ashworth',
   'Birtwistle',
   'Butterworth',
@@ -143,7 +144,7 @@ const SURNAMES = [
   'Tattersall',
   'Whitworth',
 ];
-const PLACES = [
+export const PLACES = [
   'a takeaway on the high street',
   'the bus station',
   'the park',
@@ -156,7 +157,7 @@ const PLACES = [
   'the market',
 ];
 /** Templates by source, each in the voice of whoever would report it. */
-const NARRATIVES: Record<SourceType, string[]> = {
+export const NARRATIVES: Record<SourceType, string[]> = {
   [SourceType.PUBLIC]: [
     'Caller reports taxis dropping girls who look about {age} at {place} in the early hours.',
     'Neighbour concerned that older men in cars collect teenage girls from {place} most evenings.',
@@ -198,7 +199,7 @@ const OFFENCES = [
   'Meeting a child following sexual grooming',
   'Trafficking within the UK for sexual exploitation',
 ];
-const HANDLING_CONDITIONS = [
+export const HANDLING_CONDITIONS = [
   'Share only with named safeguarding leads; do not disclose the source.',
   'Not to be shared with the family; the source is at risk if identified.',
   'Police use only until the source has been spoken to again.',
@@ -207,8 +208,8 @@ const HANDLING_CONDITIONS = [
 // ---------------------------------------------------------------------------------------------
 // Dates
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoDate = (ms: number) => iso(ms).slice(0, 10);
+export const iso = (ms: number) => new Date(ms).toISOString();
+export const isoDate = (ms: number) => iso(ms).slice(0, 10);
 function addYears(ms: number, years: number): number {
   const d = new Date(ms);
   d.setUTCFullYear(d.getUTCFullYear() + years);
@@ -361,7 +362,7 @@ function sourceWeights(division: string | null): Record<SourceType, number> {
   return weights;
 }
 
-function submitterFor(rng: Rng, source: SourceType): Submitter {
+export function submitterFor(rng: Rng, source: SourceType): Submitter {
   switch (source) {
     case SourceType.SOCIAL_CARE:
       return { agency: "Rochdale Children's Social Care", user: 'practitioner@rochdale-csc.example' };
@@ -379,7 +380,8 @@ function submitterFor(rng: Rng, source: SourceType): Submitter {
 }
 
 /** "south-manchester" → "South Manchester", as the divisions table names it. */
-const townOf = (division: string) => division.replace(/(^|-)(\w)/g, (_, dash: string, c: string) => (dash ? ' ' : '') + c.toUpperCase());
+export const townOf = (division: string) =>
+  division.replace(/(^|-)(\w)/g, (_, dash: string, c: string) => (dash ? ' ' : '') + c.toUpperCase());
 
 function planReports(rng: Rng): PlannedReport[] {
   const divisions = [...Object.entries(DEMO_REPORTS_BY_DIVISION).flatMap(([d, n]) => Array<string>(n).fill(d)), null];
@@ -419,7 +421,7 @@ function planStatus(rng: Rng, receivedAt: number): ReportStatus {
   return rng.weighted({ [ReportStatus.ASSESSED]: 40, [ReportStatus.ACTIONED]: 40, [ReportStatus.NO_FURTHER_ACTION]: 20 });
 }
 
-function planGrading(rng: Rng, source: SourceType, receivedAt: number): NonNullable<PlannedReport['grading']> {
+export function planGrading(rng: Rng, source: SourceType, receivedAt: number): NonNullable<PlannedReport['grading']> {
   const evaluation =
     source === SourceType.PUBLIC
       ? rng.weighted({ [SourceEvaluation.RELIABLE]: 1, [SourceEvaluation.UNTESTED]: 6, [SourceEvaluation.NOT_RELIABLE]: 1 })
@@ -614,7 +616,7 @@ function planLinks(rng: Rng, reports: PlannedReport[], crimes: PlannedCrime[], c
 const CHILD_REASONS = ['Named as a victim in a CSE-linked crime', 'Several agencies report the same risk indicators'];
 const ADULT_REASONS = ['Named as a suspect in a CSE-linked crime', 'Seen repeatedly with children reported missing'];
 
-/** A risk level from the weights; never LOW for a child under 13 (DESIGN.md, and a trigger refuses it). */
+/** A risk level from the weights; never LOW for a child under 13 (docs/api.md, "Flags"; a trigger refuses it too). */
 function riskLevel(rng: Rng, subject: PlannedSubject, at: number, weights: Partial<Record<RiskLevel, number>>): RiskLevel {
   return rng.weighted(ageOn(subject.dateOfBirth, at) < 13 ? { ...weights, [RiskLevel.LOW]: 0 } : weights);
 }
@@ -701,13 +703,13 @@ function planProposals(cast: CastMember[], subjects: PlannedSubject[], flags: Pl
 // ---------------------------------------------------------------------------------------------
 // Writing the plan: one multi-row INSERT per table, from typed arrays (unnest).
 
-interface Ids {
+export interface Ids {
   agency(name: string): string;
   user(email: string): string;
   serviceAccount(clientId: string): string;
 }
 
-async function lookUpIds(tx: EntityManager): Promise<Ids> {
+export async function lookUpIds(tx: EntityManager): Promise<Ids> {
   const byKey = async (sql: string) => new Map((await tx.query<{ key: string; id: string }[]>(sql)).map((r) => [r.key, r.id]));
   const agencies = await byKey('SELECT name AS key, id FROM agencies');
   const users = await byKey('SELECT email AS key, id FROM users');
@@ -725,7 +727,7 @@ async function lookUpIds(tx: EntityManager): Promise<Ids> {
 }
 
 /** Inserts the reports in the order received; returns their ids by index. */
-async function insertReports(tx: EntityManager, ids: Ids, reports: PlannedReport[]): Promise<string[]> {
+export async function insertReports(tx: EntityManager, ids: Ids, reports: PlannedReport[]): Promise<string[]> {
   const reportIds = reports.map(() => randomUUID());
   const col = <T>(value: (r: PlannedReport) => T) => reports.map(value);
   await tx.query(
@@ -771,7 +773,7 @@ async function insertReports(tx: EntityManager, ids: Ids, reports: PlannedReport
   return reportIds;
 }
 
-async function insertSubjects(tx: EntityManager, ids: Ids, subjects: PlannedSubject[]): Promise<string[]> {
+export async function insertSubjects(tx: EntityManager, ids: Ids, subjects: PlannedSubject[]): Promise<string[]> {
   const subjectIds = subjects.map(() => randomUUID());
   const col = <T>(value: (s: PlannedSubject) => T) => subjects.map(value);
   // Aliases travel as one tab-separated text per subject: unnest cannot take an array of arrays of differing lengths.
@@ -797,7 +799,7 @@ async function insertSubjects(tx: EntityManager, ids: Ids, subjects: PlannedSubj
   return subjectIds;
 }
 
-async function insertCrimes(tx: EntityManager, ids: Ids, crimes: PlannedCrime[], subjectIds: string[]): Promise<void> {
+export async function insertCrimes(tx: EntityManager, ids: Ids, crimes: PlannedCrime[], subjectIds: string[]): Promise<void> {
   const crimeIds = crimes.map(() => randomUUID());
   await tx.query(
     `INSERT INTO crimes (id, crime_reference, offence, division_id, recorded_on, recorded_by_user_id)
@@ -822,7 +824,13 @@ async function insertCrimes(tx: EntityManager, ids: Ids, crimes: PlannedCrime[],
   );
 }
 
-async function insertLinks(tx: EntityManager, ids: Ids, links: PlannedLink[], reportIds: string[], subjectIds: string[]): Promise<void> {
+export async function insertLinks(
+  tx: EntityManager,
+  ids: Ids,
+  links: PlannedLink[],
+  reportIds: string[],
+  subjectIds: string[],
+): Promise<void> {
   await tx.query(
     `INSERT INTO report_subjects (report_id, subject_id, role, linked_at, linked_by_user_id)
      SELECT report, subject, role::subject_role, linked, $5 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[])
@@ -837,7 +845,7 @@ async function insertLinks(tx: EntityManager, ids: Ids, links: PlannedLink[], re
   );
 }
 
-async function insertFlags(tx: EntityManager, ids: Ids, flags: PlannedFlag[], subjectIds: string[]): Promise<void> {
+export async function insertFlags(tx: EntityManager, ids: Ids, flags: PlannedFlag[], subjectIds: string[]): Promise<void> {
   const col = <T>(value: (f: PlannedFlag) => T) => flags.map(value);
   await tx.query(
     `INSERT INTO flags (subject_id, kind, risk_level, reason, set_at, review_date, status, ended_at, end_reason, ended_by_user_id,
@@ -866,7 +874,7 @@ async function insertFlags(tx: EntityManager, ids: Ids, flags: PlannedFlag[], su
  * The proposed and rejected flags, each once: on a fresh demo and on one seeded before they were
  * added. A proposal already decided through the API, or a flag set since on the same person, wins.
  */
-async function insertProposals(tx: EntityManager, ids: Ids, proposals: PlannedProposal[]): Promise<void> {
+export async function insertProposals(tx: EntityManager, ids: Ids, proposals: PlannedProposal[]): Promise<void> {
   for (const p of proposals) {
     await tx.query(
       `INSERT INTO flags (subject_id, kind, risk_level, status, reason, set_at, review_date, set_by_user_id, set_by_agency_id,
@@ -901,7 +909,7 @@ async function insertProposals(tx: EntityManager, ids: Ids, proposals: PlannedPr
  * records added to the demo since), so `seedDemo` may run on every start. Needs the demo agencies,
  * users and partner app.
  */
-export async function seedDemoRecords(db: DataSource): Promise<void> {
+export async function seedDemoRecords(db: DataSource, options: { currentCohort?: boolean } = {}): Promise<void> {
   // The service seeds as its own role, for nobody in particular: it must see every row it checks.
   await withSystemContext(db, async (tx) => {
     // Two instances starting together would both find no records; the second waits here, then finds them.
@@ -918,6 +926,7 @@ export async function seedDemoRecords(db: DataSource): Promise<void> {
     }
     await insertProposals(tx, ids, plan.proposals);
     await insertLawfulDisclosure(tx, ids);
+    if (options.currentCohort) await seedCurrentCohort(tx, ids);
   });
 }
 

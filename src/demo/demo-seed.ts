@@ -6,7 +6,7 @@ import { ServiceScope } from '../users/service-account.entity';
 import { seedDemoRecords } from './demo-records';
 import { withSystemContext } from '../policy/row-security';
 
-/** Demo credentials, published in API.md and the README. A real deployment seeds no users. */
+/** Demo credentials, published in docs/api.md and the README. A real deployment seeds no users. */
 export const DEMO_PASSWORD = 'safeshare-demo';
 export const DEMO_CLIENT_ID = 'safe-futures-app';
 export const DEMO_CLIENT_SECRET = 'safeshare-demo-secret';
@@ -35,7 +35,7 @@ export const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind; divis
   { key: 'oversight', name: 'Office of the Police and Crime Commissioner', kind: AgencyKind.OVERSIGHT, divisions: [] },
 ];
 
-/** The demo accounts of API.md, all with DEMO_PASSWORD; seeded with their roles in force (no grants). */
+/** The demo accounts (docs/api.md, "Demo accounts"), all with DEMO_PASSWORD; seeded with their roles in force (no grants). */
 export const DEMO_USERS: { email: string; displayName: string; agency: string; roles: Role[] }[] = [
   { email: 'analyst@gmp.example', displayName: 'Demo Analyst', agency: 'gmp', roles: [Role.ANALYST] },
   { email: 'investigator@gmp.example', displayName: 'Demo Investigator', agency: 'gmp', roles: [Role.INVESTIGATOR] },
@@ -63,10 +63,13 @@ export const DEMO_USERS: { email: string; displayName: string; agency: string; r
 ];
 
 /**
- * Seeds the synthetic demo: agencies, users, a partner app and the GMP records. Idempotent: what already exists (by agency name, email, client id) is
- * left alone, so running it twice changes nothing.
+ * Seeds the synthetic demo: agencies, users, a partner app and the GMP records; with
+ * `currentCohort` (the service's start and `npm run seed`) also the cohort of the ten months before
+ * today (demo-current.ts). Idempotent: what already exists (by agency name, email, client id) is
+ * left alone, so running it twice changes nothing. Tests seed without the current cohort, so their
+ * figures do not depend on the day they run.
  */
-export async function seedDemo(db: DataSource, argon2: Argon2Params): Promise<void> {
+export async function seedDemo(db: DataSource, argon2: Argon2Params, options: { currentCohort?: boolean } = {}): Promise<void> {
   const passwordHash = await hashSecret(DEMO_PASSWORD, argon2);
   const secretHash = await hashSecret(DEMO_CLIENT_SECRET, argon2);
   await withSystemContext(db, async (tx) => {
@@ -93,5 +96,5 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params): Promise<vo
       [agencyIds.get('safe-futures'), DEMO_CLIENT_ID, secretHash, [ServiceScope.SUBMIT_INTELLIGENCE, ServiceScope.READ_OWN_SUBMISSIONS]],
     );
   });
-  await seedDemoRecords(db);
+  await seedDemoRecords(db, options);
 }

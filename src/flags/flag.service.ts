@@ -12,7 +12,7 @@ import { findSubject, subjectScopeOf } from '../subjects/subject.queries';
 import { FlagStatus, RiskLevel } from './flag.enums';
 import type { Flag, FlagInput } from './flag.types';
 
-/** Below this age a child is never flagged LOW (DESIGN.md); a database trigger holds it too. */
+/** Below this age a child is never flagged LOW (docs/architecture.md, "The records"); a database trigger holds it too. */
 export const MIN_AGE_FOR_LOW_RISK = 13;
 
 export interface FlagRow {

@@ -35,7 +35,7 @@ export const tooComplex = () => new AppError(ErrorCode.QUERY_TOO_COMPLEX, TOO_CO
 
 /**
  * A page size a connection asks for, when it is a literal or a variable; absent: 1. Capped at the
- * largest page: a larger `first` is refused by argument validation as BAD_USER_INPUT, as API.md says.
+ * largest page: a larger `first` is refused by argument validation as BAD_USER_INPUT, as docs/api.md, "Limits", says.
  */
 function pageSize(value: ValueNode | undefined, variables: Record<string, unknown>): number {
   let size = 1;

@@ -1,4 +1,4 @@
-/** Where a piece of intelligence came from (DESIGN.md). */
+/** Where a piece of intelligence came from (docs/architecture.md, "The records"). */
 export enum SourceType {
   PUBLIC = 'PUBLIC',
   POLICE = 'POLICE',

@@ -119,6 +119,14 @@ async function filterConditions(db: Queryable, principal: Principal, filter: Int
     throw badInput('receivedFrom must not be after receivedTo', 'filter.receivedFrom');
   }
   if (filter.riskIndicator) conditions.push(sql`${filter.riskIndicator}::risk_indicator = ANY (r.risk_indicators)`);
+  if (filter.reference != null) conditions.push(sql`r.reference = ${filter.reference}`);
+  // Keys are scoped to their submitter: another's key matches nothing, so it reveals nothing.
+  if (filter.idempotencyKey != null) {
+    conditions.push(
+      sql`r.idempotency_key = ${filter.idempotencyKey} AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${principal.id}::uuid`,
+    );
+  }
+  if (filter.updatedSince) conditions.push(sql`r.updated_at >= ${filter.updatedSince}`);
   // Null means "not given", as if the field were left out. Both test the report–subject edge, so
   // they match only through links the caller sees (FORBIDDEN to those who see none): a filter
   // must not reveal a withheld field.

@@ -278,6 +278,26 @@ export class IntelligenceFilter {
   @IsOptional()
   @IsUUID('all', { message: 'subjectId must be a subject id' })
   subjectId?: string;
+
+  @Field({ nullable: true, description: 'The report with this reference (e.g. INT-7KQ2M-X9D4P)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  reference?: string;
+
+  @Field({ nullable: true, description: "The caller's own submission sent with this idempotencyKey (keys are per submitter)" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string;
+
+  @Field({
+    nullable: true,
+    description: 'Reports changed (submitted, or their status or grading changed) at or after this time: for syncing',
+  })
+  @IsOptional()
+  @IsDate()
+  updatedSince?: Date;
 }
 
 @ArgsType()

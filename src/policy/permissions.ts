@@ -88,14 +88,14 @@ export const isPoliceAnalyst = (p: Principal) => p.agency.kind === AgencyKind.PO
 export const isPoliceSupervisor = (p: Principal) => p.agency.kind === AgencyKind.POLICE && isUserWith(p, Role.SUPERVISOR);
 /**
  * Reporters read back their own agency's submissions; partner apps their own. Submitting and reading
- * back is REPORTER's (DESIGN.md): a SAFEGUARDING_LEAD is a PRACTITIONER plus managing involvements
+ * back is REPORTER's (docs/api.md, "Roles"): a SAFEGUARDING_LEAD is a PRACTITIONER plus managing involvements
  * and access requests, so a lead who also submits holds REPORTER too (as the demo's lead does).
  */
 export const readsOwnSubmissions = (p: Principal) =>
   p.kind === 'SERVICE' ? p.scopes.includes(ServiceScope.READ_OWN_SUBMISSIONS) : isUserWith(p, Role.REPORTER);
 
 const CARE_KINDS: readonly AgencyKind[] = [AgencyKind.SOCIAL_CARE, AgencyKind.EDUCATION, AgencyKind.HEALTH];
-/** A safeguarding lead: of a care agency or a voluntary group (DESIGN.md's role table). */
+/** A safeguarding lead: of a care agency or a voluntary group (the role table in docs/api.md). */
 export const isSafeguardingLead = (p: Principal) =>
   isUserWith(p, Role.SAFEGUARDING_LEAD) && [...CARE_KINDS, AgencyKind.VOLUNTARY].includes(p.agency.kind);
 /**

@@ -16,7 +16,7 @@ const NOT_OVERSIGHT = ALL_KINDS.filter((k) => k !== AgencyKind.OVERSIGHT);
 const POLICE = [AgencyKind.POLICE];
 const CARE_KINDS = [AgencyKind.SOCIAL_CARE, AgencyKind.EDUCATION, AgencyKind.HEALTH];
 
-/** Which agency kinds each role is valid in: the "valid in" column of DESIGN.md's role table. */
+/** Which agency kinds each role is valid in: the "valid in" column of the role table in docs/api.md, "Roles". */
 export const ROLE_AGENCY_KINDS: Record<Role, readonly AgencyKind[]> = {
   [Role.REPORTER]: NOT_OVERSIGHT,
   [Role.PRACTITIONER]: CARE_KINDS,

@@ -96,7 +96,7 @@ export async function possibleMatches(
 
 /**
  * For a caller checking before linking: who might this person already be? Name likeness is fuzzy
- * search, reserved for police ANALYST and SUPERVISOR (DESIGN.md); an investigator checks identifiers.
+ * search, reserved for police ANALYST and SUPERVISOR (docs/api.md, "Roles"); an investigator checks identifiers.
  * (Linking a new subject still refuses one resembling another by name: that protects the record.)
  */
 export async function findPossibleMatches(ctx: RequestContext, candidate: NewSubjectInput): Promise<SubjectMatch[]> {

@@ -6,7 +6,7 @@ import { seedDemo } from '../../src/demo/demo-seed';
 import { TEST_ARGON2 } from '../support/test-config';
 import { databaseUrl, openTestDatabase, TEST_ADMIN_URL_ENV, withAdminClient } from '../support/test-database';
 
-/** The seeded demo reproduces GMP's figures for April 2013 to January 2014 exactly (DESIGN.md). */
+/** The seeded demo reproduces GMP's figures for April 2013 to January 2014 exactly (docs/architecture.md, "The demo"). */
 let db: DataSource;
 let close: () => Promise<void>;
 beforeAll(async () => {

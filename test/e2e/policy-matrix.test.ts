@@ -9,7 +9,7 @@ import { codes, type GqlResult, startTestApp, type TestApp } from '../support/te
  * The policy as a table: every role in every kind of agency (and each kind's partner app) against
  * each kind of record: its own agency's, another agency's, disclosed to it, disclosed but expired or
  * revoked, an involvement it registered, and a break-glass grant it holds. The expectations are
- * written out here from DESIGN.md, independently of src/policy, so a change there that moves a
+ * written out here from the role table in docs/api.md, independently of src/policy, so a change there that moves a
  * cell fails this test.
  */
 
@@ -33,7 +33,7 @@ const careReader = (c: Caller) =>
   (has(c, Role.SAFEGUARDING_LEAD) && [...CARE_KINDS, AgencyKind.VOLUNTARY].includes(c.kind));
 const reporter = (c: Caller) => c.roles === 'SERVICE' || has(c, Role.REPORTER);
 
-/** DESIGN.md: police readers read all subjects; care readers those known to their agency, or under break-glass. */
+/** docs/architecture.md, "What each agency may see": police readers read all subjects; care readers those known to their agency, or under break-glass. */
 function expectSubject(c: Caller, record: RecordKind): Outcome {
   if (policeReader(c)) return 'ALLOWED';
   if (!careReader(c)) return 'FORBIDDEN';

@@ -13,7 +13,7 @@ interface Connection {
 
 /**
  * Random principals over random data: every list returns exactly the rows the policy allows, across
- * pages, and totalCount says the same. The oracle below is DESIGN.md's rule written plainly in
+ * pages, and totalCount says the same. The oracle below is the rule of docs/architecture.md, "What each agency may see", written plainly in
  * TypeScript, independent of the SQL in src/policy.
  */
 
@@ -54,7 +54,7 @@ const careReader = (kind: AgencyKind, roles: Role[]) =>
 const policeReader = (kind: AgencyKind, roles: Role[]) =>
   kind === AgencyKind.POLICE && roles.some((r) => [Role.INVESTIGATOR, Role.ANALYST, Role.SUPERVISOR].includes(r));
 
-/** DESIGN.md: a subject is known to an agency through its submissions, live disclosures to it, and active involvements. */
+/** docs/architecture.md: a subject is known to an agency through its submissions, live disclosures to it, and active involvements. */
 const knownToCaller = (s: PlannedSubject) =>
   s.submittedBy === 1 || s.disclosedTo[0] === 'ACTIVE' || s.involvedBy[0] === 'active' || s.grant === 'active';
 
@@ -128,7 +128,7 @@ it('every list returns exactly the rows the policy allows, and totalCount matche
         }
         if (s.grant !== 'none') await w.breakGlass(subjectId, caller.id, mine, s.grant === 'expired');
       }
-      // What the data means for DESIGN.md's rule (an involvement needs a kind that registers one).
+      // What the data means for that rule (an involvement needs a kind that registers one).
       const effective = world.subjects.map((s) => ({
         ...s,
         involvedBy: [INVOLVEMENT_KIND[world.kind] ? s.involvedBy[0] : 'none', s.involvedBy[1]] as PlannedSubject['involvedBy'],

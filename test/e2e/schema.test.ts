@@ -14,7 +14,7 @@ describe('schema.graphql', () => {
     expect(committed).toBe(printAppSchema(await buildAppSchema()));
   });
 
-  it('contains the core of the API.md contract', async () => {
+  it('contains the core of the contract in docs/api.md', async () => {
     const sdl = printAppSchema(await buildAppSchema());
     for (const op of ['me: Principal!', 'agencies: [Agency!]!', 'divisions: [Division!]!']) expect(sdl).toContain(op);
     for (const op of ['login(', 'refreshToken(', 'logout: Boolean!', 'serviceToken(', 'createAgency(', 'createUser(', 'disableUser(']) {

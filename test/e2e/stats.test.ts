@@ -74,7 +74,7 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('a police analyst sees the GMP figures exactly', () => {
-  it('2,286 pieces of intelligence, by division as DESIGN.md, and one with no division', async () => {
+  it('2,286 pieces of intelligence, by division as docs/architecture.md lists them, and one with no division', async () => {
     const stats = await intelligence(ANALYST, '[DIVISION]');
     expect(stats.total).toBe(2286);
     const byName = Object.fromEntries(stats.rows.map((r) => [r.division?.name ?? 'none', r.count]));

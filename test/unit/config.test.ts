@@ -1,16 +1,35 @@
 import { ConfigError, loadConfig } from '../../src/config';
+import { metricsOnMainPort } from '../../src/metrics';
 
 const SECRET = 'x'.repeat(32);
 
 describe('loadConfig', () => {
   it('defaults: port 4000, 15-minute access tokens, embedded database, and production behaviour when NODE_ENV is unset', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ env: 'production', port: 4000, databaseUrl: undefined, introspection: false, bodyLimitBytes: 1024 * 1024 });
+    // The embedded demo is for exploring: introspection and the explorer are on there.
+    expect(c).toMatchObject({
+      env: 'production',
+      port: 4000,
+      databaseUrl: undefined,
+      introspection: true,
+      explorer: true,
+      bodyLimitBytes: 1024 * 1024,
+    });
     expect(c.jwt).toMatchObject({ algorithm: 'HS256', accessTtlSeconds: 900, issuer: 'safeshare', audience: 'safeshare-api' });
     expect(c.jwt.signingKey).toBeUndefined();
   });
 
-  it('turns introspection on by default only in development, and lets it be configured', () => {
+  it('turns introspection and the explorer on by default only in development and the embedded demo, and lets them be configured', () => {
+    const db = { DATABASE_URL: 'postgres://h/db', JWT_SECRET: SECRET };
+    for (const env of ['production', 'test'] as const) {
+      expect(loadConfig({ ...db, NODE_ENV: env })).toMatchObject({ introspection: false, explorer: false, metricsToken: undefined });
+    }
+    expect(loadConfig({ ...db, NODE_ENV: 'development' })).toMatchObject({ introspection: true, explorer: true });
+    expect(loadConfig({ ...db, GRAPHQL_EXPLORER: 'true', GRAPHQL_INTROSPECTION: 'true' })).toMatchObject({
+      introspection: true,
+      explorer: true,
+    });
+    expect(() => loadConfig({ ...db, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
     expect(loadConfig({ NODE_ENV: 'development' }).introspection).toBe(true);
     expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
     expect(loadConfig({ NODE_ENV: 'development', GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false);
@@ -61,5 +80,17 @@ describe('signing key generation', () => {
   it('listens on loopback unless HOST says otherwise', () => {
     expect(loadConfig({}).host).toBe('127.0.0.1');
     expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+});
+
+describe('who may read /metrics on the API port', () => {
+  const db = { DATABASE_URL: 'postgres://h/db', JWT_SECRET: SECRET };
+  it('with a token, its bearer; with a port of its own, nobody there; with neither, open except in production', () => {
+    expect(metricsOnMainPort(loadConfig({ ...db, METRICS_TOKEN: 'a-metrics-token-of-16+' }))).toBe('token');
+    expect(metricsOnMainPort(loadConfig({ ...db, METRICS_PORT: '9464' }))).toBe('off');
+    expect(metricsOnMainPort(loadConfig({ ...db, NODE_ENV: 'production' }))).toBe('off');
+    expect(metricsOnMainPort(loadConfig({ ...db, NODE_ENV: 'development' }))).toBe('open');
+    expect(metricsOnMainPort(loadConfig({ ...db, NODE_ENV: 'test' }))).toBe('open');
+    expect(metricsOnMainPort(loadConfig({}))).toBe('open'); // the embedded demo
   });
 });

@@ -12,11 +12,18 @@ const SUBJECT = 'query($id: ID!) { subject(id: $id) { activeFlags { id history {
 it('a flag’s history (who proposed and approved it) reaches police readers only', async () => {
   const lead = (await app.login('lead@brookfield-high.example')).accessToken;
   const known = await app.gql<{ subjects: { edges: { node: { id: string } }[] } }>(
-    '{ subjects(first: 1) { edges { node { id } } } }',
+    '{ subjects(first: 50) { edges { node { id } } } }',
     {},
     lead,
   );
-  const subjectId = known.body.data!.subjects.edges[0].node.id;
+  // One the school knows that has no CSE_PERPETRATOR flag in force or proposed (which subject the
+  // list puts first varies with the demo's random ids).
+  const ids = known.body.data!.subjects.edges.map((e) => e.node.id);
+  const [{ id: subjectId }] = await app.db.query<{ id: string }[]>(
+    `SELECT id FROM unnest($1::uuid[]) AS k(id) WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = k.id
+       AND f.kind = 'CSE_PERPETRATOR' AND f.status IN ('ACTIVE', 'PROPOSED')) LIMIT 1`,
+    [ids],
+  );
   const supervisor = (await app.login('supervisor@gmp.example')).accessToken;
   const flagged = await app.gql(
     'mutation($s: ID!) { flagSubject(subjectId: $s, input: { kind: CSE_PERPETRATOR, riskLevel: HIGH, reason: "Synthetic test flag" }) { id } }',

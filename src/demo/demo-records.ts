@@ -14,7 +14,6 @@ import {
 import { nhsCheckDigit } from '../subjects/nhs-number';
 import { Gender, SubjectRole } from '../subjects/subject.enums';
 import { withSystemContext } from '../policy/row-security';
-import { seedCurrentCohort } from './demo-current';
 
 /**
  * The synthetic CSE records of the demo, reproducing Greater Manchester Police's published figures
@@ -909,7 +908,10 @@ export async function insertProposals(tx: EntityManager, ids: Ids, proposals: Pl
  * records added to the demo since), so `seedDemo` may run on every start. Needs the demo agencies,
  * users and partner app.
  */
-export async function seedDemoRecords(db: DataSource, options: { currentCohort?: boolean } = {}): Promise<void> {
+export async function seedDemoRecords(
+  db: DataSource,
+  options: { alsoSeed?: (tx: EntityManager, ids: Ids) => Promise<void> } = {},
+): Promise<void> {
   // The service seeds as its own role, for nobody in particular: it must see every row it checks.
   await withSystemContext(db, async (tx) => {
     // Two instances starting together would both find no records; the second waits here, then finds them.
@@ -926,7 +928,8 @@ export async function seedDemoRecords(db: DataSource, options: { currentCohort?:
     }
     await insertProposals(tx, ids, plan.proposals);
     await insertLawfulDisclosure(tx, ids);
-    if (options.currentCohort) await seedCurrentCohort(tx, ids);
+    // More records in the same transaction (the current cohort, demo-current.ts, chosen by demo-seed.ts).
+    if (options.alsoSeed) await options.alsoSeed(tx, ids);
   });
 }
 

@@ -3,6 +3,7 @@ import { AgencyKind } from '../agencies/agency-kind';
 import { hashSecret, type Argon2Params } from '../auth/passwords';
 import { Role } from '../policy/roles';
 import { ServiceScope } from '../users/service-account.entity';
+import { seedCurrentCohort } from './demo-current';
 import { seedDemoRecords } from './demo-records';
 import { withSystemContext } from '../policy/row-security';
 
@@ -96,5 +97,5 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params, options: { 
       [agencyIds.get('safe-futures'), DEMO_CLIENT_ID, secretHash, [ServiceScope.SUBMIT_INTELLIGENCE, ServiceScope.READ_OWN_SUBMISSIONS]],
     );
   });
-  await seedDemoRecords(db, options);
+  await seedDemoRecords(db, options.currentCohort ? { alsoSeed: (tx, ids) => seedCurrentCohort(tx, ids) } : {});
 }

@@ -2,6 +2,8 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const SQL_HOME = "SQL is written in the domain's *.queries.ts (its repository), the read scopes in policy/, or db/ (docs/architecture.md).";
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', '*.config.js', 'eslint.config.mjs'] },
   eslint.configs.recommended,
@@ -13,6 +15,45 @@ export default tseslint.config(
       // type-graphql and TypeORM rely on class types as values (decorator metadata).
       '@typescript-eslint/consistent-type-imports': 'off',
       '@typescript-eslint/no-unsafe-function-type': 'off',
+    },
+  },
+  {
+    // SQL is written in one place per domain, its repository (*.queries.ts); the read scopes in policy/;
+    // the mechanics (paging, transactions, row security) in db/. docs/architecture.md, "Layers".
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.queries.ts', 'src/policy/**', 'src/db/**', 'src/context/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "TaggedTemplateExpression[tag.name='sql']", message: SQL_HOME },
+        { selector: "CallExpression[callee.name='raw']", message: SQL_HOME },
+        { selector: 'CallExpression[callee.property.name=/^(query|createQueryBuilder|getRepository)$/]', message: SQL_HOME },
+        {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message: 'A step that must be atomic runs in inTransaction(ctx, …) (context/request-context.ts), so no tx travels beside ctx.',
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/db/sql'], importNames: ['sql', 'raw', 'run', 'join', 'and'], message: SQL_HOME }],
+        },
+      ],
+    },
+  },
+  {
+    // Use cases and resolvers take a RequestContext; TypeORM is the repositories' and db/'s.
+    files: ['src/**/*.service.ts', 'src/**/*.resolver.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/db/sql'], importNames: ['sql', 'raw', 'run', 'join', 'and'], message: SQL_HOME },
+            { group: ['typeorm'], message: 'Only repositories, entities and db/ speak to TypeORM; use cases take a RequestContext.' },
+          ],
+        },
+      ],
     },
   },
   {

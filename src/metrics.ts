@@ -6,7 +6,7 @@ import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from './config';
-import type { RequestContext } from './graphql/context';
+import type { RequestContext } from './context/request-context';
 
 interface PgPool {
   totalCount: number;

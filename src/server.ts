@@ -11,9 +11,12 @@ import type { Logger } from 'pino';
 import { Kind, OperationTypeNode } from 'graphql';
 import { loadPrincipal } from './auth/principal';
 import { storableText } from './db/safe-text';
+import { databaseAnswers } from './db/data-source';
 import { PrincipalCache } from './auth/principal-cache';
 import { classifyError, createFormatError, ErrorCode, unauthenticated } from './errors';
-import { type AppServices, confirmPrincipal, createRequestContext, openRequestTransaction, type RequestContext } from './graphql/context';
+import type { AppServices, RequestContext } from './context/request-context';
+import { confirmPrincipal, type GraphQLContext, openRequestTransaction, withLoaders } from './graphql/context';
+import { createRequestContext } from './context/request-context';
 import { nulGuardPlugin } from './graphql/nul-guard';
 import { auditPlugin } from './audit/audit.plugin';
 import { exportAuditEvents } from './audit/audit.export';
@@ -184,7 +187,7 @@ export async function startServer(services: AppServices, listen: { port: number;
   httpServer.keepAliveTimeout = 65_000;
 
   const schema = await buildAppSchema();
-  const apollo = new ApolloServer<RequestContext>({
+  const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
@@ -240,7 +243,7 @@ export async function startServer(services: AppServices, listen: { port: number;
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      await db.query('SELECT 1');
+      await databaseAnswers(db);
       const pending = await db.showMigrations();
       res.status(pending ? 503 : 200).json({ status: pending ? 'migrations pending' : 'ready' });
     } catch {
@@ -287,7 +290,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     express.json({ limit: config.bodyLimitBytes }),
     refuseLongQueries(services, config.maxQueryBytes),
     expressMiddleware(apollo, {
-      context: ({ req, res }) => contextFor(services, req, res, principals),
+      context: async ({ req, res }) => withLoaders(await contextFor(services, req, res, principals)),
     }),
   );
 

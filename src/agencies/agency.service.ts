@@ -1,11 +1,11 @@
-import type { RequestContext } from '../graphql/context';
+import { inTransaction, type RequestContext } from '../context/request-context';
 import { GrantKind } from '../grants/grant.enums';
 import { requestGrant } from '../grants/grant.service';
 import { recordChanges } from '../history/history.service';
 import { AgencyStatus } from './agency-status';
 import { isUniqueViolation } from '../db/errors';
 import { badInput, conflict } from '../errors';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { AgencyEntity } from './agency.entity';
 import type { CreateAgencyInput } from './agency.types';
@@ -34,12 +34,12 @@ export async function createAgency(ctx: RequestContext, input: CreateAgencyInput
   const unknown = divisionIds.filter((id) => !divisions.some((d) => d.id === id));
   if (unknown.length) throw badInput(`Unknown division: ${unknown.join(', ')}`, 'divisionIds');
   try {
-    return await ctx.db.transaction(async (tx) => {
-      const agencies = tx.getRepository(AgencyEntity);
+    return await inTransaction(ctx, async (ctx) => {
+      const agencies = ctx.db.getRepository(AgencyEntity);
       const agency = await agencies.save(agencies.create({ name, kind: input.kind, status: AgencyStatus.PENDING_APPROVAL, divisions }));
-      const { change } = await requestGrant(tx, admin, { kind: GrantKind.AGENCY, agencyId: agency.id, userId: null, roles: [] });
+      const { change } = await requestGrant(ctx.db, admin, { kind: GrantKind.AGENCY, agencyId: agency.id, userId: null, roles: [] });
       const record = { id: agency.id, name, kind: agency.kind, status: agency.status, divisionIds: divisions.map((d) => d.id) };
-      await recordChanges(tx, ctx, [{ kind: 'agency', id: agency.id, action: 'created', before: null, after: record }, change]);
+      await recordChanges(ctx, [{ kind: 'agency', id: agency.id, action: 'created', before: null, after: record }, change]);
       return agency;
     });
   } catch (error) {

@@ -15,14 +15,14 @@ import {
 } from 'graphql';
 import { storableText } from '../db/safe-text';
 import { AppError, ErrorCode } from '../errors';
-import type { RequestContext } from '../graphql/context';
+import type { RequestContext } from '../context/request-context';
 import { fragmentsOf } from '../graphql/limits';
-import { cursorNodeOf } from '../graphql/pagination';
+import { cursorNodeOf } from '../db/paging';
 import { isAuditedRefusal, rateLimitDetails } from '../http/rate-limit';
 import { AuditAction, type AuditedRecord, type AuditEventInput, AuditOutcome } from './audit-event';
 import { AUDITED_TYPES } from './audited-types';
 import { handedOutKind, isCursorField } from './handed-out-ids';
-import type { RequestAudit, RootFieldAccess } from './request-audit';
+import type { RequestAudit, RootFieldAccess } from '../context/request-audit';
 import { writeAuditEvents } from './audit.writer';
 import { PG_IN_FAILED_TRANSACTION, pgErrorCode } from '../db/errors';
 import type { Queryable } from '../db/sql';

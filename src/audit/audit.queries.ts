@@ -1,5 +1,5 @@
 import { and, type Queryable, raw, run, type Sql, sql } from '../db/sql';
-import { keysetPage, type Page, type PageArgs } from '../graphql/pagination';
+import { keysetPage, type Page, type PageRequest } from '../db/paging';
 import { AuditAction, AuditOutcome } from './audit-event';
 import { AccessAnomaly, AnomalyKind, type AuditEvent, type AuditFilter } from './audit.types';
 
@@ -32,7 +32,7 @@ export function listAuditEvents(
   list: 'auditEvents' | 'subjectAccessHistory',
   scope: Sql,
   filter: AuditFilter | undefined,
-  args: PageArgs,
+  args: PageRequest,
 ): Promise<Page<AuditEvent>> {
   return keysetPage<AuditEvent>(
     db,

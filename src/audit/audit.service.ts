@@ -1,11 +1,10 @@
-import type { EntityManager } from 'typeorm';
-import type { RequestContext } from '../graphql/context';
-import type { RecordChange } from '../history/history.service';
+import type { RequestContext } from '../context/request-context';
+import type { RecordChange } from '../history/record-change';
 import { type AuditActor, AuditAction, AuditOutcome } from './audit-event';
 import { writeAuditEvents } from './audit.writer';
 import { badInput } from '../errors';
-import type { Page } from '../graphql/pagination';
-import { authorize } from '../policy/auth-checker';
+import type { Page } from '../db/paging';
+import { authorize } from '../policy/authorize';
 import { auditReadScope } from '../policy/audit';
 import { Permission } from '../policy/permissions';
 import { requireScope } from '../policy/records';
@@ -57,12 +56,11 @@ function changedFields(before: object | null, after: object | null): string[] {
  * only the fields that changed, so auditors see who changed what without reading case content.
  */
 export async function recordChangesAudit(
-  tx: EntityManager,
   ctx: RequestContext,
   changes: readonly { change: RecordChange; historyId: string }[],
 ): Promise<void> {
   await writeAuditEvents(
-    tx,
+    ctx.db,
     auditActor(ctx),
     changes.map(({ change, historyId }) => ({
       action: AuditAction.CHANGE,

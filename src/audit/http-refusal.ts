@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors';
-import type { RequestContext } from '../graphql/context';
+import type { RequestContext } from '../context/request-context';
 import { AuditAction, AuditOutcome } from './audit-event';
 import { auditActor } from './audit.service';
 import { writeAuditEvents } from './audit.writer';

@@ -1,6 +1,6 @@
 import { Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../graphql/context';
-import { authorize } from '../policy/auth-checker';
+import type { GraphQLContext } from '../graphql/context';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { exchangeToken, login, logout, refresh, serviceToken } from './auth.service';
 import { AuthPayload, ExchangeTokenArgs, LoginArgs, PrincipalKindEnum, PrincipalType, RefreshArgs, ServiceTokenArgs } from './auth.types';
@@ -9,25 +9,25 @@ import { AuthPayload, ExchangeTokenArgs, LoginArgs, PrincipalKindEnum, Principal
 export class AuthResolver {
   @Authorized(Permission.SIGN_IN)
   @Mutation(() => AuthPayload, { description: 'Sign in with email and password' })
-  login(@Ctx() ctx: RequestContext, @Args(() => LoginArgs) { email, password }: LoginArgs) {
+  login(@Ctx() ctx: GraphQLContext, @Args(() => LoginArgs) { email, password }: LoginArgs) {
     return login(ctx, email, password);
   }
 
   @Authorized(Permission.SIGN_IN)
   @Mutation(() => AuthPayload, { description: 'Exchange a refresh token (single use) for new tokens' })
-  refreshToken(@Ctx() ctx: RequestContext, @Args(() => RefreshArgs) args: RefreshArgs) {
+  refreshToken(@Ctx() ctx: GraphQLContext, @Args(() => RefreshArgs) args: RefreshArgs) {
     return refresh(ctx, args.refreshToken);
   }
 
   @Authorized(Permission.SIGNED_IN)
   @Mutation(() => Boolean, { description: "End the caller's session: its access and refresh tokens stop working" })
-  logout(@Ctx() ctx: RequestContext) {
+  logout(@Ctx() ctx: GraphQLContext) {
     return logout(ctx);
   }
 
   @Authorized(Permission.SIGN_IN)
   @Mutation(() => AuthPayload, { description: "A partner app's access token, from its client id and secret" })
-  serviceToken(@Ctx() ctx: RequestContext, @Args(() => ServiceTokenArgs) { clientId, clientSecret }: ServiceTokenArgs) {
+  serviceToken(@Ctx() ctx: GraphQLContext, @Args(() => ServiceTokenArgs) { clientId, clientSecret }: ServiceTokenArgs) {
     return serviceToken(ctx, clientId, clientSecret);
   }
 
@@ -35,13 +35,13 @@ export class AuthResolver {
   @Mutation(() => AuthPayload, {
     description: "Sign in with a token from the caller's agency identity provider (a trusted issuer); roles come from Safeshare",
   })
-  exchangeToken(@Ctx() ctx: RequestContext, @Args(() => ExchangeTokenArgs) { idToken }: ExchangeTokenArgs) {
+  exchangeToken(@Ctx() ctx: GraphQLContext, @Args(() => ExchangeTokenArgs) { idToken }: ExchangeTokenArgs) {
     return exchangeToken(ctx, idToken);
   }
 
   @Authorized(Permission.SIGNED_IN)
   @Query(() => PrincipalType, { description: 'The caller' })
-  me(@Ctx() ctx: RequestContext): PrincipalType {
+  me(@Ctx() ctx: GraphQLContext): PrincipalType {
     const principal = authorize(ctx, Permission.SIGNED_IN);
     return { ...principal, kind: PrincipalKindEnum[principal.kind] };
   }

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { unauthenticated } from '../errors';
-import type { RequestContext } from '../graphql/context';
-import { authorize } from '../policy/auth-checker';
+import { inTransaction, type RequestContext } from '../context/request-context';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { ServiceAccountEntity } from '../users/service-account.entity';
 import { AgencyStatus } from '../agencies/agency-status';
@@ -60,12 +60,16 @@ export async function login(ctx: RequestContext, email: string, password: string
     throw unauthenticated(INVALID_CREDENTIALS);
   }
   const rehashed = needsRehash(user.passwordHash, ctx.config.argon2) ? await hashSecret(password, ctx.config.argon2) : null;
-  return ctx.db.transaction(async (tx) => {
-    await clearAttempts(tx, throttle);
+  return inTransaction(ctx, async (ctx) => {
+    await clearAttempts(ctx.db, throttle);
     if (rehashed)
-      await tx.query(`UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3`, [user.id, rehashed, user.passwordHash]);
-    const session = await tx.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
-    return issueTokens(ctx, tx, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
+      await ctx.db.query(`UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3`, [
+        user.id,
+        rehashed,
+        user.passwordHash,
+      ]);
+    const session = await ctx.db.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
+    return issueTokens(ctx, ctx.db, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
   });
 }
 
@@ -80,17 +84,17 @@ export async function serviceToken(ctx: RequestContext, clientId: string, client
     throw unauthenticated(INVALID_CREDENTIALS);
   }
   const rehashed = needsRehash(account.secretHash, ctx.config.argon2) ? await hashSecret(clientSecret, ctx.config.argon2) : null;
-  return ctx.db.transaction(async (tx) => {
-    await clearAttempts(tx, throttle);
+  return inTransaction(ctx, async (ctx) => {
+    await clearAttempts(ctx.db, throttle);
     if (rehashed) {
-      await tx.query(`UPDATE service_accounts SET secret_hash = $2 WHERE id = $1 AND secret_hash = $3`, [
+      await ctx.db.query(`UPDATE service_accounts SET secret_hash = $2 WHERE id = $1 AND secret_hash = $3`, [
         account.id,
         rehashed,
         account.secretHash,
       ]);
     }
-    const session = await tx.getRepository(AuthSessionEntity).save({ userId: null, serviceAccountId: account.id });
-    return issueTokens(ctx, tx, session.id, { sub: account.id, pk: 'SERVICE', agency: account.agencyId, roles: [] });
+    const session = await ctx.db.getRepository(AuthSessionEntity).save({ userId: null, serviceAccountId: account.id });
+    return issueTokens(ctx, ctx.db, session.id, { sub: account.id, pk: 'SERVICE', agency: account.agencyId, roles: [] });
   });
 }
 
@@ -125,10 +129,10 @@ export async function exchangeToken(ctx: RequestContext, idToken: string): Promi
   if (user.agencyId !== identity.agencyId) throw refuse('user of another agency');
   if (user.disabledAt) throw refuse('user disabled');
   if (!(await agencyActive(ctx, user.agencyId))) throw refuse('agency awaiting approval');
-  return ctx.db.transaction(async (tx) => {
-    const session = await tx.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
+  return inTransaction(ctx, async (ctx) => {
+    const session = await ctx.db.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
     ctx.log.info({ event: 'token_exchanged', issuer: identity.issuer, userId: user.id }, 'signed in through an agency identity provider');
-    return issueTokens(ctx, tx, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
+    return issueTokens(ctx, ctx.db, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
   });
 }
 
@@ -139,25 +143,25 @@ export async function exchangeToken(ctx: RequestContext, idToken: string): Promi
 export async function refresh(ctx: RequestContext, refreshToken: string): Promise<AuthPayload> {
   const claims = ctx.tokens.verify(refreshToken, 'refresh');
   if (!claims || claims.pk !== 'USER') throw unauthenticated('Invalid refresh token');
-  const outcome = await ctx.db.transaction(async (tx) => {
-    const stored = await tx.getRepository(RefreshTokenEntity).findOne({
+  const outcome = await inTransaction(ctx, async (ctx) => {
+    const stored = await ctx.db.getRepository(RefreshTokenEntity).findOne({
       where: { id: claims.jti, sessionId: claims.sid },
       lock: { mode: 'pessimistic_write' },
     });
     if (!stored) return null;
     if (stored.usedAt) {
-      await revokeSession(tx, claims.sid, 'refresh token reused');
+      await revokeSession(ctx.db, claims.sid, 'refresh token reused');
       return null;
     }
-    const live: { agency_id: string; roles: string[] }[] = await tx.query(
+    const live: { agency_id: string; roles: string[] }[] = await ctx.db.query(
       `SELECT u.agency_id, u.roles::text[] AS roles
          FROM auth_sessions s JOIN users u ON u.id = s.user_id JOIN agencies a ON a.id = u.agency_id
         WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL AND a.status = 'ACTIVE'`,
       [claims.sid, claims.sub],
     );
     if (!live[0]) return null;
-    await tx.getRepository(RefreshTokenEntity).update({ id: stored.id }, { usedAt: new Date() });
-    return issueTokens(ctx, tx, claims.sid, { sub: claims.sub, pk: 'USER', agency: live[0].agency_id, roles: live[0].roles });
+    await ctx.db.getRepository(RefreshTokenEntity).update({ id: stored.id }, { usedAt: new Date() });
+    return issueTokens(ctx, ctx.db, claims.sid, { sub: claims.sub, pk: 'USER', agency: live[0].agency_id, roles: live[0].roles });
   });
   if (!outcome) throw unauthenticated('Invalid refresh token');
   return outcome;

@@ -1,5 +1,5 @@
 import { Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../graphql/context';
+import type { GraphQLContext } from '../graphql/context';
 import { Permission } from '../policy/permissions';
 import { Subject } from '../subjects/subject.types';
 import { breakGlass } from './break-glass.service';
@@ -12,12 +12,12 @@ export class BreakGlassResolver {
     description:
       'Emergency: read one subject and its reports for an hour outside your normal scope. The reason is mandatory; every use is flagged for audit review.',
   })
-  breakGlass(@Ctx() ctx: RequestContext, @Args(() => BreakGlassArgs) { subjectId, reason }: BreakGlassArgs) {
+  breakGlass(@Ctx() ctx: GraphQLContext, @Args(() => BreakGlassArgs) { subjectId, reason }: BreakGlassArgs) {
     return breakGlass(ctx, subjectId, reason);
   }
 
   @FieldResolver(() => Subject, { nullable: true })
-  async subject(@Root() grant: BreakGlassGrant, @Ctx() ctx: RequestContext) {
+  async subject(@Root() grant: BreakGlassGrant, @Ctx() ctx: GraphQLContext) {
     return (await ctx.loaders.subjectsById.load(grant.subjectId))[0] ?? null;
   }
 }

@@ -1,8 +1,8 @@
 import { run, sql } from '../db/sql';
 import { notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
+import { inTransaction, type RequestContext } from '../context/request-context';
 import { recordChange } from '../history/history.service';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import type { BreakGlassGrant } from './break-glass.types';
 
@@ -28,12 +28,12 @@ interface GrantRow {
  */
 export async function breakGlass(ctx: RequestContext, subjectId: string, reason: string): Promise<BreakGlassGrant> {
   const principal = authorize(ctx, Permission.BREAK_GLASS);
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (ctx) => {
     // Outside the caller's scope by design, so beyond its row-level security: existence only.
-    const [{ exists }] = await run<{ exists: boolean }>(tx, sql`SELECT subject_exists(${subjectId}::uuid) AS exists`);
+    const [{ exists }] = await run<{ exists: boolean }>(ctx.db, sql`SELECT subject_exists(${subjectId}::uuid) AS exists`);
     if (!exists) throw notFound('Subject', 'subjectId');
     const [row] = await run<GrantRow>(
-      tx,
+      ctx.db,
       sql`INSERT INTO break_glass_grants (subject_id, user_id, agency_id, reason, expires_at)
           VALUES (${subjectId}::uuid, ${principal.id}::uuid, ${principal.agency.id}::uuid, ${reason.trim()},
                   now() + make_interval(mins => ${BREAK_GLASS_MINUTES}))
@@ -48,7 +48,7 @@ export async function breakGlass(ctx: RequestContext, subjectId: string, reason:
       expiresAt: row.expires_at,
       reviewedAt: row.reviewed_at,
     };
-    await recordChange(tx, ctx, { kind: 'break_glass_grant', id: grant.id, action: 'granted', before: null, after: grant });
+    await recordChange(ctx, { kind: 'break_glass_grant', id: grant.id, action: 'granted', before: null, after: grant });
     return grant;
   });
 }

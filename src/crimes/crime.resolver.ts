@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Division } from '../agencies/agency.types';
-import type { RequestContext } from '../graphql/context';
+import type { GraphQLContext } from '../graphql/context';
 import { Permission } from '../policy/permissions';
 import { Subject } from '../subjects/subject.types';
 import { CrimeRole } from './crime.enums';
@@ -11,34 +11,34 @@ import { Crime, CrimeConnection, CrimeIdArgs, CrimeListArgs, RecordCrimeInput } 
 export class CrimeResolver {
   @Authorized(Permission.READ_CRIMES)
   @Query(() => Crime, { nullable: true, description: 'NOT_FOUND when missing or outside the caller’s scope' })
-  crime(@Ctx() ctx: RequestContext, @Args(() => CrimeIdArgs) { id }: CrimeIdArgs) {
+  crime(@Ctx() ctx: GraphQLContext, @Args(() => CrimeIdArgs) { id }: CrimeIdArgs) {
     return getCrime(ctx, id);
   }
 
   @Authorized(Permission.READ_CRIMES)
   @Query(() => CrimeConnection, { description: 'Most recently recorded first' })
-  crimes(@Ctx() ctx: RequestContext, @Args(() => CrimeListArgs) args: CrimeListArgs) {
+  crimes(@Ctx() ctx: GraphQLContext, @Args(() => CrimeListArgs) args: CrimeListArgs) {
     return listCrimes(ctx, args);
   }
 
   @Authorized(Permission.RECORD_CRIMES)
   @Mutation(() => Crime)
-  recordCrime(@Ctx() ctx: RequestContext, @Arg('input', () => RecordCrimeInput) input: RecordCrimeInput) {
+  recordCrime(@Ctx() ctx: GraphQLContext, @Arg('input', () => RecordCrimeInput) input: RecordCrimeInput) {
     return recordCrime(ctx, input);
   }
 
   @FieldResolver(() => Division, { nullable: true })
-  division(@Root() crime: Crime, @Ctx() ctx: RequestContext) {
+  division(@Root() crime: Crime, @Ctx() ctx: GraphQLContext) {
     return crime.divisionId ? ctx.loaders.divisionById.load(crime.divisionId) : null;
   }
 
   @FieldResolver(() => [Subject])
-  async victims(@Root() crime: Crime, @Ctx() ctx: RequestContext) {
+  async victims(@Root() crime: Crime, @Ctx() ctx: GraphQLContext) {
     return (await ctx.loaders.peopleByCrime.load(crime.id)).filter((p) => p.role === CrimeRole.VICTIM).map((p) => p.subject);
   }
 
   @FieldResolver(() => [Subject])
-  async suspects(@Root() crime: Crime, @Ctx() ctx: RequestContext) {
+  async suspects(@Root() crime: Crime, @Ctx() ctx: GraphQLContext) {
     return (await ctx.loaders.peopleByCrime.load(crime.id)).filter((p) => p.role === CrimeRole.SUSPECT).map((p) => p.subject);
   }
 }

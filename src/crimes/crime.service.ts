@@ -3,10 +3,10 @@ import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
 import { and, raw, run, sql, type Sql, type Queryable } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
-import { keysetPage, type Page, type PageArgs } from '../graphql/pagination';
+import { inTransaction, type RequestContext } from '../context/request-context';
+import { keysetPage, type Page, type PageRequest } from '../db/paging';
 import { recordChange } from '../history/history.service';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { crimeSubjectLinkScope, orNone } from '../policy/edges';
 import { crimeReadScope, requireScope, subjectReadScope } from '../policy/records';
@@ -64,7 +64,7 @@ async function filterConditions(db: Queryable, principal: Principal, filter: Cri
 }
 
 /** Crimes, most recently recorded first, within the caller's scope. */
-export async function listCrimes(ctx: RequestContext, args: PageArgs & { filter?: CrimeFilter }): Promise<Page<Crime>> {
+export async function listCrimes(ctx: RequestContext, args: PageRequest & { filter?: CrimeFilter }): Promise<Page<Crime>> {
   const principal = authorize(ctx, Permission.READ_CRIMES);
   const where = and([crimeScopeOf(principal), ...(await filterConditions(ctx.db, principal, args.filter))]);
   const page = await keysetPage<CrimeRow>(
@@ -92,10 +92,13 @@ export async function recordCrime(ctx: RequestContext, input: RecordCrimeInput):
   if (input.recordedOn > new Date().toISOString().slice(0, 10)) throw badInput('recordedOn must not be in the future', 'input.recordedOn');
   if (input.recordedOn < '1970-01-01') throw badInput('recordedOn is implausibly early', 'input.recordedOn');
   const subjectScope = subjectReadScope(principal) ?? raw('false');
-  return ctx.db.transaction(async (tx) => {
-    if (input.divisionId != null) await assertDivisionExists(tx, input.divisionId, 'input.divisionId');
+  return inTransaction(ctx, async (ctx) => {
+    if (input.divisionId != null) await assertDivisionExists(ctx.db, input.divisionId, 'input.divisionId');
     const people = [...input.victimIds, ...suspectIds];
-    const found = await run<{ id: string }>(tx, sql`SELECT s.id FROM subjects s WHERE s.id = ANY(${people}::uuid[]) AND ${subjectScope}`);
+    const found = await run<{ id: string }>(
+      ctx.db,
+      sql`SELECT s.id FROM subjects s WHERE s.id = ANY(${people}::uuid[]) AND ${subjectScope}`,
+    );
     const missing = people.filter((id) => !found.some((f) => f.id === id));
     if (missing.length)
       throw notFound(`Subject ${missing.join(', ')}`, input.victimIds.includes(missing[0]) ? 'input.victimIds' : 'input.suspectIds');
@@ -103,7 +106,7 @@ export async function recordCrime(ctx: RequestContext, input: RecordCrimeInput):
     let id: string;
     try {
       [{ id }] = await run<{ id: string }>(
-        tx,
+        ctx.db,
         sql`INSERT INTO crimes (crime_reference, offence, division_id, recorded_on, recorded_by_user_id)
             VALUES (${input.crimeReference}, ${input.offence.trim()}, ${input.divisionId ?? null}, ${input.recordedOn}::date, ${principal.id}::uuid)
             RETURNING id`,
@@ -114,12 +117,12 @@ export async function recordCrime(ctx: RequestContext, input: RecordCrimeInput):
     }
     const roles = [...input.victimIds.map(() => CrimeRole.VICTIM), ...suspectIds.map(() => CrimeRole.SUSPECT)];
     await run(
-      tx,
+      ctx.db,
       sql`INSERT INTO crime_subjects (crime_id, subject_id, role) SELECT ${id}::uuid, p.subject_id, p.role
           FROM unnest(${people}::uuid[], ${roles}::crime_role[]) AS p(subject_id, role)`,
     );
-    const crime = await findCrime(tx, principal, id);
-    await recordChange(tx, ctx, {
+    const crime = await findCrime(ctx.db, principal, id);
+    await recordChange(ctx, {
       kind: 'crime',
       id,
       action: 'recorded',

@@ -2,7 +2,7 @@ import { DataSource, type Logger } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './naming';
-import { PRINCIPAL_SETTING, SYSTEM_SETTING } from '../policy/row-security';
+import { PRINCIPAL_SETTING, SYSTEM_SETTING } from './row-security';
 
 export interface DataSourceOptions {
   url: string;
@@ -58,4 +58,10 @@ export function createDataSource(options: DataSourceOptions): DataSource {
 function roleName(role: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new Error(`invalid database role name: ${role}`);
   return role;
+}
+
+/** Whether the database answers (the readiness probe). */
+export async function databaseAnswers(db: DataSource): Promise<boolean> {
+  await db.query('SELECT 1');
+  return true;
 }

@@ -13,7 +13,7 @@ import {
 } from '../intelligence/intelligence.enums';
 import { nhsCheckDigit } from '../subjects/nhs-number';
 import { Gender, SubjectRole } from '../subjects/subject.enums';
-import { withSystemContext } from '../policy/row-security';
+import { withSystemContext } from '../db/row-security';
 
 /**
  * The synthetic CSE records of the demo, reproducing Greater Manchester Police's published figures

@@ -5,7 +5,7 @@ import { Role } from '../policy/roles';
 import { ServiceScope } from '../users/service-account.entity';
 import { seedCurrentCohort } from './demo-current';
 import { seedDemoRecords } from './demo-records';
-import { withSystemContext } from '../policy/row-security';
+import { withSystemContext } from '../db/row-security';
 
 /** Demo credentials, published in docs/api.md and the README. A real deployment seeds no users. */
 export const DEMO_PASSWORD = 'safeshare-demo';

@@ -2,10 +2,10 @@ import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
 import { and, raw, run, sql, type Queryable } from '../db/sql';
 import { conflict, notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
-import { keysetPage, type Page } from '../graphql/pagination';
+import { inTransaction, type RequestContext } from '../context/request-context';
+import { keysetPage, type Page } from '../db/paging';
 import { recordChange } from '../history/history.service';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { accessRequestReadScope, requireScope } from '../policy/records';
 import { findSubject } from '../subjects/subject.queries';
@@ -27,12 +27,12 @@ async function findAccessRequest(db: Queryable, principal: Principal, id: string
  */
 export async function requestAccess(ctx: RequestContext, subjectId: string, reason: string): Promise<AccessRequest> {
   const principal = authorize(ctx, Permission.REQUEST_ACCESS);
-  return ctx.db.transaction(async (tx) => {
-    await findSubject(tx, principal, subjectId, 'subjectId');
+  return inTransaction(ctx, async (ctx) => {
+    await findSubject(ctx.db, principal, subjectId, 'subjectId');
     let id: string;
     try {
       [{ id }] = await run<{ id: string }>(
-        tx,
+        ctx.db,
         sql`INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason)
             VALUES (${subjectId}::uuid, ${principal.id}::uuid, ${principal.agency.id}::uuid, ${reason.trim()}) RETURNING id`,
       );
@@ -40,8 +40,8 @@ export async function requestAccess(ctx: RequestContext, subjectId: string, reas
       if (isUniqueViolation(error)) throw conflict('Your agency already has a pending request about this subject', { field: 'subjectId' });
       throw error;
     }
-    const request = await findAccessRequest(tx, principal, id);
-    await recordChange(tx, ctx, { kind: 'access_request', id, action: 'requested', before: null, after: request });
+    const request = await findAccessRequest(ctx.db, principal, id);
+    await recordChange(ctx, { kind: 'access_request', id, action: 'requested', before: null, after: request });
     return request;
   });
 }

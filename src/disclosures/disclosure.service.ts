@@ -3,11 +3,11 @@ import { AgencyKind } from '../agencies/agency-kind';
 import type { Principal } from '../auth/principal';
 import { and, raw, run, sql, type Sql } from '../db/sql';
 import { badInput, notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
-import { keysetPage, type Page } from '../graphql/pagination';
+import { inTransaction, type RequestContext } from '../context/request-context';
+import { keysetPage, type Page } from '../db/paging';
 import { recordChange } from '../history/history.service';
 import { Classification, HandlingCode } from '../intelligence/intelligence.enums';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { disclosureSubjectScope, orNone } from '../policy/edges';
 import { assertFilterable } from '../policy/fields';
@@ -48,13 +48,13 @@ async function lockPendingRequest(tx: EntityManager, id: string): Promise<Pendin
   return request;
 }
 
-async function decideRequest(tx: EntityManager, ctx: RequestContext, principal: Principal, id: string, status: AccessRequestStatus) {
+async function decideRequest(ctx: RequestContext, principal: Principal, id: string, status: AccessRequestStatus) {
   await run(
-    tx,
+    ctx.db,
     sql`UPDATE access_requests SET status = ${status}, decided_at = now(), decided_by_user_id = ${principal.id}::uuid
          WHERE id = ${id}::uuid AND status = 'PENDING'`,
   );
-  await recordChange(tx, ctx, {
+  await recordChange(ctx, {
     kind: 'access_request',
     id,
     action: status.toLowerCase(),
@@ -91,9 +91,9 @@ export async function discloseIntelligence(ctx: RequestContext, input: DiscloseI
     throw badInput(`expiresAt must be within ${MAX_DISCLOSURE_DAYS} days`, 'input.expiresAt');
   }
   const scope = requireScope(reportReadScope(principal));
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (ctx) => {
     const [report] = await run<{ id: string; handling_code: HandlingCode | null; classification: Classification }>(
-      tx,
+      ctx.db,
       sql`SELECT r.id, r.handling_code, r.classification FROM intelligence_reports r WHERE r.id = ${input.reportId}::uuid AND ${scope} FOR SHARE`,
     );
     if (!report) throw notFound('Intelligence report', 'input.reportId');
@@ -105,17 +105,17 @@ export async function discloseIntelligence(ctx: RequestContext, input: DiscloseI
     if (report.classification === Classification.OFFICIAL_SENSITIVE && input.acknowledgeSensitive !== true) {
       throw badInput('This report is OFFICIAL_SENSITIVE: set acknowledgeSensitive to disclose it', 'input.acknowledgeSensitive');
     }
-    const request = input.accessRequestId ? await lockPendingRequest(tx, input.accessRequestId) : null;
+    const request = input.accessRequestId ? await lockPendingRequest(ctx.db, input.accessRequestId) : null;
     if (request) {
       const [linked] = await run(
-        tx,
+        ctx.db,
         sql`SELECT 1 FROM report_subjects WHERE report_id = ${report.id}::uuid AND subject_id = ${request.subject_id}::uuid`,
       );
       if (!linked) throw badInput('The report is not about the subject of the access request', 'input.reportId');
     }
-    const recipient = await resolveRecipient(tx, input.recipientAgencyId, request);
+    const recipient = await resolveRecipient(ctx.db, input.recipientAgencyId, request);
     const [{ id }] = await run<{ id: string }>(
-      tx,
+      ctx.db,
       sql`INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, conditions, sensitive_acknowledged,
                                    expires_at, disclosed_by_user_id, access_request_id)
           VALUES (${report.id}::uuid, ${recipient}::uuid, ${input.gateway}, ${input.purpose.trim()}, ${input.summary.trim()},
@@ -123,9 +123,9 @@ export async function discloseIntelligence(ctx: RequestContext, input: DiscloseI
                   ${request?.id ?? null}::uuid)
           RETURNING id`,
     );
-    const disclosure = await findDisclosure(tx, principal, id);
-    await recordChange(tx, ctx, { kind: 'disclosure', id, action: 'disclosed', before: null, after: disclosure });
-    if (request) await decideRequest(tx, ctx, principal, request.id, AccessRequestStatus.DISCLOSED);
+    const disclosure = await findDisclosure(ctx.db, principal, id);
+    await recordChange(ctx, { kind: 'disclosure', id, action: 'disclosed', before: null, after: disclosure });
+    if (request) await decideRequest(ctx, principal, request.id, AccessRequestStatus.DISCLOSED);
     return disclosure;
   });
 }
@@ -136,23 +136,23 @@ export async function declineDisclosure(ctx: RequestContext, input: DeclineInput
   if (input.reportId == null && input.accessRequestId == null)
     throw badInput('Name the report or the access request declined', 'input.reportId');
   const scope = requireScope(reportReadScope(principal));
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (ctx) => {
     if (input.reportId != null) {
-      const [report] = await run(tx, sql`SELECT r.id FROM intelligence_reports r WHERE r.id = ${input.reportId}::uuid AND ${scope}`);
+      const [report] = await run(ctx.db, sql`SELECT r.id FROM intelligence_reports r WHERE r.id = ${input.reportId}::uuid AND ${scope}`);
       if (!report) throw notFound('Intelligence report', 'input.reportId');
     }
-    const request = input.accessRequestId ? await lockPendingRequest(tx, input.accessRequestId) : null;
-    const recipient = await resolveRecipient(tx, input.recipientAgencyId, request);
+    const request = input.accessRequestId ? await lockPendingRequest(ctx.db, input.accessRequestId) : null;
+    const recipient = await resolveRecipient(ctx.db, input.recipientAgencyId, request);
     const [row] = await run<DeclineRow>(
-      tx,
+      ctx.db,
       sql`WITH x AS (INSERT INTO disclosure_declines (report_id, recipient_agency_id, access_request_id, reason, decided_by_user_id)
                      VALUES (${input.reportId ?? null}::uuid, ${recipient}::uuid, ${request?.id ?? null}::uuid, ${input.reason.trim()}, ${principal.id}::uuid)
                      RETURNING *)
           SELECT ${DECLINE_COLUMNS} FROM x`,
     );
     const decision = toDecisionView(row);
-    await recordChange(tx, ctx, { kind: 'disclosure_decision', id: decision.id, action: 'declined', before: null, after: decision });
-    if (request) await decideRequest(tx, ctx, principal, request.id, AccessRequestStatus.DECLINED);
+    await recordChange(ctx, { kind: 'disclosure_decision', id: decision.id, action: 'declined', before: null, after: decision });
+    if (request) await decideRequest(ctx, principal, request.id, AccessRequestStatus.DECLINED);
     return decision;
   });
 }
@@ -160,17 +160,17 @@ export async function declineDisclosure(ctx: RequestContext, input: DeclineInput
 /** Ends a disclosure before its expiry, with a reason (police SUPERVISOR): its recipient's access ends at once. */
 export async function revokeDisclosure(ctx: RequestContext, id: string, reason: string): Promise<Disclosure> {
   const principal = authorize(ctx, Permission.DISCLOSE_INTELLIGENCE);
-  return ctx.db.transaction(async (tx) => {
-    await run(tx, sql`SELECT id FROM disclosures WHERE id = ${id}::uuid FOR UPDATE`);
-    const before = await findDisclosure(tx, principal, id);
+  return inTransaction(ctx, async (ctx) => {
+    await run(ctx.db, sql`SELECT id FROM disclosures WHERE id = ${id}::uuid FOR UPDATE`);
+    const before = await findDisclosure(ctx.db, principal, id);
     if (before.status !== DisclosureStatus.ACTIVE) throw badInput(`This disclosure is already ${before.status}`, 'id');
     await run(
-      tx,
+      ctx.db,
       sql`UPDATE disclosures SET revoked_at = now(), revoked_by_user_id = ${principal.id}::uuid, revocation_reason = ${reason.trim()}
            WHERE id = ${id}::uuid AND revoked_at IS NULL`,
     );
-    const after = await findDisclosure(tx, principal, id);
-    await recordChange(tx, ctx, { kind: 'disclosure', id, action: 'revoked', before, after });
+    const after = await findDisclosure(ctx.db, principal, id);
+    await recordChange(ctx, { kind: 'disclosure', id, action: 'revoked', before, after });
     return after;
   });
 }

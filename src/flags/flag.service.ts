@@ -2,9 +2,9 @@ import type { Principal } from '../auth/principal';
 import { raw, run, sql, type Queryable, type Sql } from '../db/sql';
 import { isUniqueViolation } from '../db/errors';
 import { badInput, conflict, forbidden, notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
+import { inTransaction, type RequestContext } from '../context/request-context';
 import { recordChange } from '../history/history.service';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { decide, Permission } from '../policy/permissions';
 import { flagRedactions } from '../policy/records';
 import { orNone, subjectFlagScope } from '../policy/edges';
@@ -80,15 +80,15 @@ export async function flagSubject(ctx: RequestContext, subjectId: string, input:
   const status = decide(Permission.APPROVE_FLAGS, principal) === 'ALLOW' ? FlagStatus.ACTIVE : FlagStatus.PROPOSED;
   const today = new Date().toISOString().slice(0, 10);
   if (input.reviewDate !== undefined && input.reviewDate < today) throw badInput('reviewDate must be today or later', 'input.reviewDate');
-  return ctx.db.transaction(async (tx) => {
-    const subject = await findSubject(tx, principal, subjectId, 'subjectId');
+  return inTransaction(ctx, async (ctx) => {
+    const subject = await findSubject(ctx.db, principal, subjectId, 'subjectId');
     if (input.riskLevel === RiskLevel.LOW && subject.age !== null && subject.age < MIN_AGE_FOR_LOW_RISK) {
       throw badInput(`A child under ${MIN_AGE_FOR_LOW_RISK} cannot be flagged LOW`, 'input.riskLevel');
     }
     let id: string;
     try {
       [{ id }] = await run<{ id: string }>(
-        tx,
+        ctx.db,
         sql`INSERT INTO flags (subject_id, kind, risk_level, status, reason, review_date, set_by_user_id, set_by_agency_id)
             VALUES (${subjectId}::uuid, ${input.kind}, ${input.riskLevel}, ${status}, ${input.reason.trim()}, ${input.reviewDate ?? null}::date,
                     ${principal.id}::uuid, ${principal.agency.id}::uuid)
@@ -101,9 +101,9 @@ export async function flagSubject(ctx: RequestContext, subjectId: string, input:
         });
       throw error;
     }
-    const flag = await findFlag(tx, principal, id);
+    const flag = await findFlag(ctx.db, principal, id);
     const action = status === FlagStatus.ACTIVE ? 'flagged' : 'proposed';
-    await recordChange(tx, ctx, { kind: 'flag', id, action, before: null, after: flag });
+    await recordChange(ctx, { kind: 'flag', id, action, before: null, after: flag });
     return flag;
   });
 }
@@ -126,21 +126,21 @@ async function transition(
   flagId: string,
   move: { from: FlagStatus; action: string; set: Sql; check?: (flag: Flag) => void },
 ): Promise<Flag> {
-  return ctx.db.transaction(async (tx) => {
-    const before = await findFlag(tx, principal, flagId);
+  return inTransaction(ctx, async (ctx) => {
+    const before = await findFlag(ctx.db, principal, flagId);
     if (before.status !== move.from) throw badInput(CANNOT_MOVE[before.status], 'flagId');
     move.check?.(before);
     // In a CTE so the driver returns the rows (TypeORM returns [rows, count] for a bare UPDATE).
     const [updated] = await run<{ id: string }>(
-      tx,
+      ctx.db,
       sql`WITH moved AS (UPDATE flags SET ${move.set} WHERE id = ${flagId}::uuid AND status = ${move.from} RETURNING id) SELECT id FROM moved`,
     );
     if (!updated) {
-      const now = await findFlag(tx, principal, flagId);
+      const now = await findFlag(ctx.db, principal, flagId);
       throw badInput(CANNOT_MOVE[now.status], 'flagId');
     }
-    const after = await findFlag(tx, principal, flagId);
-    await recordChange(tx, ctx, { kind: 'flag', id: flagId, action: move.action, before, after });
+    const after = await findFlag(ctx.db, principal, flagId);
+    await recordChange(ctx, { kind: 'flag', id: flagId, action: move.action, before, after });
     return after;
   });
 }

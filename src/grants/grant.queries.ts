@@ -1,7 +1,7 @@
 import type { AgencyKind } from '../agencies/agency-kind';
 import type { AgencyStatus } from '../agencies/agency-status';
 import { and, type Queryable, raw, run, type Sql, sql } from '../db/sql';
-import { keysetPage, type Page, type PageArgs } from '../graphql/pagination';
+import { keysetPage, type Page, type PageRequest } from '../db/paging';
 import type { Role } from '../policy/roles';
 import { GrantKind, GrantStatus } from './grant.enums';
 
@@ -77,7 +77,7 @@ export async function insertGrant(db: Queryable, g: NewGrant): Promise<GrantRow>
 }
 
 /** Pending grants within `visible`, newest first, each with the facts for `deciderId`. */
-export function listPendingGrants(db: Queryable, visible: Sql, deciderId: string, args: PageArgs): Promise<Page<GrantFactsRow>> {
+export function listPendingGrants(db: Queryable, visible: Sql, deciderId: string, args: PageRequest): Promise<Page<GrantFactsRow>> {
   return keysetPage<GrantFactsRow>(
     db,
     {

@@ -1,5 +1,5 @@
 import { Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../graphql/context';
+import type { GraphQLContext } from '../graphql/context';
 import { PageArgs } from '../graphql/pagination';
 import { Permission } from '../policy/permissions';
 import { approveGrant, pendingGrants, rejectGrant } from './grant.service';
@@ -11,19 +11,19 @@ export class GrantResolver {
   @Query(() => GrantConnection, {
     description: 'ADMIN: pending grants it requested or may decide by agency, newest first; canDecide marks those it may decide',
   })
-  pendingGrants(@Ctx() ctx: RequestContext, @Args(() => PageArgs) args: PageArgs) {
+  pendingGrants(@Ctx() ctx: GraphQLContext, @Args(() => PageArgs) args: PageArgs) {
     return pendingGrants(ctx, args);
   }
 
   @Authorized(Permission.DECIDE_GRANTS)
   @Mutation(() => Grant, { description: 'ADMIN: approve a pending grant another administrator requested; it comes into force' })
-  approveGrant(@Ctx() ctx: RequestContext, @Args(() => GrantIdArgs) { id }: GrantIdArgs) {
+  approveGrant(@Ctx() ctx: GraphQLContext, @Args(() => GrantIdArgs) { id }: GrantIdArgs) {
     return approveGrant(ctx, id);
   }
 
   @Authorized(Permission.DECIDE_GRANTS)
   @Mutation(() => Grant, { description: 'ADMIN: reject a pending grant another administrator requested, saying why' })
-  rejectGrant(@Ctx() ctx: RequestContext, @Args(() => RejectGrantArgs) { id, reason }: RejectGrantArgs) {
+  rejectGrant(@Ctx() ctx: GraphQLContext, @Args(() => RejectGrantArgs) { id, reason }: RejectGrantArgs) {
     return rejectGrant(ctx, id, reason);
   }
 }

@@ -2,10 +2,10 @@ import type { EntityManager } from 'typeorm';
 import { AgencyStatus } from '../agencies/agency-status';
 import type { Principal } from '../auth/principal';
 import { conflict, forbidden, notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
-import type { Page, PageArgs } from '../graphql/pagination';
+import { inTransaction, type RequestContext } from '../context/request-context';
+import type { Page, PageRequest } from '../db/paging';
 import { type RecordChange, recordChanges } from '../history/history.service';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { grantDecisionRefusal, grantVisibilitySql } from '../policy/grants';
 import { Permission } from '../policy/permissions';
 import type { Role } from '../policy/roles';
@@ -87,7 +87,7 @@ export async function requestGrant(
  * decide by agency (every one for an OVERSIGHT administrator; those requested within its own
  * agency otherwise). `canDecide` says which of them it may approve or reject now.
  */
-export async function pendingGrants(ctx: RequestContext, args: PageArgs): Promise<Page<Grant>> {
+export async function pendingGrants(ctx: RequestContext, args: PageRequest): Promise<Page<Grant>> {
   const admin = authorize(ctx, Permission.DECIDE_GRANTS);
   const page = await listPendingGrants(ctx.db, grantVisibilitySql(admin), admin.id, args);
   return { ...page, edges: page.edges.map(({ cursor, node }) => ({ cursor, node: toGrant(node, refusalOf(admin, node) === null) })) };
@@ -115,20 +115,20 @@ async function decide(
   reason: string | null,
 ): Promise<Grant> {
   const admin = authorize(ctx, Permission.DECIDE_GRANTS);
-  return ctx.db.transaction(async (tx) => {
-    const row = await lockGrant(tx, id, grantVisibilitySql(admin), admin.id);
+  return inTransaction(ctx, async (ctx) => {
+    const row = await lockGrant(ctx.db, id, grantVisibilitySql(admin), admin.id);
     if (!row) throw notFound('Grant', 'id');
     if (row.status !== GrantStatus.PENDING) throw conflict(`This grant was already ${row.status.toLowerCase()}`, { status: row.status });
     const refusal = refusalOf(admin, row);
     if (refusal) throw forbidden(refusal);
     const before = toGrant(row, false);
-    const { decided_at } = await decideGrant(tx, id, status, admin.id, reason);
+    const { decided_at } = await decideGrant(ctx.db, id, status, admin.id, reason);
     const after: Grant = { ...before, status, decidedById: admin.id, decidedAt: decided_at, reason };
     const changes: RecordChange[] = [
       { kind: 'grant', id, action: status.toLowerCase(), before: grantRecord(before), after: grantRecord(after) },
     ];
     if (row.kind === GrantKind.AGENCY && status === GrantStatus.APPROVED) {
-      await activateAgency(tx, row.agency_id);
+      await activateAgency(ctx.db, row.agency_id);
       if (after.agency) after.agency = { ...after.agency, status: AgencyStatus.ACTIVE };
       changes.push({
         kind: 'agency',
@@ -140,7 +140,7 @@ async function decide(
     }
     if (row.kind === GrantKind.ROLES && row.user_id) {
       const move = status === GrantStatus.APPROVED ? bringRolesIntoForce : dropPendingRoles;
-      const [was, now] = await move(tx, row.user_id, row.roles);
+      const [was, now] = await move(ctx.db, row.user_id, row.roles);
       changes.push({
         kind: 'user',
         id: row.user_id,
@@ -149,7 +149,7 @@ async function decide(
         after: userRoles(now),
       });
     }
-    await recordChanges(tx, ctx, changes);
+    await recordChanges(ctx, changes);
     return after;
   });
 }

@@ -1,76 +1,49 @@
-import type { Logger } from 'pino';
-import type { DataSource, EntityManager } from 'typeorm';
-import type { Config } from '../config';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import type { CachedPrincipal } from '../auth/principal-cache';
-import type { TokenService } from '../auth/tokens';
-import { type AppError, unauthenticated } from '../errors';
-import { RequestAudit } from '../audit/request-audit';
+import type { RequestContext } from '../context/request-context';
 import { RequestTransaction } from '../db/request-transaction';
-import { beginForPrincipal } from '../policy/row-security';
+import { unauthenticated } from '../errors';
+import { beginForPrincipal } from '../db/row-security';
 import { createLoaders, type Loaders } from './loaders';
 
-/** Long-lived parts of the service, built once at start and shared by every request. */
-export interface AppServices {
-  config: Config;
-  db: DataSource;
-  tokens: TokenService;
-  logger: Logger;
+/** A request as GraphQL sees it: the request's context, with batch loaders for nested fields. */
+export interface GraphQLContext extends RequestContext {
+  /** Built on first use, for the request's current transaction and principal. */
+  readonly loaders: Loaders;
 }
 
-/** Everything a request's services need; built fresh for each request, never shared. */
-export interface RequestContext extends Omit<AppServices, 'db'> {
-  /**
-   * The long-lived data source: for caches shared between requests and for work after the request's
-   * transaction has ended. Never for queries while it is open: the request already holds a pool
-   * connection, and waiting for a second one can exhaust the pool.
-   */
-  dataSource: DataSource;
-  /**
-   * Where the request's SQL runs: once the operation is known, its transaction (see
-   * `openRequestTransaction`), committed with the request's audit events; before that, the pool.
-   */
+interface BuiltLoaders {
   db: EntityManager;
-  /** The operation's transaction, once opening it has begun; the audit plugin ends it. */
-  transaction?: Promise<RequestTransaction>;
-  requestId: string;
-  /** Null for anonymous callers and for callers whose token failed (see `authError`). */
   principal: Principal | null;
-  /** Why a presented token was refused; raised only if the operation needs a principal. */
-  authError?: AppError;
-  /**
-   * Set while the principal is one taken from the in-process cache and not yet confirmed against
-   * the database: confirmed before a mutation runs and before any response leaves (see PrincipalCache).
-   */
-  principalCached?: CachedPrincipal;
-  clientAddress?: string;
-  userAgent?: string;
   loaders: Loaders;
-  log: Logger;
-  /** What this request has read and changed, for its audit events. */
-  audit: RequestAudit;
 }
+const builtLoaders = new WeakMap<object, BuiltLoaders>();
 
-export function createRequestContext(
-  services: AppServices,
-  request: Pick<RequestContext, 'requestId' | 'principal' | 'authError' | 'principalCached' | 'clientAddress' | 'userAgent'>,
-): RequestContext {
-  const log = services.logger.child({ requestId: request.requestId, principalId: request.principal?.id });
-  const db = services.db.manager;
-  return {
-    ...services,
-    ...request,
-    dataSource: services.db,
-    db,
-    log,
-    loaders: createLoaders(db, request.principal),
-    audit: new RequestAudit(),
-  };
+/**
+ * Where a request's loaders come from: built when a resolver first asks for them, and built again if
+ * the request's transaction or principal has changed since (so they never read through a stale one).
+ * A prototype, not an own property: Apollo copies the context's own properties for each operation.
+ */
+const loadersOnDemand = Object.create(Object.prototype, {
+  loaders: {
+    get(this: RequestContext): Loaders {
+      const built = builtLoaders.get(this);
+      if (built && built.db === this.db && built.principal === this.principal) return built.loaders;
+      const loaders = createLoaders(this.db, this.principal);
+      builtLoaders.set(this, { db: this.db, principal: this.principal, loaders });
+      return loaders;
+    },
+  },
+}) as object;
+
+/** Gives a request its loaders (see `loadersOnDemand`). */
+export function withLoaders(ctx: RequestContext): GraphQLContext {
+  return Object.setPrototypeOf(ctx, loadersOnDemand) as GraphQLContext;
 }
 
 /**
- * Replaces a cached principal with the database's (before a mutation runs): loaders are rebuilt for
- * it, and a principal that is gone leaves the request unauthenticated.
+ * Replaces a cached principal with the database's (before a mutation runs); a principal that is
+ * gone leaves the request unauthenticated.
  */
 export async function confirmPrincipal(ctx: RequestContext): Promise<void> {
   const cached = ctx.principalCached;
@@ -81,7 +54,6 @@ export async function confirmPrincipal(ctx: RequestContext): Promise<void> {
     ctx.principal = null;
     ctx.authError = unauthenticated('Invalid or expired token');
   } else ctx.principal = principal;
-  ctx.loaders = createLoaders(ctx.db, ctx.principal);
 }
 
 /**
@@ -97,7 +69,6 @@ export function openRequestTransaction(ctx: RequestContext, confirmFirst: boolea
     // The caller rides on the transaction into PostgreSQL: row-level security reads only its rows.
     const transaction = await RequestTransaction.open(ctx.dataSource, beginForPrincipal(ctx.principal));
     ctx.db = transaction.manager;
-    ctx.loaders = createLoaders(ctx.db, ctx.principal);
     return transaction;
   })();
   return ctx.transaction;

@@ -9,7 +9,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { AppError, ErrorCode } from '../errors';
-import { MAX_PAGE_SIZE } from './pagination';
+import { MAX_PAGE_SIZE } from '../db/paging';
 
 /** How big and deep one operation may be; all from configuration (see README and docs/security.md). */
 export interface QueryLimits {

@@ -1,5 +1,5 @@
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import type { RequestContext } from './context';
+import { inTransaction, type RequestContext } from '../context/request-context';
 
 /**
  * Sign-in operations whose refusal must leave its writes: a failed attempt's count (the lock-out
@@ -20,7 +20,8 @@ export function withMutationSavepoints(schema: GraphQLSchema): GraphQLSchema {
     const resolve: GraphQLFieldResolver<unknown, RequestContext> = field.resolve ?? defaultFieldResolver;
     field.resolve = (source, args, context: RequestContext, info) =>
       context.transaction
-        ? context.db.transaction(async () => await resolve(source, args, context, info))
+        ? // The savepoint is on the request's own connection: the field's resolvers read through it as they are.
+          inTransaction(context, async () => await resolve(source, args, context, info))
         : resolve(source, args, context, info);
   }
   return schema;

@@ -5,7 +5,7 @@ import { validateOrReject, type ValidatorOptions } from 'class-validator';
 import { ArgumentValidationError, buildSchema, getMetadataStorage, type ValidatorFn } from 'type-graphql';
 import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
-import { authChecker } from '../policy/auth-checker';
+import { authChecker } from './auth-checker';
 import { normaliseIdArguments } from './ids';
 import { withMutationSavepoints } from './mutation-savepoint';
 import { UserResolver } from '../users/user.resolver';

@@ -1,51 +1,31 @@
-import type { EntityManager } from 'typeorm';
-import type { RequestContext } from '../graphql/context';
+import type { RequestContext } from '../context/request-context';
 import { recordChangesAudit } from '../audit/audit.service';
 import { run, sql } from '../db/sql';
 import { storableJson } from '../db/safe-text';
+import type { RecordChange } from './record-change';
 
-export type RecordKind =
-  | 'intelligence_report'
-  | 'subject'
-  | 'flag'
-  | 'crime'
-  | 'involvement'
-  | 'disclosure'
-  | 'disclosure_decision'
-  | 'access_request'
-  | 'break_glass_grant'
-  | 'agency'
-  | 'user'
-  | 'grant';
-
-export interface RecordChange {
-  kind: RecordKind;
-  id: string;
-  action: string;
-  before: object | null;
-  after: object | null;
-}
+export type { RecordChange, RecordKind } from './record-change';
 
 /**
  * Appends one change (who, when, before, after) to the record's history and its audit event, both in
- * the caller's transaction: if either cannot be written, the change does not happen.
+ * the caller's transaction (`ctx.db`): if either cannot be written, the change does not happen.
  */
-export function recordChange(tx: EntityManager, ctx: RequestContext, change: RecordChange): Promise<void> {
-  return recordChanges(tx, ctx, [change]);
+export function recordChange(ctx: RequestContext, change: RecordChange): Promise<void> {
+  return recordChanges(ctx, [change]);
 }
 
 /**
  * `recordChange` for many changes at once: their history entries in one statement and their audit
  * events in another, whatever their number (a batch of submissions).
  */
-export async function recordChanges(tx: EntityManager, ctx: RequestContext, changes: readonly RecordChange[]): Promise<void> {
+export async function recordChanges(ctx: RequestContext, changes: readonly RecordChange[]): Promise<void> {
   const actor = ctx.principal;
   if (!actor) throw new Error('a change needs a signed-in actor');
   if (changes.length === 0) return;
   const rows = changes.map((c, ord) => ({ ord, record_kind: c.kind, record_id: c.id, action: c.action, before: c.before, after: c.after }));
   // Ids drawn in the changes' order (the CTE is evaluated once), so each audit event points at its own entry.
   const entries = await run<{ id: string }>(
-    tx,
+    ctx.db,
     sql`WITH c AS (
           SELECT nextval('record_history_id_seq')::text AS id, x.*
             FROM (SELECT * FROM jsonb_to_recordset(${storableJson(rows)}::jsonb)
@@ -56,7 +36,6 @@ export async function recordChanges(tx: EntityManager, ctx: RequestContext, chan
         SELECT id FROM c ORDER BY ord`,
   );
   await recordChangesAudit(
-    tx,
     ctx,
     changes.map((change, i) => ({ change, historyId: entries[i].id })),
   );

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
-import type { RequestContext } from '../graphql/context';
+import type { RequestContext } from '../context/request-context';
 import { fragmentsOf } from '../graphql/limits';
 
 /** Counts hits in fixed windows; the window starts at a key's first hit. */

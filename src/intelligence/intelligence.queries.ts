@@ -2,7 +2,7 @@ import { assertDivisionExists } from '../agencies/divisions';
 import type { Principal } from '../auth/principal';
 import { and, type Queryable, raw, run, sql, type Sql } from '../db/sql';
 import { badInput, notFound } from '../errors';
-import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
+import { keysetPage, offsetPage, type Page, type PageRequest } from '../db/paging';
 import { orNone, reportHasVisibleLink, reportSubjectsShown, subjectFlagScope } from '../policy/edges';
 import { assertFilterable } from '../policy/fields';
 import { ownSubmissionScope, reportReadScope, reportRedactions, requireScope } from '../policy/records';
@@ -149,7 +149,7 @@ async function filterConditions(db: Queryable, principal: Principal, filter: Int
 export async function listReports(
   db: Queryable,
   principal: Principal,
-  args: PageArgs & { filter?: IntelligenceFilter },
+  args: PageRequest & { filter?: IntelligenceFilter },
 ): Promise<Page<IntelligenceReport>> {
   const where = and([scopeOf(principal), ...(await filterConditions(db, principal, args.filter))]);
   const page = await keysetPage<ReportRow>(
@@ -172,7 +172,7 @@ export async function listReports(
 export async function searchReports(
   db: Queryable,
   principal: Principal,
-  args: PageArgs & { filter?: IntelligenceFilter; text: string },
+  args: PageRequest & { filter?: IntelligenceFilter; text: string },
 ): Promise<Page<IntelligenceReport>> {
   const query = sql`websearch_to_tsquery('english', ${args.text})`;
   const where = and([

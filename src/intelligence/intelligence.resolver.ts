@@ -2,7 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolve
 import { IsUUID, ValidateNested } from 'class-validator';
 import { ArgsType, Field } from 'type-graphql';
 import { Agency, Division } from '../agencies/agency.types';
-import type { RequestContext } from '../graphql/context';
+import type { GraphQLContext } from '../graphql/context';
 import { HistoryEntry } from '../history/history.types';
 import { withheld } from '../policy/fields';
 import { Permission } from '../policy/permissions';
@@ -43,25 +43,25 @@ class LinkSubjectArgs {
 export class IntelligenceResolver {
   @Authorized(Permission.READ_INTELLIGENCE)
   @Query(() => IntelligenceReport, { nullable: true, description: 'NOT_FOUND when missing or outside the caller’s scope' })
-  intelligenceReport(@Ctx() ctx: RequestContext, @Args(() => ReportIdArgs) { id }: ReportIdArgs) {
+  intelligenceReport(@Ctx() ctx: GraphQLContext, @Args(() => ReportIdArgs) { id }: ReportIdArgs) {
     return getReport(ctx, id);
   }
 
   @Authorized(Permission.READ_INTELLIGENCE)
   @Query(() => IntelligenceReportConnection, { description: 'Newest first, within the caller’s scope' })
-  intelligenceReports(@Ctx() ctx: RequestContext, @Args(() => IntelligenceListArgs) args: IntelligenceListArgs) {
+  intelligenceReports(@Ctx() ctx: GraphQLContext, @Args(() => IntelligenceListArgs) args: IntelligenceListArgs) {
     return listIntelligence(ctx, args);
   }
 
   @Authorized(Permission.SEARCH_RECORDS)
   @Query(() => IntelligenceReportConnection, { description: 'Full-text search over narratives and locations, best match first' })
-  searchIntelligence(@Ctx() ctx: RequestContext, @Args(() => IntelligenceSearchArgs) args: IntelligenceSearchArgs) {
+  searchIntelligence(@Ctx() ctx: GraphQLContext, @Args(() => IntelligenceSearchArgs) args: IntelligenceSearchArgs) {
     return searchIntelligence(ctx, args);
   }
 
   @Authorized(Permission.SUBMIT_INTELLIGENCE)
   @Mutation(() => IntelligenceReport)
-  submitIntelligence(@Ctx() ctx: RequestContext, @Arg('input', () => SubmitIntelligenceInput) input: SubmitIntelligenceInput) {
+  submitIntelligence(@Ctx() ctx: GraphQLContext, @Arg('input', () => SubmitIntelligenceInput) input: SubmitIntelligenceInput) {
     return submitIntelligence(ctx, input);
   }
 
@@ -69,14 +69,14 @@ export class IntelligenceResolver {
   @Mutation(() => [IntelligenceReport], {
     description: 'Many submissions in one transaction, all or none; the reports in the order of inputs',
   })
-  submitIntelligenceBatch(@Ctx() ctx: RequestContext, @Args(() => SubmitIntelligenceBatchArgs) { inputs }: SubmitIntelligenceBatchArgs) {
+  submitIntelligenceBatch(@Ctx() ctx: GraphQLContext, @Args(() => SubmitIntelligenceBatchArgs) { inputs }: SubmitIntelligenceBatchArgs) {
     return submitIntelligenceBatch(ctx, inputs);
   }
 
   @Authorized(Permission.ASSESS_INTELLIGENCE)
   @Mutation(() => IntelligenceReport, { description: '3x5x2 grading and/or a status change' })
   assessIntelligence(
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: GraphQLContext,
     @Args(() => ReportIdArgs) { id }: ReportIdArgs,
     @Arg('input', () => AssessmentInput) input: AssessmentInput,
   ) {
@@ -88,32 +88,32 @@ export class IntelligenceResolver {
     description:
       'Link an existing subject or a new one. A new subject resembling existing ones is CONFLICT with extensions.possibleMatches.',
   })
-  linkSubject(@Ctx() ctx: RequestContext, @Args(() => LinkSubjectArgs) { reportId, input }: LinkSubjectArgs) {
+  linkSubject(@Ctx() ctx: GraphQLContext, @Args(() => LinkSubjectArgs) { reportId, input }: LinkSubjectArgs) {
     return linkSubject(ctx, reportId, input);
   }
 
   @FieldResolver(() => Division, { nullable: true, description: 'Null: force-wide or unknown' })
-  division(@Root() report: IntelligenceReport, @Ctx() ctx: RequestContext) {
+  division(@Root() report: IntelligenceReport, @Ctx() ctx: GraphQLContext) {
     return report.divisionId ? ctx.loaders.divisionById.load(report.divisionId) : null;
   }
 
   @FieldResolver(() => Agency)
-  submittedBy(@Root() report: IntelligenceReport, @Ctx() ctx: RequestContext) {
+  submittedBy(@Root() report: IntelligenceReport, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.agencyById.load(report.submittedByAgencyId);
   }
 
   @FieldResolver(() => Informant, { nullable: true, description: 'Public tip-offs only; police SUPERVISOR only' })
-  informant(@Root() report: IntelligenceReport, @Ctx() ctx: RequestContext) {
+  informant(@Root() report: IntelligenceReport, @Ctx() ctx: GraphQLContext) {
     return withheld(report, 'informant') ? null : ctx.loaders.informantByReport.load(report.id);
   }
 
   @FieldResolver(() => [ReportSubjectLink], { description: 'Linked subjects with their roles (police readers)' })
-  subjects(@Root() report: IntelligenceReport, @Ctx() ctx: RequestContext) {
+  subjects(@Root() report: IntelligenceReport, @Ctx() ctx: GraphQLContext) {
     return withheld(report, 'subjects') ? [] : ctx.loaders.subjectLinksByReport.load(report.id);
   }
 
   @FieldResolver(() => [HistoryEntry], { description: 'Every change, oldest first (police readers)' })
-  history(@Root() report: IntelligenceReport, @Ctx() ctx: RequestContext) {
+  history(@Root() report: IntelligenceReport, @Ctx() ctx: GraphQLContext) {
     return withheld(report, 'history') ? [] : ctx.loaders.history.load(`intelligence_report:${report.id}`);
   }
 }

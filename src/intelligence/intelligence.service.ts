@@ -5,14 +5,14 @@ import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
 import { type Queryable, run, sql } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
+import { inTransaction, type RequestContext } from '../context/request-context';
 import { recordChange, recordChanges } from '../history/history.service';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { ownSubmissionScope, reportReadScope, submittableSourceTypes } from '../policy/records';
 import { Classification, HandlingCode, ReportStatus, SourceType, STATUS_TRANSITIONS } from './intelligence.enums';
 import { findOwnSubmissions, findReport, listReports, searchReports } from './intelligence.queries';
-import type { Page } from '../graphql/pagination';
+import type { Page } from '../db/paging';
 import type {
   AssessmentInput,
   IntelligenceListArgs,
@@ -139,8 +139,8 @@ async function recordSubmissions(
   const hashes = inputs.map(payloadHash);
 
   const attempt = () =>
-    ctx.db.transaction(async (tx) => {
-      const earlier = keys.length ? await earlierSubmissions(tx, principal, keys) : new Map<string, EarlierSubmission>();
+    inTransaction(ctx, async (ctx) => {
+      const earlier = keys.length ? await earlierSubmissions(ctx.db, principal, keys) : new Map<string, EarlierSubmission>();
       const ids = inputs.map((input, i) => {
         const found = input.idempotencyKey == null ? undefined : earlier.get(input.idempotencyKey);
         if (found && found.payloadHash !== hashes[i]) {
@@ -151,10 +151,9 @@ async function recordSubmissions(
       });
       const fresh = inputs.flatMap((input, i) => (ids[i] ? [] : [{ i, id: randomUUID(), input }]));
       for (const f of fresh) ids[f.i] = f.id;
-      if (fresh.length) await insertReports(tx, principal, fresh, hashes);
-      const reports = await findOwnSubmissions(tx, principal, ids as string[]);
+      if (fresh.length) await insertReports(ctx.db, principal, fresh, hashes);
+      const reports = await findOwnSubmissions(ctx.db, principal, ids as string[]);
       await recordChanges(
-        tx,
         ctx,
         fresh.map(({ i, id }) => ({ kind: 'intelligence_report', id, action: 'submitted', before: null, after: reports[i] })),
       );
@@ -272,10 +271,10 @@ export async function assessIntelligence(ctx: RequestContext, id: string, input:
   const principal = authorize(ctx, Permission.ASSESS_INTELLIGENCE);
   const { grades, target } = readAssessment(input);
   const scope = reportReadScope(principal);
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (ctx) => {
     const [current] = scope
       ? await run<{ status: ReportStatus }>(
-          tx,
+          ctx.db,
           sql`SELECT r.status FROM intelligence_reports r WHERE r.id = ${id}::uuid AND ${scope} FOR UPDATE`,
         )
       : [];
@@ -284,9 +283,9 @@ export async function assessIntelligence(ctx: RequestContext, id: string, input:
     if (!regrade && !STATUS_TRANSITIONS[current.status].includes(target)) {
       throw badInput(`A report cannot move from ${current.status} to ${target}`, 'status');
     }
-    const before = await findReport(tx, principal, id);
+    const before = await findReport(ctx.db, principal, id);
     await run(
-      tx,
+      ctx.db,
       grades
         ? sql`UPDATE intelligence_reports SET status = ${target}, source_evaluation = ${input.sourceEvaluation},
                 intelligence_assessment = ${input.intelligenceAssessment}, handling_code = ${input.handlingCode},
@@ -295,8 +294,8 @@ export async function assessIntelligence(ctx: RequestContext, id: string, input:
               WHERE id = ${id}::uuid`
         : sql`UPDATE intelligence_reports SET status = ${target}, updated_at = now() WHERE id = ${id}::uuid`,
     );
-    const after = await findReport(tx, principal, id);
-    await recordChange(tx, ctx, { kind: 'intelligence_report', id, action: grades ? 'assessed' : 'status_changed', before, after });
+    const after = await findReport(ctx.db, principal, id);
+    await recordChange(ctx, { kind: 'intelligence_report', id, action: grades ? 'assessed' : 'status_changed', before, after });
     return after;
   });
 }

@@ -3,10 +3,10 @@ import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
 import { and, raw, run, sql, type Queryable, type Sql } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
-import { keysetPage, type Page } from '../graphql/pagination';
+import { inTransaction, type RequestContext } from '../context/request-context';
+import { keysetPage, type Page } from '../db/paging';
 import { recordChange } from '../history/history.service';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { involvementReadScope, knownToAgency, requireScope } from '../policy/records';
 import { normaliseNhsNumber } from '../subjects/nhs-number';
@@ -56,13 +56,13 @@ export async function registerInvolvement(ctx: RequestContext, subjectId: string
   const identifier = input.identifier?.trim();
   const known = sql`EXISTS (SELECT 1 FROM subjects s WHERE s.id = ${subjectId}::uuid AND ${knownToAgency(principal.agency.id)})`;
   const reachable = identifier ? sql`(${known} OR ${fit.identifier(subjectId, identifier)})` : known;
-  return ctx.db.transaction(async (tx) => {
-    const [{ found }] = await run<{ found: boolean }>(tx, sql`SELECT ${reachable} AS found`);
+  return inTransaction(ctx, async (ctx) => {
+    const [{ found }] = await run<{ found: boolean }>(ctx.db, sql`SELECT ${reachable} AS found`);
     if (!found) throw notFound('Subject', 'subjectId');
     let id: string;
     try {
       [{ id }] = await run<{ id: string }>(
-        tx,
+        ctx.db,
         sql`INSERT INTO involvements (subject_id, agency_id, kind, lawful_basis, contact, registered_by_user_id)
             VALUES (${subjectId}::uuid, ${principal.agency.id}::uuid, ${input.kind}, ${input.lawfulBasis}, ${input.contact.trim()}, ${principal.id}::uuid)
             RETURNING id`,
@@ -71,8 +71,8 @@ export async function registerInvolvement(ctx: RequestContext, subjectId: string
       if (isUniqueViolation(error)) throw conflict('Your agency already has an active involvement of this kind', { field: 'input.kind' });
       throw error;
     }
-    const involvement = await findInvolvement(tx, principal, id);
-    await recordChange(tx, ctx, { kind: 'involvement', id, action: 'registered', before: null, after: involvement });
+    const involvement = await findInvolvement(ctx.db, principal, id);
+    await recordChange(ctx, { kind: 'involvement', id, action: 'registered', before: null, after: involvement });
     return involvement;
   });
 }
@@ -80,16 +80,16 @@ export async function registerInvolvement(ctx: RequestContext, subjectId: string
 /** Ends an own-agency involvement with a reason (SAFEGUARDING_LEAD). It stays, ended, in the record. */
 export async function endInvolvement(ctx: RequestContext, id: string, reason: string): Promise<Involvement> {
   const principal = authorize(ctx, Permission.MANAGE_INVOLVEMENTS);
-  return ctx.db.transaction(async (tx) => {
-    const before = await findInvolvement(tx, principal, id, true);
+  return inTransaction(ctx, async (ctx) => {
+    const before = await findInvolvement(ctx.db, principal, id, true);
     if (!before.active) throw badInput('This involvement has already ended', 'id');
     await run(
-      tx,
+      ctx.db,
       sql`UPDATE involvements SET ended_at = now(), ended_by_user_id = ${principal.id}::uuid, end_reason = ${reason.trim()}
            WHERE id = ${id}::uuid`,
     );
-    const after = await findInvolvement(tx, principal, id);
-    await recordChange(tx, ctx, { kind: 'involvement', id, action: 'ended', before, after });
+    const after = await findInvolvement(ctx.db, principal, id);
+    await recordChange(ctx, { kind: 'involvement', id, action: 'ended', before, after });
     return after;
   });
 }

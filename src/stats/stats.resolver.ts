@@ -1,5 +1,5 @@
 import { Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../graphql/context';
+import type { GraphQLContext } from '../graphql/context';
 import { Permission } from '../policy/permissions';
 import { crimeStats, flagStats, intelligenceStats } from './stats.service';
 import { CrimeStats, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
@@ -11,13 +11,13 @@ const CONTROL =
 export class StatsResolver {
   @Authorized(Permission.READ_STATISTICS)
   @Query(() => IntelligenceStats, { description: `Intelligence received in [from, to). ${CONTROL}` })
-  intelligenceStats(@Ctx() ctx: RequestContext, @Args(() => StatsArgs) args: StatsArgs) {
+  intelligenceStats(@Ctx() ctx: GraphQLContext, @Args(() => StatsArgs) args: StatsArgs) {
     return intelligenceStats(ctx, args);
   }
 
   @Authorized(Permission.READ_STATISTICS)
   @Query(() => CrimeStats, { description: `CSE-linked crimes recorded in [from, to), by DIVISION and MONTH. ${CONTROL}` })
-  crimeStats(@Ctx() ctx: RequestContext, @Args(() => StatsArgs) args: StatsArgs) {
+  crimeStats(@Ctx() ctx: GraphQLContext, @Args(() => StatsArgs) args: StatsArgs) {
     return crimeStats(ctx, args);
   }
 
@@ -25,7 +25,7 @@ export class StatsResolver {
   @Query(() => FlagStats, {
     description: 'Flags in force, flags due for review, and under-flagging of reports in [from, to). Police ANALYST and SUPERVISOR only.',
   })
-  flagStats(@Ctx() ctx: RequestContext, @Args(() => FlagStatsArgs) args: FlagStatsArgs) {
+  flagStats(@Ctx() ctx: GraphQLContext, @Args(() => FlagStatsArgs) args: FlagStatsArgs) {
     return flagStats(ctx, args);
   }
 }

@@ -1,6 +1,7 @@
+import { referenceData } from '../agencies/reference-data';
 import { join, run, type Sql, sql } from '../db/sql';
-import type { RequestContext } from '../graphql/context';
-import { authorize } from '../policy/auth-checker';
+import type { RequestContext } from '../context/request-context';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { measureAccess, StatisticsMeasure } from '../policy/statistics';
 import { forbidden } from '../errors';
@@ -52,8 +53,9 @@ const compareCoords = (a: Coord[], b: Coord[]) => {
 
 async function divisionsById(ctx: RequestContext, ids: Coord[]) {
   const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
-  const found = await ctx.loaders.divisionById.loadMany(wanted);
-  return new Map(wanted.map((id, i) => [id, found[i] instanceof Error ? undefined : found[i]]));
+  // Cached reference data: a division's name is no record of anyone's.
+  const found = await Promise.all(wanted.map((id) => referenceData(ctx.db).division(id)));
+  return new Map(wanted.map((id, i) => [id, found[i]]));
 }
 
 /** Monthly report counts per division and source type, months in [from, to) (YYYY-MM-DD), rollup and unfolded deltas in one statement. */

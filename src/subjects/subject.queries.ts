@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal';
 import { and, join, raw, run, sql, type Sql, type Queryable } from '../db/sql';
 import { badInput, forbidden, notFound } from '../errors';
-import { keysetPage, offsetPage, type Page, type PageArgs } from '../graphql/pagination';
+import { keysetPage, offsetPage, type Page, type PageRequest } from '../db/paging';
 import { decide, Permission } from '../policy/permissions';
 import { orNone, subjectFlagScope } from '../policy/edges';
 import { withheldSomewhere } from '../policy/fields';
@@ -116,7 +116,7 @@ function subjectsNamed(name: string): Sql {
 export async function listSubjects(
   db: Queryable,
   principal: Principal,
-  args: PageArgs & { filter?: SubjectFilter },
+  args: PageRequest & { filter?: SubjectFilter },
 ): Promise<Page<Subject>> {
   const where = and([subjectScopeOf(principal), ...filterConditions(principal, args.filter)]);
   const name = args.filter?.name;

@@ -1,19 +1,18 @@
-import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
 import { raw, run, sql, type Queryable } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
+import { inTransaction, type RequestContext } from '../context/request-context';
 import { recordChange } from '../history/history.service';
 import { findReport } from '../intelligence/intelligence.queries';
 import type { IntelligenceReport } from '../intelligence/intelligence.types';
-import { authorize } from '../policy/auth-checker';
+import { authorize } from '../policy/authorize';
 import { decide, Permission } from '../policy/permissions';
 import { reportReadScope } from '../policy/records';
 import { isValidNhsNumber, normaliseNhsNumber } from './nhs-number';
 import { Gender, type SubjectRole } from './subject.enums';
 import { findSubject, listSubjects, SUBJECT_COLUMNS, subjectScopeOf, type SubjectRow, toSubjectView } from './subject.queries';
-import type { Page } from '../graphql/pagination';
+import type { Page } from '../db/paging';
 import {
   type LinkSubjectInput,
   MatchReason,
@@ -106,13 +105,12 @@ export async function findPossibleMatches(ctx: RequestContext, candidate: NewSub
 }
 
 async function createSubject(
-  tx: EntityManager,
   ctx: RequestContext,
   principal: Principal,
   input: NewSubjectInput,
   allowPossibleDuplicate: boolean,
 ): Promise<string> {
-  const matches = await possibleMatches(tx, principal, input);
+  const matches = await possibleMatches(ctx.db, principal, input);
   const sameIdentifier = matches.some((m) => m.reason === MatchReason.IDENTIFIER);
   if (sameIdentifier || (matches.length && !allowPossibleDuplicate)) {
     throw conflict(
@@ -127,7 +125,7 @@ async function createSubject(
   }
   try {
     const [{ id }] = await run<{ id: string }>(
-      tx,
+      ctx.db,
       sql`INSERT INTO subjects (full_name, aliases, date_of_birth, approximate_age, gender, police_reference, nhs_number,
                                 school_upn, social_care_id, created_by_agency_id)
           VALUES (${input.fullName}, ${input.aliases ?? []}::text[], ${input.dateOfBirth ?? null}::date, ${input.approximateAge ?? null},
@@ -135,12 +133,12 @@ async function createSubject(
                   ${input.socialCareId ?? null}, ${principal.agency.id}::uuid)
           RETURNING id`,
     );
-    await recordChange(tx, ctx, {
+    await recordChange(ctx, {
       kind: 'subject',
       id,
       action: 'created',
       before: null,
-      after: await findSubject(tx, principal, id),
+      after: await findSubject(ctx.db, principal, id),
     });
     return id;
   } catch (error) {
@@ -163,26 +161,26 @@ export async function linkSubject(ctx: RequestContext, reportId: string, input: 
   }
   const newSubject = input.newSubject && readNewSubject(input.newSubject, 'input.newSubject');
   const scope = reportReadScope(principal);
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (ctx) => {
     const [report] = scope
-      ? await run(tx, sql`SELECT r.id FROM intelligence_reports r WHERE r.id = ${reportId}::uuid AND ${scope} FOR UPDATE`)
+      ? await run(ctx.db, sql`SELECT r.id FROM intelligence_reports r WHERE r.id = ${reportId}::uuid AND ${scope} FOR UPDATE`)
       : [];
     if (!report) throw notFound('Intelligence report', 'reportId');
-    const subjectId = input.subjectId ?? (await createSubject(tx, ctx, principal, newSubject!, input.allowPossibleDuplicate ?? false));
-    if (input.subjectId) await findSubject(tx, principal, input.subjectId, 'input.subjectId');
+    const subjectId = input.subjectId ?? (await createSubject(ctx, principal, newSubject!, input.allowPossibleDuplicate ?? false));
+    if (input.subjectId) await findSubject(ctx.db, principal, input.subjectId, 'input.subjectId');
 
     const [existing] = await run<{ role: SubjectRole }>(
-      tx,
+      ctx.db,
       sql`SELECT role FROM report_subjects WHERE report_id = ${reportId}::uuid AND subject_id = ${subjectId}::uuid`,
     );
     if (existing && existing.role !== input.role)
       throw conflict(`This subject is already linked to the report as ${existing.role}`, { field: 'input.role' });
     if (!existing) {
       await run(
-        tx,
+        ctx.db,
         sql`INSERT INTO report_subjects (report_id, subject_id, role, linked_by_user_id) VALUES (${reportId}::uuid, ${subjectId}::uuid, ${input.role}, ${principal.id}::uuid)`,
       );
-      await recordChange(tx, ctx, {
+      await recordChange(ctx, {
         kind: 'intelligence_report',
         id: reportId,
         action: 'subject_linked',
@@ -190,7 +188,7 @@ export async function linkSubject(ctx: RequestContext, reportId: string, input: 
         after: { subjectId, role: input.role },
       });
     }
-    return findReport(tx, principal, reportId);
+    return findReport(ctx.db, principal, reportId);
   });
 }
 

@@ -3,8 +3,8 @@ import { AgencyEntity } from '../agencies/agency.entity';
 import { hashSecret } from '../auth/passwords';
 import { isUniqueViolation } from '../db/errors';
 import { badInput, conflict, forbidden, notFound } from '../errors';
-import type { RequestContext } from '../graphql/context';
-import { authorize } from '../policy/auth-checker';
+import { inTransaction, type RequestContext } from '../context/request-context';
+import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { Role, rolesInvalidFor } from '../policy/roles';
 import { passwordProblem } from './password-policy';
@@ -14,7 +14,7 @@ import { GrantKind } from '../grants/grant.enums';
 import { requestGrant } from '../grants/grant.service';
 import { type RecordChange, recordChanges } from '../history/history.service';
 import { splitRoles } from '../policy/grants';
-import { keysetPage, type Page, type PageArgs } from '../graphql/pagination';
+import { keysetPage, type Page, type PageRequest } from '../db/paging';
 import type { CreateUserInput, User } from './user.types';
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
@@ -58,15 +58,15 @@ export async function createUser(ctx: RequestContext, input: CreateUserInput): P
   const passwordHash = await hashSecret(input.password, ctx.config.argon2);
 
   try {
-    return await ctx.db.transaction(async (tx) => {
+    return await inTransaction(ctx, async (ctx) => {
       if (bootstrapping) {
         // Locking the agency serialises concurrent bootstraps, so only one can be "the first".
-        await tx.query('SELECT id FROM agencies WHERE id = $1 FOR UPDATE', [agencyId]);
-        const [{ n }]: { n: number }[] = await tx.query('SELECT count(*)::int AS n FROM users WHERE agency_id = $1', [agencyId]);
+        await ctx.db.query('SELECT id FROM agencies WHERE id = $1 FOR UPDATE', [agencyId]);
+        const [{ n }]: { n: number }[] = await ctx.db.query('SELECT count(*)::int AS n FROM users WHERE agency_id = $1', [agencyId]);
         if (n > 0) throw forbidden('This agency already has users: its own administrators manage them');
       }
       const { inForce, pending } = splitRoles(input.roles);
-      const users = tx.getRepository(UserEntity);
+      const users = ctx.db.getRepository(UserEntity);
       const saved = await users.save(
         users.create({
           agencyId,
@@ -82,8 +82,8 @@ export async function createUser(ctx: RequestContext, input: CreateUserInput): P
       const after = { id: user.id, agencyId, email, displayName: user.displayName, roles: inForce, pendingRoles: pending };
       const changes: RecordChange[] = [{ kind: 'user', id: user.id, action: 'created', before: null, after }];
       if (pending.length)
-        changes.push((await requestGrant(tx, admin, { kind: GrantKind.ROLES, agencyId, userId: user.id, roles: pending })).change);
-      await recordChanges(tx, ctx, changes);
+        changes.push((await requestGrant(ctx.db, admin, { kind: GrantKind.ROLES, agencyId, userId: user.id, roles: pending })).change);
+      await recordChanges(ctx, changes);
       return user;
     });
   } catch (error) {
@@ -99,12 +99,12 @@ export async function createUser(ctx: RequestContext, input: CreateUserInput): P
 export async function disableUser(ctx: RequestContext, id: string): Promise<User> {
   const admin = authorize(ctx, Permission.MANAGE_USERS);
   if (id === admin.id) throw badInput('Administrators cannot disable themselves', 'id');
-  return ctx.db.transaction(async (tx) => {
-    const user = await tx.getRepository(UserEntity).findOne({ where: { id, agencyId: admin.agency.id }, relations: { agency: true } });
+  return inTransaction(ctx, async (ctx) => {
+    const user = await ctx.db.getRepository(UserEntity).findOne({ where: { id, agencyId: admin.agency.id }, relations: { agency: true } });
     if (!user?.agency) throw notFound('User');
     if (user.disabledAt === null) {
-      await tx.query('UPDATE users SET disabled_at = now(), updated_at = now() WHERE id = $1 AND disabled_at IS NULL', [id]);
-      await tx.query(
+      await ctx.db.query('UPDATE users SET disabled_at = now(), updated_at = now() WHERE id = $1 AND disabled_at IS NULL', [id]);
+      await ctx.db.query(
         `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'user disabled' WHERE user_id = $1 AND revoked_at IS NULL`,
         [id],
       );
@@ -125,7 +125,7 @@ interface UserRow {
 }
 
 /** The administrator's own agency's users, newest first: who they can disable, and who is active. */
-export async function listUsers(ctx: RequestContext, args: PageArgs): Promise<Page<User>> {
+export async function listUsers(ctx: RequestContext, args: PageRequest): Promise<Page<User>> {
   const admin = authorize(ctx, Permission.MANAGE_USERS);
   const agency = await ctx.db.getRepository(AgencyEntity).findOneByOrFail({ id: admin.agency.id });
   const page = await keysetPage<UserRow>(

@@ -9,7 +9,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { type Sql, raw, run, sql } from '../../src/db/sql';
 import { DEMO_CLIENT_ID, DEMO_USERS } from '../../src/demo/demo-seed';
 import { requestAccess } from '../../src/disclosures/access-request.service';
-import { createRequestContext, type RequestContext } from '../../src/graphql/context';
+import { createRequestContext, type RequestContext } from '../../src/context/request-context';
 import { createLogger } from '../../src/logger';
 import { SourceType, RiskIndicator } from '../../src/intelligence/intelligence.enums';
 import { submitIntelligence } from '../../src/intelligence/intelligence.service';
@@ -34,7 +34,7 @@ import {
   subjectReadScope,
 } from '../../src/policy/records';
 import { Role } from '../../src/policy/roles';
-import { principalContextSql, SYSTEM_CONTEXT_SQL } from '../../src/policy/row-security';
+import { principalContextSql, SYSTEM_CONTEXT_SQL } from '../../src/db/row-security';
 import { crimeStats, intelligenceStats } from '../../src/stats/stats.service';
 import { StatsDimension } from '../../src/stats/stats.types';
 import { SubjectRole } from '../../src/subjects/subject.enums';

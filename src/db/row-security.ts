@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import { type Sql, sql } from '../db/sql';
+import { type Sql, sql } from './sql';
 
 /**
  * The second lock: PostgreSQL row-level security on the case tables (migrations/1766600000000-row-security.ts)

@@ -1,4 +1,4 @@
-import type { AuditedRecord } from './audit-event';
+import type { AuditedRecord } from '../audit/audit-event';
 
 /** Who signed in during this request (login, refresh): the actor of its events, having had no token. */
 export interface SignedInActor {

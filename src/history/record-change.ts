@@ -1,0 +1,22 @@
+/** A change to one record, as its history and its CHANGE audit event record it. */
+export type RecordKind =
+  | 'intelligence_report'
+  | 'subject'
+  | 'flag'
+  | 'crime'
+  | 'involvement'
+  | 'disclosure'
+  | 'disclosure_decision'
+  | 'access_request'
+  | 'break_glass_grant'
+  | 'agency'
+  | 'user'
+  | 'grant';
+
+export interface RecordChange {
+  kind: RecordKind;
+  id: string;
+  action: string;
+  before: object | null;
+  after: object | null;
+}

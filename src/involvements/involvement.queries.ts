@@ -53,8 +53,9 @@ export async function findInvolvement(db: Queryable, principal: Principal, id: s
 /**
  * Whether the agency can reach the subject to register an involvement: the subject is known to it,
  * or (when `identifier` is given and `byIdentifier` allows it) carries the identifier the agency
- * gives out. The subject is not yet known to the agency, so outside its row-level security:
- * subject_has_identifier matches the identifier of the caller's kind of agency, and answers only that.
+ * gives out (an NHS number compared without its spaces). The subject is not yet known to the agency,
+ * so outside its row-level security: subject_has_identifier matches the identifier of the caller's
+ * kind of agency, and answers only that.
  */
 export async function subjectReachable(
   db: Queryable,
@@ -93,6 +94,7 @@ export async function insertInvolvement(db: Queryable, involvement: NewInvolveme
   return id;
 }
 
+/** Ends the involvement; the row stays, with who ended it and why. */
 export async function markInvolvementEnded(db: Queryable, id: string, endedByUserId: string, reason: string): Promise<void> {
   await run(
     db,

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
+import type { Queryable } from '../db/sql';
 import type { AgencyStatus } from './agency-status';
+import { agencyStatuses, divisionsOfAgencies } from './agency.queries';
 
 export interface DivisionRef {
   id: string;
@@ -8,15 +9,9 @@ export interface DivisionRef {
 }
 
 /** Batches `Agency.divisions` across a whole response into one query. */
-export function divisionsByAgencyLoader(db: EntityManager): DataLoader<string, DivisionRef[]> {
+export function divisionsByAgencyLoader(db: Queryable): DataLoader<string, DivisionRef[]> {
   return new DataLoader(async (agencyIds) => {
-    const rows: { agency_id: string; id: string; name: string }[] = await db.query(
-      `SELECT ad.agency_id, d.id, d.name
-         FROM agency_divisions ad JOIN divisions d ON d.id = ad.division_id
-        WHERE ad.agency_id = ANY($1::uuid[])
-        ORDER BY d.name`,
-      [agencyIds],
-    );
+    const rows = await divisionsOfAgencies(db, agencyIds);
     const byAgency = new Map<string, DivisionRef[]>();
     for (const { agency_id, id, name } of rows) {
       byAgency.set(agency_id, [...(byAgency.get(agency_id) ?? []), { id, name }]);
@@ -29,11 +24,9 @@ export function divisionsByAgencyLoader(db: EntityManager): DataLoader<string, D
  * Batches `Agency.status` where the agency came from the reference-data cache (which keeps no
  * status: it changes on approval). Read live, once per response.
  */
-export function agencyStatusLoader(db: EntityManager): DataLoader<string, AgencyStatus | undefined> {
+export function agencyStatusLoader(db: Queryable): DataLoader<string, AgencyStatus | undefined> {
   return new DataLoader(async (ids) => {
-    const rows: { id: string; status: AgencyStatus }[] = await db.query(`SELECT id, status FROM agencies WHERE id = ANY($1::uuid[])`, [
-      ids,
-    ]);
+    const rows = await agencyStatuses(db, ids);
     const byId = new Map(rows.map((r) => [r.id, r.status]));
     return ids.map((id) => byId.get(id));
   });

@@ -7,19 +7,20 @@ import { isUniqueViolation } from '../db/errors';
 import { badInput, conflict } from '../errors';
 import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
-import { AgencyEntity } from './agency.entity';
+import type { AgencyEntity } from './agency.entity';
+import { agenciesByName, divisionsByName, findDivisions, insertAgency } from './agency.queries';
 import type { CreateAgencyInput } from './agency.types';
-import { DivisionEntity } from './division.entity';
+import type { DivisionEntity } from './division.entity';
 
 /** All agencies, by name: the directory every agency needs (e.g. to name a disclosure's recipient). */
 export function listAgencies(ctx: RequestContext): Promise<AgencyEntity[]> {
   authorize(ctx, Permission.SIGNED_IN);
-  return ctx.db.getRepository(AgencyEntity).find({ order: { name: 'ASC' } });
+  return agenciesByName(ctx.db);
 }
 
 export function listDivisions(ctx: RequestContext): Promise<DivisionEntity[]> {
   authorize(ctx, Permission.SIGNED_IN);
-  return ctx.db.getRepository(DivisionEntity).find({ order: { name: 'ASC' } });
+  return divisionsByName(ctx.db);
 }
 
 /**
@@ -30,13 +31,12 @@ export async function createAgency(ctx: RequestContext, input: CreateAgencyInput
   const admin = authorize(ctx, Permission.MANAGE_AGENCIES);
   const name = input.name.trim();
   const divisionIds = input.divisionIds ?? [];
-  const divisions = divisionIds.length ? await ctx.db.getRepository(DivisionEntity).findBy(divisionIds.map((id) => ({ id }))) : [];
+  const divisions = divisionIds.length ? await findDivisions(ctx.db, divisionIds) : [];
   const unknown = divisionIds.filter((id) => !divisions.some((d) => d.id === id));
   if (unknown.length) throw badInput(`Unknown division: ${unknown.join(', ')}`, 'divisionIds');
   try {
     return await inTransaction(ctx, async (ctx) => {
-      const agencies = ctx.db.getRepository(AgencyEntity);
-      const agency = await agencies.save(agencies.create({ name, kind: input.kind, status: AgencyStatus.PENDING_APPROVAL, divisions }));
+      const agency = await insertAgency(ctx.db, { name, kind: input.kind, status: AgencyStatus.PENDING_APPROVAL, divisions });
       const { change } = await requestGrant(ctx.db, admin, { kind: GrantKind.AGENCY, agencyId: agency.id, userId: null, roles: [] });
       const record = { id: agency.id, name, kind: agency.kind, status: agency.status, divisionIds: divisions.map((d) => d.id) };
       await recordChanges(ctx, [{ kind: 'agency', id: agency.id, action: 'created', before: null, after: record }, change]);

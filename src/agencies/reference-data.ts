@@ -1,4 +1,8 @@
 import type { Queryable } from '../db/sql';
+import { agenciesById, allDivisions, type AgencyRow, type DivisionRow } from './agency.queries';
+
+// The cache holds the rows as read; its users name them from here.
+export type { AgencyRow, DivisionRow } from './agency.queries';
 
 /**
  * Divisions and agencies, cached in the process: every list request used to look them up (a
@@ -13,16 +17,6 @@ import type { Queryable } from '../db/sql';
 export const REFERENCE_TTL_MS = 60_000;
 /** Far above any real count of agencies; past it the cache starts afresh rather than grow. */
 const MAX_AGENCIES = 10_000;
-
-export interface DivisionRow {
-  id: string;
-  name: string;
-}
-export interface AgencyRow {
-  id: string;
-  name: string;
-  kind: string;
-}
 
 interface Cached<T> {
   value: T;
@@ -54,7 +48,7 @@ class ReferenceData {
       else missing.add(id);
     }
     if (missing.size) {
-      const rows = (await db.query(`SELECT id, name, kind FROM agencies WHERE id = ANY($1::uuid[])`, [[...missing]])) as AgencyRow[];
+      const rows = await agenciesById(db, [...missing]);
       if (this.agencyCache.size + rows.length > MAX_AGENCIES) this.agencyCache.clear();
       for (const row of rows) {
         found.set(row.id, row);
@@ -68,7 +62,7 @@ class ReferenceData {
   private loadDivisions(db: Queryable): Promise<Map<string, DivisionRow>> {
     this.divisionsLoading ??= (async () => {
       try {
-        const rows = (await db.query(`SELECT id, name FROM divisions`)) as DivisionRow[];
+        const rows = await allDivisions(db);
         const value = new Map(rows.map((row) => [row.id, row]));
         this.divisions = { value, expires: Date.now() + REFERENCE_TTL_MS };
         return value;

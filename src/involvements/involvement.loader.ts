@@ -1,34 +1,16 @@
-import type { EntityManager } from 'typeorm';
-import type { AgencyKind } from '../agencies/agency-kind';
 import type { Principal } from '../auth/principal';
-import { run, sql } from '../db/sql';
+import type { Queryable } from '../db/sql';
 import { groupedLoader } from '../graphql/grouped-loader';
-import { orNone, subjectInvolvementScope } from '../policy/edges';
+import { involvedAgenciesOfSubjects, type InvolvedRow, toInvolvedAgency } from './involvement.queries';
 import type { InvolvedAgency } from './involvement.types';
 
-interface InvolvedRow {
-  subject_id: string;
-  agency_id: string;
-  name: string;
-  kind: AgencyKind;
-  contact: string;
-}
-
 /** The agencies actively involved with each subject (name and contact only), for subjects the caller may read. */
-export function involvementLoaders(db: EntityManager, principal: Principal | null) {
-  const scope = orNone(principal && subjectInvolvementScope(principal));
+export function involvementLoaders(db: Queryable, principal: Principal | null) {
   return {
     involvedAgenciesBySubject: groupedLoader<string, InvolvedRow, InvolvedAgency>(
-      (ids) =>
-        run(
-          db,
-          sql`SELECT i.subject_id, a.id AS agency_id, a.name, a.kind, i.contact
-                FROM involvements i JOIN agencies a ON a.id = i.agency_id JOIN subjects s ON s.id = i.subject_id
-               WHERE i.subject_id = ANY(${[...ids]}::uuid[]) AND ${scope}
-               ORDER BY a.name, i.registered_at`,
-        ),
+      (ids) => involvedAgenciesOfSubjects(db, principal, ids),
       (row) => row.subject_id,
-      (row) => ({ agency: { id: row.agency_id, name: row.name, kind: row.kind }, contact: row.contact }),
+      toInvolvedAgency,
     ),
   };
 }

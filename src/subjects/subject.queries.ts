@@ -4,7 +4,7 @@ import { badInput, forbidden, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageRequest } from '../db/paging';
 import { decide, Permission } from '../policy/permissions';
 import { orNone, reportSubjectLinkScope, subjectFlagScope } from '../policy/edges';
-import { withheldSomewhere } from '../policy/fields';
+import { mayFilterOn } from '../policy/fields';
 import { requireScope, SUBJECT_IDENTIFIERS, subjectReadScope, subjectRedactions } from '../policy/records';
 import { Gender, MatchReason, type SubjectRole } from './subject.enums';
 import { normaliseNhsNumber } from './nhs-number';
@@ -73,15 +73,14 @@ function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql
   if (filter.identifier != null) {
     const id = filter.identifier.trim();
     if (!id) throw badInput('identifier must not be blank', 'filter.identifier');
-    // Only identifiers the caller may see: matching on a withheld one would reveal it.
-    const redacted = withheldSomewhere(principal, 'Subject');
+    // Only identifiers the caller may filter on (those it sees): matching on a withheld one would reveal it.
     const matches: Record<(typeof SUBJECT_IDENTIFIERS)[number], Sql> = {
       policeReference: sql`s.police_reference = ${id}`,
       nhsNumber: sql`s.nhs_number = ${normaliseNhsNumber(id)}`,
       schoolUpn: sql`s.school_upn = ${id}`,
       socialCareId: sql`s.social_care_id = ${id}`,
     };
-    const visible = SUBJECT_IDENTIFIERS.filter((f) => !redacted.includes(f)).map((f) => matches[f]);
+    const visible = SUBJECT_IDENTIFIERS.filter((f) => mayFilterOn(principal, 'Subject', f)).map((f) => matches[f]);
     conditions.push(visible.length ? sql`(${join(visible, ' OR ')})` : raw('false'));
   }
   if (filter.flagKind || filter.riskLevel) {

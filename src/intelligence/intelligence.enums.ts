@@ -67,3 +67,6 @@ export enum RiskIndicator {
   RECRUITING_OTHERS = 'RECRUITING_OTHERS',
   TRANSPORTED_BY_ADULTS = 'TRANSPORTED_BY_ADULTS',
 }
+
+/** The most submissions one submitIntelligenceBatch may carry. */
+export const MAX_BATCH_SUBMISSIONS = 500;

@@ -3,19 +3,27 @@ import type { Principal } from '../auth/principal';
 import { and, type Queryable, raw, run, sql, type Sql } from '../db/sql';
 import { badInput, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageRequest } from '../db/paging';
-import { orNone, reportHasVisibleLink, reportSubjectsShown, subjectFlagScope } from '../policy/edges';
+import { orNone, reportHasVisibleLink, reportSubjectLinkScope, reportSubjectsShown, subjectFlagScope } from '../policy/edges';
 import { assertFilterable } from '../policy/fields';
 import { ownSubmissionScope, reportReadScope, reportRedactions, requireScope } from '../policy/records';
-import type {
+import type { SubjectRole } from '../subjects/subject.enums';
+import {
   Classification,
-  HandlingCode,
-  IntelligenceAssessment,
-  ReportStatus,
-  RiskIndicator,
-  SourceEvaluation,
-  SourceType,
+  type HandlingCode,
+  type IntelligenceAssessment,
+  type ReportStatus,
+  type RiskIndicator,
+  type SourceEvaluation,
+  type SourceType,
 } from './intelligence.enums';
-import type { IntelligenceFilter, IntelligenceReport } from './intelligence.types';
+import type {
+  AssessmentInput,
+  Informant,
+  IntelligenceFilter,
+  IntelligenceReport,
+  SubjectReportLink,
+  SubmitIntelligenceInput,
+} from './intelligence.types';
 
 export interface ReportRow {
   id: string;
@@ -122,9 +130,7 @@ async function filterConditions(db: Queryable, principal: Principal, filter: Int
   if (filter.reference != null) conditions.push(sql`r.reference = ${filter.reference}`);
   // Keys are scoped to their submitter: another's key matches nothing, so it reveals nothing.
   if (filter.idempotencyKey != null) {
-    conditions.push(
-      sql`r.idempotency_key = ${filter.idempotencyKey} AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${principal.id}::uuid`,
-    );
+    conditions.push(sql`r.idempotency_key = ${filter.idempotencyKey} AND ${ownSubmissionScope(principal)}`);
   }
   if (filter.updatedSince) conditions.push(sql`r.updated_at >= ${filter.updatedSince}`);
   // Null means "not given", as if the field were left out. Both test the report–subject edge, so
@@ -195,3 +201,145 @@ export async function searchReports(
   );
   return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toReportView(e.node, principal) })) };
 }
+
+/**
+ * Locks a report the caller may read against concurrent changes (FOR UPDATE); false when it is
+ * missing or outside the caller's scope (with no scope at all, nothing is asked).
+ */
+export async function lockReport(db: Queryable, principal: Principal, id: string): Promise<boolean> {
+  const scope = reportReadScope(principal);
+  const [report] = scope
+    ? await run(db, sql`SELECT r.id FROM intelligence_reports r WHERE r.id = ${id}::uuid AND ${scope} FOR UPDATE`)
+    : [];
+  return report !== undefined;
+}
+
+/** A report's status, locked FOR UPDATE, when the caller may read it; undefined otherwise. */
+export async function lockReportStatus(db: Queryable, principal: Principal, id: string): Promise<ReportStatus | undefined> {
+  const scope = reportReadScope(principal);
+  const [current] = scope
+    ? await run<{ status: ReportStatus }>(
+        db,
+        sql`SELECT r.status FROM intelligence_reports r WHERE r.id = ${id}::uuid AND ${scope} FOR UPDATE`,
+      )
+    : [];
+  return current?.status;
+}
+
+/** Records an assessment: the grading (with who and when) when it grades, and the status it moves to. */
+export async function updateAssessment(
+  db: Queryable,
+  principal: Principal,
+  id: string,
+  assessment: { grades: boolean; target: ReportStatus; input: AssessmentInput },
+): Promise<void> {
+  const { target, input } = assessment;
+  await run(
+    db,
+    assessment.grades
+      ? sql`UPDATE intelligence_reports SET status = ${target}, source_evaluation = ${input.sourceEvaluation},
+                intelligence_assessment = ${input.intelligenceAssessment}, handling_code = ${input.handlingCode},
+                handling_conditions = ${input.handlingConditions?.trim() ?? null}, assessed_at = now(),
+                assessed_by_user_id = ${principal.id}::uuid, updated_at = now()
+              WHERE id = ${id}::uuid`
+      : sql`UPDATE intelligence_reports SET status = ${target}, updated_at = now() WHERE id = ${id}::uuid`,
+  );
+}
+
+export interface EarlierSubmission {
+  id: string;
+  payloadHash: string;
+}
+
+/** The reports earlier submissions by this principal created under these keys, by key. */
+export async function earlierSubmissions(db: Queryable, principal: Principal, keys: string[]): Promise<Map<string, EarlierSubmission>> {
+  const rows = await run<{ id: string; idempotency_key: string; payload_hash: string }>(
+    db,
+    sql`SELECT r.id, r.idempotency_key, r.payload_hash FROM intelligence_reports r
+         WHERE ${ownSubmissionScope(principal)} AND r.idempotency_key = ANY(${keys}::text[])`,
+  );
+  return new Map(rows.map((r) => [r.idempotency_key, { id: r.id, payloadHash: r.payload_hash }]));
+}
+
+/** Inserts the reports (ids chosen by the caller) and their informants, one statement each. */
+export async function insertReports(
+  db: Queryable,
+  principal: Principal,
+  fresh: { i: number; id: string; input: SubmitIntelligenceInput }[],
+  hashes: string[],
+): Promise<void> {
+  const rows = fresh.map(({ i, id, input }) => ({
+    id,
+    source_type: input.sourceType,
+    received_at: input.receivedAt?.toISOString() ?? null,
+    occurred_at: input.occurredAt?.toISOString() ?? null,
+    division_id: input.divisionId ?? null,
+    location: input.location?.trim() || null,
+    narrative: input.narrative.trim(),
+    risk_indicators: input.riskIndicators ?? [],
+    classification: input.classification ?? Classification.OFFICIAL,
+    idempotency_key: input.idempotencyKey ?? null,
+    payload_hash: input.idempotencyKey ? hashes[i] : null,
+  }));
+  await run(
+    db,
+    sql`INSERT INTO intelligence_reports
+          (id, source_type, received_at, occurred_at, division_id, location, narrative, risk_indicators, classification,
+           submitted_by_agency_id, submitted_by_user_id, submitted_by_service_account_id, idempotency_key, payload_hash)
+        SELECT x.id, x.source_type, coalesce(x.received_at, now()), x.occurred_at, x.division_id, x.location, x.narrative,
+               x.risk_indicators, x.classification, ${principal.agency.id}::uuid,
+               ${principal.kind === 'USER' ? principal.id : null}::uuid, ${principal.kind === 'SERVICE' ? principal.id : null}::uuid,
+               x.idempotency_key, x.payload_hash
+          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, source_type source_type, received_at timestamptz,
+               occurred_at timestamptz, division_id text, location text, narrative text, risk_indicators risk_indicator[],
+               classification classification, idempotency_key text, payload_hash text)`,
+  );
+  const informants = fresh.flatMap(({ id, input }) =>
+    input.informant
+      ? [
+          {
+            report_id: id,
+            name: input.informant.name.trim(),
+            contact: input.informant.contact ?? null,
+            notes: input.informant.notes ?? null,
+          },
+        ]
+      : [],
+  );
+  if (informants.length) {
+    await run(
+      db,
+      sql`INSERT INTO informants (report_id, name, contact, notes)
+          SELECT x.report_id, x.name, x.contact, x.notes
+            FROM jsonb_to_recordset(${JSON.stringify(informants)}::jsonb) AS x(report_id uuid, name text, contact text, notes text)`,
+    );
+  }
+}
+
+/** The informants of these reports, one per report at most (the caller decides who may see them). */
+export function informantsOf(db: Queryable, reportIds: readonly string[]): Promise<(Informant & { report_id: string })[]> {
+  return run<Informant & { report_id: string }>(
+    db,
+    sql`SELECT report_id, name, contact, notes FROM informants WHERE report_id = ANY(${[...reportIds]}::uuid[])`,
+  );
+}
+
+export type ReportLinkRow = ReportRow & { subject_id: string; role: SubjectRole };
+
+/** Reports these subjects are linked to, through links the caller may see (the report–subject edge), newest first. */
+export function reportLinksOf(db: Queryable, principal: Principal | null, subjectIds: readonly string[]): Promise<ReportLinkRow[]> {
+  const reportScope = (principal && reportReadScope(principal)) ?? raw('false');
+  const linkScope = orNone(principal && reportSubjectLinkScope(principal));
+  return run<ReportLinkRow>(
+    db,
+    sql`SELECT rs.subject_id, rs.role, ${principal ? reportColumns(principal) : raw('r.id')} FROM report_subjects rs JOIN intelligence_reports r ON r.id = rs.report_id
+               WHERE rs.subject_id = ANY(${[...subjectIds]}::uuid[]) AND ${reportScope} AND ${linkScope}
+               ORDER BY r.received_at DESC, r.id DESC`,
+  );
+}
+
+/** A report link as the caller sees it. */
+export const toReportLinkView = (row: ReportLinkRow, principal: Principal): SubjectReportLink => ({
+  role: row.role,
+  report: toReportView(row, principal),
+});

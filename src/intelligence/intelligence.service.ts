@@ -1,17 +1,25 @@
 import { assertDivisionExists, assertDivisionsExist } from '../agencies/divisions';
 import { createHash, randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
-import { type Queryable, run, sql } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
 import { inTransaction, type RequestContext } from '../context/request-context';
 import { recordChange, recordChanges } from '../history/history.service';
 import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
-import { ownSubmissionScope, reportReadScope, submittableSourceTypes } from '../policy/records';
-import { Classification, HandlingCode, ReportStatus, SourceType, STATUS_TRANSITIONS } from './intelligence.enums';
-import { findOwnSubmissions, findReport, listReports, searchReports } from './intelligence.queries';
+import { submittableSourceTypes } from '../policy/records';
+import { Classification, HandlingCode, MAX_BATCH_SUBMISSIONS, ReportStatus, SourceType, STATUS_TRANSITIONS } from './intelligence.enums';
+import {
+  type EarlierSubmission,
+  earlierSubmissions,
+  findOwnSubmissions,
+  findReport,
+  insertReports,
+  listReports,
+  lockReportStatus,
+  searchReports,
+  updateAssessment,
+} from './intelligence.queries';
 import type { Page } from '../db/paging';
 import type {
   AssessmentInput,
@@ -20,7 +28,6 @@ import type {
   IntelligenceSearchArgs,
   SubmitIntelligenceInput,
 } from './intelligence.types';
-import { MAX_BATCH_SUBMISSIONS } from './intelligence.types';
 
 /** Clocks differ a little between an agency's system and ours; beyond this, "future" is an error. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
@@ -168,76 +175,6 @@ async function recordSubmissions(
   }
 }
 
-interface EarlierSubmission {
-  id: string;
-  payloadHash: string;
-}
-
-/** The reports earlier submissions by this principal created under these keys, by key. */
-async function earlierSubmissions(db: Queryable, principal: Principal, keys: string[]): Promise<Map<string, EarlierSubmission>> {
-  const rows = await run<{ id: string; idempotency_key: string; payload_hash: string }>(
-    db,
-    sql`SELECT r.id, r.idempotency_key, r.payload_hash FROM intelligence_reports r
-         WHERE ${ownSubmissionScope(principal)} AND r.idempotency_key = ANY(${keys}::text[])`,
-  );
-  return new Map(rows.map((r) => [r.idempotency_key, { id: r.id, payloadHash: r.payload_hash }]));
-}
-
-/** Inserts the reports (ids chosen here) and their informants, one statement each. */
-async function insertReports(
-  tx: EntityManager,
-  principal: Principal,
-  fresh: { i: number; id: string; input: SubmitIntelligenceInput }[],
-  hashes: string[],
-): Promise<void> {
-  const rows = fresh.map(({ i, id, input }) => ({
-    id,
-    source_type: input.sourceType,
-    received_at: input.receivedAt?.toISOString() ?? null,
-    occurred_at: input.occurredAt?.toISOString() ?? null,
-    division_id: input.divisionId ?? null,
-    location: input.location?.trim() || null,
-    narrative: input.narrative.trim(),
-    risk_indicators: input.riskIndicators ?? [],
-    classification: input.classification ?? Classification.OFFICIAL,
-    idempotency_key: input.idempotencyKey ?? null,
-    payload_hash: input.idempotencyKey ? hashes[i] : null,
-  }));
-  await run(
-    tx,
-    sql`INSERT INTO intelligence_reports
-          (id, source_type, received_at, occurred_at, division_id, location, narrative, risk_indicators, classification,
-           submitted_by_agency_id, submitted_by_user_id, submitted_by_service_account_id, idempotency_key, payload_hash)
-        SELECT x.id, x.source_type, coalesce(x.received_at, now()), x.occurred_at, x.division_id, x.location, x.narrative,
-               x.risk_indicators, x.classification, ${principal.agency.id}::uuid,
-               ${principal.kind === 'USER' ? principal.id : null}::uuid, ${principal.kind === 'SERVICE' ? principal.id : null}::uuid,
-               x.idempotency_key, x.payload_hash
-          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, source_type source_type, received_at timestamptz,
-               occurred_at timestamptz, division_id text, location text, narrative text, risk_indicators risk_indicator[],
-               classification classification, idempotency_key text, payload_hash text)`,
-  );
-  const informants = fresh.flatMap(({ id, input }) =>
-    input.informant
-      ? [
-          {
-            report_id: id,
-            name: input.informant.name.trim(),
-            contact: input.informant.contact ?? null,
-            notes: input.informant.notes ?? null,
-          },
-        ]
-      : [],
-  );
-  if (informants.length) {
-    await run(
-      tx,
-      sql`INSERT INTO informants (report_id, name, contact, notes)
-          SELECT x.report_id, x.name, x.contact, x.notes
-            FROM jsonb_to_recordset(${JSON.stringify(informants)}::jsonb) AS x(report_id uuid, name text, contact text, notes text)`,
-    );
-  }
-}
-
 const GRADING_KEYS = ['sourceEvaluation', 'intelligenceAssessment', 'handlingCode'] as const;
 
 /** Checks an assessment on its own terms; returns whether it grades and the status it moves to. */
@@ -270,30 +207,15 @@ function readAssessment(input: AssessmentInput): { grades: boolean; target: Repo
 export async function assessIntelligence(ctx: RequestContext, id: string, input: AssessmentInput): Promise<IntelligenceReport> {
   const principal = authorize(ctx, Permission.ASSESS_INTELLIGENCE);
   const { grades, target } = readAssessment(input);
-  const scope = reportReadScope(principal);
   return inTransaction(ctx, async (ctx) => {
-    const [current] = scope
-      ? await run<{ status: ReportStatus }>(
-          ctx.db,
-          sql`SELECT r.status FROM intelligence_reports r WHERE r.id = ${id}::uuid AND ${scope} FOR UPDATE`,
-        )
-      : [];
-    if (!current) throw notFound('Intelligence report');
-    const regrade = grades && current.status === ReportStatus.ASSESSED && target === ReportStatus.ASSESSED;
-    if (!regrade && !STATUS_TRANSITIONS[current.status].includes(target)) {
-      throw badInput(`A report cannot move from ${current.status} to ${target}`, 'status');
+    const status = await lockReportStatus(ctx.db, principal, id);
+    if (!status) throw notFound('Intelligence report');
+    const regrade = grades && status === ReportStatus.ASSESSED && target === ReportStatus.ASSESSED;
+    if (!regrade && !STATUS_TRANSITIONS[status].includes(target)) {
+      throw badInput(`A report cannot move from ${status} to ${target}`, 'status');
     }
     const before = await findReport(ctx.db, principal, id);
-    await run(
-      ctx.db,
-      grades
-        ? sql`UPDATE intelligence_reports SET status = ${target}, source_evaluation = ${input.sourceEvaluation},
-                intelligence_assessment = ${input.intelligenceAssessment}, handling_code = ${input.handlingCode},
-                handling_conditions = ${input.handlingConditions?.trim() ?? null}, assessed_at = now(),
-                assessed_by_user_id = ${principal.id}::uuid, updated_at = now()
-              WHERE id = ${id}::uuid`
-        : sql`UPDATE intelligence_reports SET status = ${target}, updated_at = now() WHERE id = ${id}::uuid`,
-    );
+    await updateAssessment(ctx.db, principal, id, { grades, target, input });
     const after = await findReport(ctx.db, principal, id);
     await recordChange(ctx, { kind: 'intelligence_report', id, action: grades ? 'assessed' : 'status_changed', before, after });
     return after;

@@ -21,6 +21,7 @@ import {
   Classification,
   HandlingCode,
   IntelligenceAssessment,
+  MAX_BATCH_SUBMISSIONS,
   ReportStatus,
   RiskIndicator,
   SourceEvaluation,
@@ -200,8 +201,7 @@ export class SubmitIntelligenceInput {
   informant?: InformantInput;
 }
 
-/** The most submissions one submitIntelligenceBatch may carry. */
-export const MAX_BATCH_SUBMISSIONS = 500;
+export { MAX_BATCH_SUBMISSIONS };
 
 @ArgsType()
 export class SubmitIntelligenceBatchArgs {

@@ -31,10 +31,18 @@ export function withheldSomewhere(p: Principal, kind: RedactedKind): string[] {
 }
 
 /**
- * A filter must not reveal a withheld field: filtering on a field withheld from the principal on any
- * record of the kind is FORBIDDEN. The filter's SQL also applies the field's own edge scope
- * (policy/edges.ts), so even where allowed it matches only what the field would show.
+ * Whether the principal may filter (or match) records of `kind` on a field: a filter must not reveal
+ * a withheld field, so a field withheld from the principal on any record of the kind is not filterable.
+ */
+export function mayFilterOn(p: Principal, kind: RedactedKind, field: string): boolean {
+  return !withheldSomewhere(p, kind).includes(field);
+}
+
+/**
+ * A filter the caller asked for on a field it may not filter on (mayFilterOn) is FORBIDDEN. The
+ * filter's SQL also applies the field's own edge scope (policy/edges.ts), so even where allowed it
+ * matches only what the field would show.
  */
 export function assertFilterable(p: Principal, kind: RedactedKind, field: string, message: string): void {
-  if (withheldSomewhere(p, kind).includes(field)) throw forbidden(message);
+  if (!mayFilterOn(p, kind, field)) throw forbidden(message);
 }

@@ -13,3 +13,9 @@ export enum SubjectRole {
   ASSOCIATE = 'ASSOCIATE',
   REPORTER = 'REPORTER',
 }
+
+/** Why an existing subject may be the person described: an identifier, or a similar name with the same date of birth. */
+export enum MatchReason {
+  IDENTIFIER = 'IDENTIFIER',
+  NAME_AND_DATE_OF_BIRTH = 'NAME_AND_DATE_OF_BIRTH',
+}

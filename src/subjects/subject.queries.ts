@@ -3,12 +3,12 @@ import { and, join, raw, run, sql, type Sql, type Queryable } from '../db/sql';
 import { badInput, forbidden, notFound } from '../errors';
 import { keysetPage, offsetPage, type Page, type PageRequest } from '../db/paging';
 import { decide, Permission } from '../policy/permissions';
-import { orNone, subjectFlagScope } from '../policy/edges';
-import { withheldSomewhere } from '../policy/fields';
+import { orNone, reportSubjectLinkScope, subjectFlagScope } from '../policy/edges';
+import { mayFilterOn } from '../policy/fields';
 import { requireScope, SUBJECT_IDENTIFIERS, subjectReadScope, subjectRedactions } from '../policy/records';
-import type { Gender } from './subject.enums';
+import { Gender, MatchReason, type SubjectRole } from './subject.enums';
 import { normaliseNhsNumber } from './nhs-number';
-import type { Subject, SubjectFilter } from './subject.types';
+import type { NewSubjectInput, ReportSubjectLink, Subject, SubjectFilter, SubjectMatch } from './subject.types';
 
 export interface SubjectRow {
   id: string;
@@ -73,15 +73,14 @@ function filterConditions(principal: Principal, filter: SubjectFilter = {}): Sql
   if (filter.identifier != null) {
     const id = filter.identifier.trim();
     if (!id) throw badInput('identifier must not be blank', 'filter.identifier');
-    // Only identifiers the caller may see: matching on a withheld one would reveal it.
-    const redacted = withheldSomewhere(principal, 'Subject');
+    // Only identifiers the caller may filter on (those it sees): matching on a withheld one would reveal it.
     const matches: Record<(typeof SUBJECT_IDENTIFIERS)[number], Sql> = {
       policeReference: sql`s.police_reference = ${id}`,
       nhsNumber: sql`s.nhs_number = ${normaliseNhsNumber(id)}`,
       schoolUpn: sql`s.school_upn = ${id}`,
       socialCareId: sql`s.social_care_id = ${id}`,
     };
-    const visible = SUBJECT_IDENTIFIERS.filter((f) => !redacted.includes(f)).map((f) => matches[f]);
+    const visible = SUBJECT_IDENTIFIERS.filter((f) => mayFilterOn(principal, 'Subject', f)).map((f) => matches[f]);
     conditions.push(visible.length ? sql`(${join(visible, ' OR ')})` : raw('false'));
   }
   if (filter.flagKind || filter.riskLevel) {
@@ -136,3 +135,96 @@ export async function listSubjects(
         );
   return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toSubjectView(e.node, principal) })) };
 }
+
+/**
+ * Existing subjects who may be this person: the same identifier (confidence 1), or (with `byName`) a
+ * similar name (pg_trgm) with the same date of birth. Best first; scope applied.
+ */
+export async function possibleMatches(
+  db: Queryable,
+  principal: Principal,
+  candidate: NewSubjectInput,
+  byName = true,
+): Promise<SubjectMatch[]> {
+  const nameMatch = byName
+    ? sql`(s.date_of_birth = ${candidate.dateOfBirth ?? null}::date
+           AND (s.full_name % ${candidate.fullName} OR EXISTS (SELECT 1 FROM unnest(s.aliases) a WHERE a % ${candidate.fullName})))`
+    : raw('false');
+  const rows = await run<SubjectRow & { confidence: number; reason: MatchReason }>(
+    db,
+    sql`SELECT ${SUBJECT_COLUMNS}, m.confidence, m.reason FROM subjects s
+        CROSS JOIN LATERAL (
+          SELECT CASE WHEN s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
+                        OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
+                      THEN 1.0
+                      ELSE round((0.5 + 0.5 * greatest(similarity(s.full_name, ${candidate.fullName}),
+                                   coalesce((SELECT max(similarity(a, ${candidate.fullName})) FROM unnest(s.aliases) a), 0)))::numeric, 2)
+                 END::float8 AS confidence,
+                 CASE WHEN s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
+                        OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
+                      THEN ${MatchReason.IDENTIFIER} ELSE ${MatchReason.NAME_AND_DATE_OF_BIRTH} END AS reason
+        ) m
+        WHERE ${subjectScopeOf(principal)}
+          AND (s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
+               OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
+               OR ${nameMatch})
+        ORDER BY m.confidence DESC, s.created_at DESC
+        LIMIT 10`,
+  );
+  return rows.map((row) => ({ subject: toSubjectView(row, principal), confidence: row.confidence, reason: row.reason }));
+}
+
+/** Inserts a checked new subject, created by the principal's agency; returns its id (a known identifier is a unique violation). */
+export async function insertSubject(db: Queryable, principal: Principal, input: NewSubjectInput): Promise<string> {
+  const [{ id }] = await run<{ id: string }>(
+    db,
+    sql`INSERT INTO subjects (full_name, aliases, date_of_birth, approximate_age, gender, police_reference, nhs_number,
+                                school_upn, social_care_id, created_by_agency_id)
+          VALUES (${input.fullName}, ${input.aliases ?? []}::text[], ${input.dateOfBirth ?? null}::date, ${input.approximateAge ?? null},
+                  ${input.gender ?? Gender.UNKNOWN}, ${input.policeReference ?? null}, ${input.nhsNumber ?? null}, ${input.schoolUpn ?? null},
+                  ${input.socialCareId ?? null}, ${principal.agency.id}::uuid)
+          RETURNING id`,
+  );
+  return id;
+}
+
+/** The subject's role in the report, if they are linked to it. */
+export async function linkedRole(db: Queryable, reportId: string, subjectId: string): Promise<SubjectRole | undefined> {
+  const [existing] = await run<{ role: SubjectRole }>(
+    db,
+    sql`SELECT role FROM report_subjects WHERE report_id = ${reportId}::uuid AND subject_id = ${subjectId}::uuid`,
+  );
+  return existing?.role;
+}
+
+/** Links the subject to the report with a role, linked by the principal. */
+export async function insertReportSubject(
+  db: Queryable,
+  principal: Principal,
+  link: { reportId: string; subjectId: string; role: SubjectRole },
+): Promise<void> {
+  await run(
+    db,
+    sql`INSERT INTO report_subjects (report_id, subject_id, role, linked_by_user_id) VALUES (${link.reportId}::uuid, ${link.subjectId}::uuid, ${link.role}, ${principal.id}::uuid)`,
+  );
+}
+
+export type SubjectLinkRow = SubjectRow & { report_id: string; role: SubjectRole };
+
+/** The subjects linked to these reports, through links the caller may see (the report–subject edge), in linking order. */
+export function subjectLinksOf(db: Queryable, principal: Principal | null, reportIds: readonly string[]): Promise<SubjectLinkRow[]> {
+  const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
+  const linkScope = orNone(principal && reportSubjectLinkScope(principal));
+  return run<SubjectLinkRow>(
+    db,
+    sql`SELECT rs.report_id, rs.role, ${SUBJECT_COLUMNS} FROM report_subjects rs JOIN subjects s ON s.id = rs.subject_id
+               WHERE rs.report_id = ANY(${[...reportIds]}::uuid[]) AND ${subjectScope} AND ${linkScope}
+               ORDER BY rs.linked_at, s.id`,
+  );
+}
+
+/** A subject link as the caller sees it. */
+export const toSubjectLinkView = (row: SubjectLinkRow, principal: Principal): ReportSubjectLink => ({
+  role: row.role,
+  subject: toSubjectView(row, principal),
+});

@@ -1,26 +1,17 @@
 import type { Principal } from '../auth/principal';
 import { isUniqueViolation } from '../db/errors';
-import { raw, run, sql, type Queryable } from '../db/sql';
 import { badInput, conflict, notFound } from '../errors';
 import { inTransaction, type RequestContext } from '../context/request-context';
 import { recordChange } from '../history/history.service';
-import { findReport } from '../intelligence/intelligence.queries';
+import { findReport, lockReport } from '../intelligence/intelligence.queries';
 import type { IntelligenceReport } from '../intelligence/intelligence.types';
 import { authorize } from '../policy/authorize';
 import { decide, Permission } from '../policy/permissions';
-import { reportReadScope } from '../policy/records';
 import { isValidNhsNumber, normaliseNhsNumber } from './nhs-number';
-import { Gender, type SubjectRole } from './subject.enums';
-import { findSubject, listSubjects, SUBJECT_COLUMNS, subjectScopeOf, type SubjectRow, toSubjectView } from './subject.queries';
+import { MatchReason } from './subject.enums';
+import { findSubject, insertReportSubject, insertSubject, linkedRole, listSubjects, possibleMatches } from './subject.queries';
 import type { Page } from '../db/paging';
-import {
-  type LinkSubjectInput,
-  MatchReason,
-  type NewSubjectInput,
-  type Subject,
-  type SubjectListArgs,
-  type SubjectMatch,
-} from './subject.types';
+import type { LinkSubjectInput, NewSubjectInput, Subject, SubjectListArgs, SubjectMatch } from './subject.types';
 
 const IDENTIFIERS = ['policeReference', 'nhsNumber', 'schoolUpn', 'socialCareId'] as const;
 
@@ -56,44 +47,6 @@ function readNewSubject(input: NewSubjectInput, field: string): NewSubjectInput 
 }
 
 /**
- * Existing subjects who may be this person: the same identifier (confidence 1), or (with `byName`) a
- * similar name (pg_trgm) with the same date of birth. Best first; scope applied.
- */
-export async function possibleMatches(
-  db: Queryable,
-  principal: Principal,
-  candidate: NewSubjectInput,
-  byName = true,
-): Promise<SubjectMatch[]> {
-  const nameMatch = byName
-    ? sql`(s.date_of_birth = ${candidate.dateOfBirth ?? null}::date
-           AND (s.full_name % ${candidate.fullName} OR EXISTS (SELECT 1 FROM unnest(s.aliases) a WHERE a % ${candidate.fullName})))`
-    : raw('false');
-  const rows = await run<SubjectRow & { confidence: number; reason: MatchReason }>(
-    db,
-    sql`SELECT ${SUBJECT_COLUMNS}, m.confidence, m.reason FROM subjects s
-        CROSS JOIN LATERAL (
-          SELECT CASE WHEN s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
-                        OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
-                      THEN 1.0
-                      ELSE round((0.5 + 0.5 * greatest(similarity(s.full_name, ${candidate.fullName}),
-                                   coalesce((SELECT max(similarity(a, ${candidate.fullName})) FROM unnest(s.aliases) a), 0)))::numeric, 2)
-                 END::float8 AS confidence,
-                 CASE WHEN s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
-                        OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
-                      THEN ${MatchReason.IDENTIFIER} ELSE ${MatchReason.NAME_AND_DATE_OF_BIRTH} END AS reason
-        ) m
-        WHERE ${subjectScopeOf(principal)}
-          AND (s.police_reference = ${candidate.policeReference ?? null} OR s.nhs_number = ${candidate.nhsNumber ?? null}
-               OR s.school_upn = ${candidate.schoolUpn ?? null} OR s.social_care_id = ${candidate.socialCareId ?? null}
-               OR ${nameMatch})
-        ORDER BY m.confidence DESC, s.created_at DESC
-        LIMIT 10`,
-  );
-  return rows.map((row) => ({ subject: toSubjectView(row, principal), confidence: row.confidence, reason: row.reason }));
-}
-
-/**
  * For a caller checking before linking: who might this person already be? Name likeness is fuzzy
  * search, reserved for police ANALYST and SUPERVISOR (docs/api.md, "Roles"); an investigator checks identifiers.
  * (Linking a new subject still refuses one resembling another by name: that protects the record.)
@@ -124,15 +77,7 @@ async function createSubject(
     );
   }
   try {
-    const [{ id }] = await run<{ id: string }>(
-      ctx.db,
-      sql`INSERT INTO subjects (full_name, aliases, date_of_birth, approximate_age, gender, police_reference, nhs_number,
-                                school_upn, social_care_id, created_by_agency_id)
-          VALUES (${input.fullName}, ${input.aliases ?? []}::text[], ${input.dateOfBirth ?? null}::date, ${input.approximateAge ?? null},
-                  ${input.gender ?? Gender.UNKNOWN}, ${input.policeReference ?? null}, ${input.nhsNumber ?? null}, ${input.schoolUpn ?? null},
-                  ${input.socialCareId ?? null}, ${principal.agency.id}::uuid)
-          RETURNING id`,
-    );
+    const id = await insertSubject(ctx.db, principal, input);
     await recordChange(ctx, {
       kind: 'subject',
       id,
@@ -160,26 +105,16 @@ export async function linkSubject(ctx: RequestContext, reportId: string, input: 
     throw badInput('Give exactly one of subjectId and newSubject', 'input.subjectId');
   }
   const newSubject = input.newSubject && readNewSubject(input.newSubject, 'input.newSubject');
-  const scope = reportReadScope(principal);
   return inTransaction(ctx, async (ctx) => {
-    const [report] = scope
-      ? await run(ctx.db, sql`SELECT r.id FROM intelligence_reports r WHERE r.id = ${reportId}::uuid AND ${scope} FOR UPDATE`)
-      : [];
-    if (!report) throw notFound('Intelligence report', 'reportId');
+    if (!(await lockReport(ctx.db, principal, reportId))) throw notFound('Intelligence report', 'reportId');
     const subjectId = input.subjectId ?? (await createSubject(ctx, principal, newSubject!, input.allowPossibleDuplicate ?? false));
     if (input.subjectId) await findSubject(ctx.db, principal, input.subjectId, 'input.subjectId');
 
-    const [existing] = await run<{ role: SubjectRole }>(
-      ctx.db,
-      sql`SELECT role FROM report_subjects WHERE report_id = ${reportId}::uuid AND subject_id = ${subjectId}::uuid`,
-    );
-    if (existing && existing.role !== input.role)
-      throw conflict(`This subject is already linked to the report as ${existing.role}`, { field: 'input.role' });
+    const existing = await linkedRole(ctx.db, reportId, subjectId);
+    if (existing && existing !== input.role)
+      throw conflict(`This subject is already linked to the report as ${existing}`, { field: 'input.role' });
     if (!existing) {
-      await run(
-        ctx.db,
-        sql`INSERT INTO report_subjects (report_id, subject_id, role, linked_by_user_id) VALUES (${reportId}::uuid, ${subjectId}::uuid, ${input.role}, ${principal.id}::uuid)`,
-      );
+      await insertReportSubject(ctx.db, principal, { reportId, subjectId, role: input.role });
       await recordChange(ctx, {
         kind: 'intelligence_report',
         id: reportId,

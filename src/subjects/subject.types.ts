@@ -17,7 +17,7 @@ import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumTyp
 import { FlagKind, RiskLevel } from '../flags/flag.enums';
 import { connectionOf, PageArgs } from '../graphql/pagination';
 import { DateScalar } from '../graphql/scalars';
-import { Gender, SubjectRole } from './subject.enums';
+import { Gender, MatchReason, SubjectRole } from './subject.enums';
 
 registerEnumType(Gender, { name: 'Gender' });
 registerEnumType(SubjectRole, { name: 'SubjectRole', description: "A subject's role in one report" });
@@ -75,10 +75,7 @@ export class ReportSubjectLink {
   subject!: Subject;
 }
 
-export enum MatchReason {
-  IDENTIFIER = 'IDENTIFIER',
-  NAME_AND_DATE_OF_BIRTH = 'NAME_AND_DATE_OF_BIRTH',
-}
+export { MatchReason };
 registerEnumType(MatchReason, { name: 'MatchReason' });
 
 @ObjectType({ description: 'An existing subject who may be the person described' })

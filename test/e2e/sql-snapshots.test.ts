@@ -366,11 +366,17 @@ async function listQueries(): Promise<ListQuery[]> {
 /**
  * The plumbing every request shares is left out of the lists, so each shows only its own reads:
  * the transaction's opening (its BEGIN and the row-security setting, shown once per account, at the
- * top) and COMMIT, and the audit insert (the same statement for every request, whose values list
- * the records read: their ids, noise here). Savepoints are mutations' alone.
+ * top) and COMMIT; the audit insert (the same statement for every request, whose values list the
+ * records read: their ids, noise here); and the caller's principal, looked up only when its cache
+ * entry has expired (the warm-up request fills it, so this is seldom seen). Savepoints are mutations'.
  */
 const OPENING = /^BEGIN\b/;
-const PLUMBING = [/^(COMMIT|ROLLBACK)\b/, /^(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b/, /\bINSERT INTO audit_events\b/];
+const PLUMBING = [
+  /^(COMMIT|ROLLBACK)\b/,
+  /^(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b/,
+  /\bINSERT INTO audit_events\b/,
+  /^SELECT u\.id, u\.display_name\b[\s\S]*\bFROM auth_sessions s\b|^SELECT sa\.id, sa\.name AS display_name\b[\s\S]*\bFROM auth_sessions s\b/,
+];
 
 /** The account's request for `list`: its statements (the second time, so caches warmed by the first add nothing), or its refusal. */
 async function listStatements(account: Account, list: ListQuery): Promise<{ opening: string[]; rendered: string }> {

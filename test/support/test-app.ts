@@ -33,6 +33,8 @@ export interface TestApp {
   login(email: string): Promise<{ accessToken: string; refreshToken: string }>;
   /** Every SQL statement the service ran, in order (clear it to count a request's queries). */
   queries: string[];
+  /** The same statements with their bound parameters (clear it to capture a request's). */
+  statements: { query: string; parameters: unknown[] }[];
   /** Every log line the service wrote, parsed (the level comes from LOG_LEVEL in `env`). */
   logs: Record<string, unknown>[];
   /** The app database as its owner (a superuser in tests): for what the service itself may not do. */
@@ -50,8 +52,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const database = await createTestDatabase();
   const config = testConfig(database.url, env);
   const queries: string[] = [];
+  const statements: TestApp['statements'] = [];
   const queryLogger = {
-    logQuery: (query: string) => void queries.push(query),
+    logQuery: (query: string, parameters: unknown[] = []) => {
+      queries.push(query);
+      statements.push({ query, parameters: [...parameters] });
+    },
     logQueryError: () => undefined,
     logQuerySlow: () => undefined,
     logSchemaBuild: () => undefined,
@@ -100,6 +106,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     tokens,
     gql,
     queries,
+    statements,
     logs,
     async login(email) {
       const r = await gql<{ login: { accessToken: string; refreshToken: string } }>(

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Queryable } from '../db/sql';
 import {
+  type EventHashRow,
   eventHashes,
   eventsOfTransaction,
   insertSeal,
@@ -10,7 +11,6 @@ import {
   sealsAfter,
   settledEvents,
   settledHorizon,
-  type EventHashRow,
   withSealLock,
 } from './audit.queries';
 

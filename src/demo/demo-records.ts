@@ -722,7 +722,7 @@ function planProposals(cast: CastMember[], subjects: PlannedSubject[], flags: Pl
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing the plan: one multi-row INSERT per table, from typed arrays (unnest).
+// Writing the plan: each plan mapped to the typed arrays of its table's one multi-row INSERT (demo.queries.ts).
 
 /** Inserts the reports in the order received; returns their ids by index. */
 export async function insertReports(tx: Queryable, ids: Ids, reports: PlannedReport[]): Promise<string[]> {

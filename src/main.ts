@@ -11,6 +11,7 @@ import { createDataSource } from './db/data-source';
 import type { EmbeddedDatabase } from './db/embedded';
 import { runMigrations } from './db/migrate';
 import { DEMO_AGENCIES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, seedDemo } from './demo/demo-seed';
+import { hasDemoAccounts } from './demo/demo.queries';
 import { buildAppSchema, printAppSchema } from './graphql/schema';
 import pino from 'pino';
 import { createLogger } from './logger';
@@ -89,8 +90,6 @@ async function openDatabase(config: Config, logger: Logger, asAppRole = false, a
 }
 
 const demoAgencyName = (key: string) => DEMO_AGENCIES.find((a) => a.key === key)?.name ?? key;
-const hasDemoAccounts = async (db: DataSource) =>
-  (await db.query<{ e: boolean }[]>('SELECT EXISTS (SELECT 1 FROM users WHERE email = $1) AS e', [DEMO_USERS[0].email]))[0].e;
 
 async function serve(config: Config, logger: Logger): Promise<void> {
   const database = await openDatabase(config, logger, true);
@@ -110,7 +109,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const rollupFold = startRollupFold(db, config.rollupFoldIntervalMs, logger);
   const server = await startServer({ config, db, tokens, logger }, { port: config.port, host: config.host });
   logger.info({ url: server.url }, 'Safeshare is serving GraphQL');
-  if (embedded && (await hasDemoAccounts(db))) {
+  if (embedded && (await hasDemoAccounts(db, DEMO_USERS[0].email))) {
     console.log(
       [
         '',

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
-import { and } from '../db/sql';
 import { AppError, badInput, ErrorCode } from '../errors';
 import type { RequestContext } from '../context/request-context';
 import { authorize } from '../policy/authorize';
@@ -8,7 +7,7 @@ import { auditReadScope } from '../policy/audit';
 import { Permission } from '../policy/permissions';
 import { requireScope } from '../policy/records';
 import { AuditAction, AuditOutcome } from './audit-event';
-import { auditFilterSql, exportBatch, type ExportPosition } from './audit.queries';
+import { exportWhere, readExportBatches } from './audit.queries';
 import { auditActor } from './audit.service';
 import type { AuditEvent, AuditFilter } from './audit.types';
 import { writeAuditEvents } from './audit.writer';
@@ -116,26 +115,19 @@ export async function exportAuditEvents(ctx: RequestContext, req: Request, res: 
     res.status(503).json(errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'The export could not be audited, so nothing was returned'));
     return;
   }
-  const where = and([scope, ...auditFilterSql(filter)]);
+  const where = exportWhere(scope, filter);
   res.status(200);
   res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
   res.setHeader('content-disposition', `attachment; filename="audit-events.${format}"`);
   if (format === 'csv') res.write(`${COLUMNS.join(',')}\n`);
   // One snapshot for the whole export: events committed meanwhile (this export's own included) are
   // neither half-included nor able to shift a batch boundary, so each line is one event, once.
-  await ctx.db.transaction('REPEATABLE READ', async (tx) => {
-    await tx.query('SET TRANSACTION READ ONLY');
-    let after: ExportPosition | null = null;
-    for (;;) {
-      const batch = await exportBatch(tx, where, after, batchSize);
-      const text = batch
-        .map(({ position: _position, ...e }) => (format === 'csv' ? COLUMNS.map((c) => csvCell(e[c])).join(',') : JSON.stringify(e)))
-        .map((line) => `${line}\n`)
-        .join('');
-      if (text && !res.write(text)) await once(res, 'drain');
-      if (batch.length < batchSize) break;
-      after = batch[batch.length - 1].position;
-    }
+  await readExportBatches(ctx.db, where, batchSize, async (batch) => {
+    const text = batch
+      .map(({ position: _position, ...e }) => (format === 'csv' ? COLUMNS.map((c) => csvCell(e[c])).join(',') : JSON.stringify(e)))
+      .map((line) => `${line}\n`)
+      .join('');
+    if (text && !res.write(text)) await once(res, 'drain');
   });
   res.end();
 }

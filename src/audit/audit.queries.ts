@@ -1,7 +1,19 @@
-import { and, type Queryable, raw, run, type Sql, sql } from '../db/sql';
+import type { DataSource, EntityManager } from 'typeorm';
+import { storableJson } from '../db/safe-text';
+import { and, join, type Queryable, raw, run, type Sql, sql } from '../db/sql';
 import { keysetPage, type Page, type PageRequest } from '../db/paging';
-import { AuditAction, AuditOutcome } from './audit-event';
-import { AccessAnomaly, AnomalyKind, type AuditEvent, type AuditFilter } from './audit.types';
+import { AuditAction, type AuditedRecord, AuditOutcome } from './audit-event';
+import { AnomalyKind } from './audit.enums';
+import type { AccessAnomaly, AuditEvent, AuditFilter } from './audit.types';
+
+/*
+ * The audit trail's repository, by purpose: reading events, exporting them, unusual access,
+ * writing events (with their records' context), sealing, verifying, checkpoints, the offline
+ * verifier's snapshot, and partitions.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Reading events
 
 const EVENT_COLUMNS = sql`e.id::text AS id, e.occurred_at AS "occurredAt", e.action, e.outcome, e.reason, e.actor_id AS "actorId",
   e.actor_kind AS "actorKind", e.actor_agency_id AS "actorAgencyId", e.actor_roles AS "actorRoles", e.token_id AS "tokenId",
@@ -50,6 +62,9 @@ export function listAuditEvents(
   );
 }
 
+// ---------------------------------------------------------------------------------------------
+// Exporting events
+
 /** Where an export batch ended: the last event's time as exact text (microseconds) and its id. */
 export interface ExportPosition {
   at: string;
@@ -75,6 +90,35 @@ export function exportBatch(
           FROM audit_events e WHERE ${where} AND ${resume} ORDER BY e.occurred_at, e.id LIMIT ${size}`,
   );
 }
+
+/**
+ * Reads the export's batches in one READ ONLY, REPEATABLE READ transaction (one snapshot): events
+ * committed meanwhile are neither half-included nor able to shift a batch boundary. `onBatch`
+ * gets each batch in turn; a batch shorter than `size` is the last.
+ */
+export function readExportBatches(
+  db: EntityManager,
+  where: Sql,
+  size: number,
+  onBatch: (batch: (AuditEvent & { position: ExportPosition })[]) => Promise<void>,
+): Promise<void> {
+  return db.transaction('REPEATABLE READ', async (tx) => {
+    await tx.query('SET TRANSACTION READ ONLY');
+    let after: ExportPosition | null = null;
+    for (;;) {
+      const batch = await exportBatch(tx, where, after, size);
+      await onBatch(batch);
+      if (batch.length < size) break;
+      after = batch[batch.length - 1].position;
+    }
+  });
+}
+
+/** The export's condition: the auditor's scope and the filter. */
+export const exportWhere = (scope: Sql, filter: AuditFilter): Sql => and([scope, ...auditFilterSql(filter)]);
+
+// ---------------------------------------------------------------------------------------------
+// Unusual access
 
 const READS = [AuditAction.READ, AuditAction.LIST, AuditAction.SEARCH];
 /** Below this many records in a period nobody is "far above" anything. */
@@ -194,4 +238,319 @@ async function findGrantChains(db: Queryable, scope: Sql, from: Date, to: Date):
     eventId: r.event_id,
     occurredAt: r.occurred_at,
   }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing events: the records' context (subjects, owning agencies) looked up in the same statement
+
+/** The kinds of case record that concern subjects and belong to agencies (audit_record_context knows each). */
+const CASE_KINDS = new Set([
+  'intelligence_report',
+  'subject',
+  'flag',
+  'involvement',
+  'disclosure',
+  'disclosure_decision',
+  'access_request',
+  'break_glass_grant',
+  'crime',
+]);
+
+/**
+ * Who may do what (no row-level security on these tables): the agency concerned (and, for a grant,
+ * the requester's), for its auditors. Rows of (id, subject_id, agency_id) for the ids in a uuid[].
+ */
+const DIRECTORY_SQL: Record<string, (ids: string[]) => Sql> = {
+  agency: (ids) => sql`SELECT a.id, NULL::uuid AS subject_id, a.id AS agency_id FROM agencies a WHERE a.id = ANY(${ids}::uuid[])`,
+  user: (ids) => sql`SELECT u.id, NULL::uuid AS subject_id, u.agency_id FROM users u WHERE u.id = ANY(${ids}::uuid[])`,
+  grant: (ids) => sql`
+    SELECT g.id, NULL::uuid AS subject_id, unnest(ARRAY[g.agency_id, g.requester_agency_id]) AS agency_id
+      FROM grants g WHERE g.id = ANY(${ids}::uuid[])`,
+};
+
+/**
+ * One query over every record named in `records`: rows of (kind, id, subject_id, agency_id), to
+ * join when writing their events. This is what makes "who looked at this child" one indexed query,
+ * and lets an agency's auditors see reads of its records. Kinds without context contribute nothing.
+ *
+ * Case records are looked up by `audit_record_context` (migrations/1766600000000-row-security.ts),
+ * which runs as the tables' owner: row-level security must not hide the subject of a record its
+ * caller was refused, or the child's access history would miss the attempt. It returns ids only,
+ * for the ids it is given.
+ */
+export function recordContextSql(records: readonly AuditedRecord[]): Sql {
+  const cases = new Map<string, { kind: string; id: string }>();
+  const directory = new Map<string, Set<string>>();
+  for (const r of records) {
+    if (CASE_KINDS.has(r.kind)) cases.set(`${r.kind}:${r.id}`, { kind: r.kind, id: r.id });
+    else if (DIRECTORY_SQL[r.kind]) directory.set(r.kind, (directory.get(r.kind) ?? new Set<string>()).add(r.id));
+  }
+  const parts = [...directory].map(
+    ([kind, ids]) => sql`SELECT ${kind}::text AS kind, q.id, q.subject_id, q.agency_id FROM (${DIRECTORY_SQL[kind]([...ids])}) q`,
+  );
+  if (cases.size) {
+    parts.unshift(sql`SELECT kind, id, subject_id, agency_id FROM audit_record_context(${JSON.stringify([...cases.values()])}::jsonb)`);
+  }
+  return parts.length
+    ? join(parts, ' UNION ALL ')
+    : raw('SELECT NULL::text AS kind, NULL::uuid AS id, NULL::uuid AS subject_id, NULL::uuid AS agency_id WHERE false');
+}
+
+/** An event as written, before its subjects and record agencies are looked up (columns of audit_events). */
+export interface AuditEventRow {
+  request_id: string | null;
+  actor_id: string | null;
+  actor_kind: string | null;
+  actor_agency_id: string | null;
+  actor_roles: string[];
+  token_id: string | null;
+  operation_name: string | null;
+  operation_field: string | null;
+  document_hash: string | null;
+  client_address: string | null;
+  user_agent: string | null;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  reason: string | null;
+  record_kind: string | null;
+  record_ids: string[];
+  record_count: number;
+  details: unknown;
+}
+
+const COLUMNS = `request_id, actor_id, actor_kind, actor_agency_id, actor_roles, token_id, operation_name, operation_field,
+  document_hash, client_address, user_agent, action, outcome, reason, record_kind, record_ids, record_count, details`;
+
+const RECORDSET = `request_id text, actor_id uuid, actor_kind text, actor_agency_id uuid, actor_roles text[], token_id text,
+  operation_name text, operation_field text, document_hash text, client_address text, user_agent text, action text,
+  outcome text, reason text, record_kind text, record_ids uuid[], record_count integer, details jsonb`;
+
+/** What an event says when its principal turned out to be stale: refused, and nothing returned. */
+const WHEN_PRINCIPAL_STALE: Record<string, string> = {
+  outcome: `CASE WHEN live.ok THEN e.outcome ELSE 'DENIED' END`,
+  reason: `CASE WHEN live.ok THEN e.reason ELSE 'UNAUTHENTICATED' END`,
+  record_count: `CASE WHEN live.ok THEN e.record_count ELSE 0 END`,
+};
+const CHECKED_COLUMNS = COLUMNS.split(',')
+  .map((c) => c.trim())
+  .map((c) => WHEN_PRINCIPAL_STALE[c] ?? `e.${c}`)
+  .join(', ');
+
+/** Whether a cached principal is unchanged (`principalUnchanged`, a boolean SQL expression), alone. */
+export async function checkPrincipalUnchanged(db: Queryable, principalUnchanged: Sql): Promise<boolean> {
+  const [{ ok }] = await run<{ ok: boolean }>(db, sql`SELECT ${principalUnchanged} AS ok`);
+  return ok;
+}
+
+/**
+ * Inserts the events in one statement, with the subjects and agencies of `records` (the events'
+ * records). With `principalUnchanged`, the check runs in the same statement and the events are
+ * written as DENIED/UNAUTHENTICATED if it is false; returns its result (true without a check).
+ */
+export async function insertAuditEvents(
+  db: Queryable,
+  rows: readonly AuditEventRow[],
+  records: readonly AuditedRecord[],
+  principalUnchanged?: Sql,
+): Promise<boolean> {
+  const recordsOf = sql`jsonb_to_recordset(e.details->'records') AS r(kind text, id uuid) JOIN ctx c ON c.kind = r.kind AND c.id = r.id`;
+  const context = sql`ctx AS (${recordContextSql(records)}),
+             e AS (SELECT * FROM jsonb_to_recordset(${storableJson(rows)}::jsonb) AS e(${raw(RECORDSET)}))`;
+  const related = sql`ARRAY(SELECT DISTINCT c.subject_id FROM ${recordsOf} WHERE c.subject_id IS NOT NULL),
+               ARRAY(SELECT DISTINCT c.agency_id FROM ${recordsOf} WHERE c.agency_id IS NOT NULL)`;
+  if (!principalUnchanged) {
+    await run(
+      db,
+      sql`WITH ${context}
+          INSERT INTO audit_events (${raw(COLUMNS)}, subject_ids, record_agency_ids)
+          SELECT ${raw(COLUMNS)}, ${related} FROM e`,
+    );
+    return true;
+  }
+  // A data-modifying WITH runs to completion whether or not the outer query reads it.
+  const [{ ok }] = await run<{ ok: boolean }>(
+    db,
+    sql`WITH live AS (SELECT ${principalUnchanged} AS ok), ${context},
+             written AS (INSERT INTO audit_events (${raw(COLUMNS)}, subject_ids, record_agency_ids)
+                         SELECT ${raw(CHECKED_COLUMNS)}, ${related} FROM e CROSS JOIN live RETURNING 1)
+        SELECT ok FROM live`,
+  );
+  return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sealing
+
+/** Only sealers take this lock; readers and writers of events never wait for it. */
+const SEAL_LOCK = 0x5afe_5ea1;
+
+export interface SealRow {
+  id: string;
+  from_tx: string;
+  to_tx: string;
+  event_count: number;
+  event_ids: string[];
+  event_hashes: Buffer[];
+  prev_hash: Buffer | null;
+  seal_hash: Buffer;
+}
+
+/** What a seal records of each event (the time only to bound the seal for range checks). */
+const SEALED_COLUMNS = 'e.id::text, e.tx_id::text, e.row_hash, e.occurred_at';
+export interface SealedEventRow {
+  id: string;
+  tx_id: string;
+  row_hash: Buffer;
+  occurred_at: Date;
+}
+
+/** Runs one sealing step in a transaction of its own, holding the sealers' lock. */
+export function withSealLock<T>(db: DataSource | EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
+    return work(tx);
+  });
+}
+
+/** The newest seal's end and hash, if any. */
+export async function lastSealEnd(tx: Queryable): Promise<{ to_tx: string; seal_hash: Buffer } | undefined> {
+  const [last] = (await tx.query(`SELECT to_tx::text, seal_hash FROM audit_seals ORDER BY id DESC LIMIT 1`)) as {
+    to_tx: string;
+    seal_hash: Buffer;
+  }[];
+  return last;
+}
+
+/** The oldest transaction still running (the snapshot's xmin): every older one has settled. */
+export async function settledHorizon(tx: Queryable): Promise<string> {
+  const [{ horizon }] = (await tx.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`)) as { horizon: string }[];
+  return horizon;
+}
+
+/** Events of transactions in [from, horizon), in seal order, at most `limit`. */
+export function settledEvents(tx: Queryable, from: string, horizon: string, limit: number): Promise<SealedEventRow[]> {
+  return tx.query(
+    `SELECT ${SEALED_COLUMNS} FROM audit_events e WHERE e.tx_id >= $1::xid8 AND e.tx_id < $2::xid8 ORDER BY e.tx_id, e.id LIMIT $3`,
+    [from, horizon, limit],
+  ) as Promise<SealedEventRow[]>;
+}
+
+/** Every event of one transaction, in seal order. */
+export function eventsOfTransaction(tx: Queryable, txId: string): Promise<SealedEventRow[]> {
+  return tx.query(`SELECT ${SEALED_COLUMNS} FROM audit_events e WHERE e.tx_id = $1::xid8 ORDER BY e.id`, [txId]) as Promise<
+    SealedEventRow[]
+  >;
+}
+
+export interface NewSeal {
+  from: string;
+  to: string;
+  firstOccurredAt: Date;
+  lastOccurredAt: Date;
+  ids: string[];
+  hashes: Buffer[];
+  prev: Buffer | null;
+  hash: Buffer;
+}
+
+export async function insertSeal(tx: Queryable, seal: NewSeal): Promise<void> {
+  await tx.query(
+    `INSERT INTO audit_seals (from_tx, to_tx, event_count, first_occurred_at, last_occurred_at, event_ids, event_hashes, prev_hash, seal_hash)
+         VALUES ($1::xid8, $2::xid8, $3, $4, $5, $6::bigint[], $7::bytea[], $8, $9)`,
+    [seal.from, seal.to, seal.ids.length, seal.firstOccurredAt, seal.lastOccurredAt, seal.ids, seal.hashes, seal.prev, seal.hash],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verifying
+
+export interface EventHashRow {
+  id: string;
+  tx_id: string;
+  stored: Buffer;
+  recomputed: Buffer;
+  occurred_at: Date;
+}
+
+/** The next 50 seals after seal `afterId`, in order. */
+export function sealsAfter(
+  db: Queryable,
+  afterId: string,
+): Promise<(SealRow & { first_occurred_at: Date | null; last_occurred_at: Date | null })[]> {
+  return db.query(
+    `SELECT id::text, from_tx::text, to_tx::text, event_count, event_ids::text[], event_hashes, prev_hash, seal_hash,
+              first_occurred_at, last_occurred_at
+         FROM audit_seals s WHERE s.id > $1 ORDER BY s.id LIMIT 50`,
+    [afterId],
+  ) as Promise<(SealRow & { first_occurred_at: Date | null; last_occurred_at: Date | null })[]>;
+}
+
+const hashSql = `SELECT e.id::text, e.tx_id::text, e.row_hash AS stored, audit_row_hash(e) AS recomputed, e.occurred_at
+                   FROM audit_events e WHERE e.tx_id >= $1::xid8 AND ($2::xid8 IS NULL OR e.tx_id < $2::xid8) ORDER BY e.tx_id, e.id`;
+
+/** The events of transactions in [fromTx, toTx) (toTx null: to the end), stored hash beside the recomputed one. */
+export function eventHashes(db: Queryable, fromTx: string, toTx: string | null): Promise<EventHashRow[]> {
+  return db.query(hashSql, [fromTx, toTx]) as Promise<EventHashRow[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints
+
+/** The trail's identity, or null on a database migrated before it existed. */
+export async function trailIdentity(db: Queryable): Promise<{ trailId: string; database: string } | null> {
+  const [row] = (await db.query(
+    `SELECT (SELECT trail_id::text FROM audit_trail_identity) AS trail_id, current_database() AS database
+      WHERE to_regclass('audit_trail_identity') IS NOT NULL`,
+  )) as { trail_id: string | null; database: string }[];
+  return row?.trail_id ? { trailId: row.trail_id, database: row.database } : null;
+}
+
+/** The newest seal as a checkpoint states it, if any. */
+export async function newestSeal(
+  db: Queryable,
+): Promise<{ id: string; hash: string; sealed_at: Date; last_event_id: string | null; last_occurred_at: Date | null } | undefined> {
+  const [seal] = (await db.query(
+    `SELECT id::text, encode(seal_hash, 'hex') AS hash, sealed_at, event_ids[array_length(event_ids, 1)]::text AS last_event_id, last_occurred_at
+       FROM audit_seals ORDER BY id DESC LIMIT 1`,
+  )) as { id: string; hash: string; sealed_at: Date; last_event_id: string | null; last_occurred_at: Date | null }[];
+  return seal;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The offline verifier (audit:verify): one read-only snapshot on a plain pg connection
+
+/** A plain pg connection (node-postgres' Client). */
+export interface PgConnection {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** Opens one READ ONLY, REPEATABLE READ transaction on `client` and returns it as a Queryable. */
+export async function beginReadOnlySnapshot(client: PgConnection): Promise<Queryable> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  return { query: async (text, params) => (await client.query(text, params)).rows };
+}
+
+/** Ends the snapshot; a connection already lost has nothing to end. */
+export async function endSnapshot(client: PgConnection): Promise<void> {
+  await client.query('ROLLBACK').catch(() => undefined);
+}
+
+const TRAIL_CHECK = `SELECT to_regclass('audit_events') IS NOT NULL AND to_regclass('audit_seals') IS NOT NULL
+                        AND to_regprocedure('audit_row_hash(anyelement)') IS NOT NULL AS trail, current_database() AS database`;
+
+/** Whether the database has the trail (its tables and hash function), and its name. */
+export async function hasAuditTrail(db: Queryable): Promise<{ trail: boolean; database: string }> {
+  const [row] = (await db.query(TRAIL_CHECK)) as { trail: boolean; database: string }[];
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partitions
+
+/** Creates this month's audit partition and the next `monthsAhead` if missing (idempotent). */
+export async function ensureAuditPartitions(db: Queryable, monthsAhead: number): Promise<void> {
+  await db.query(
+    `SELECT audit_ensure_partition((date_trunc('month', now()) + make_interval(months => m))::date) FROM generate_series(0, $1::int) m`,
+    [monthsAhead],
+  );
 }

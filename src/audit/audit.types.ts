@@ -3,6 +3,7 @@ import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } fro
 import { connectionOf, PageArgs } from '../graphql/pagination';
 import { JsonScalar } from '../graphql/scalars';
 import { AuditAction, AuditOutcome } from './audit-event';
+import { AnomalyKind } from './audit.enums';
 
 registerEnumType(AuditAction, { name: 'AuditAction' });
 registerEnumType(AuditOutcome, { name: 'AuditOutcome' });
@@ -224,14 +225,6 @@ export class AuditVerification {
   checkpointSealNumber!: number | null;
 }
 
-export enum AnomalyKind {
-  ABOVE_OWN_NORM = 'ABOVE_OWN_NORM',
-  ABOVE_ROLE_NORM = 'ABOVE_ROLE_NORM',
-  BREAK_GLASS = 'BREAK_GLASS',
-  AFTER_HOURS_BULK = 'AFTER_HOURS_BULK',
-  /** An administrator's ADMIN role approved, then a privileged role requested by them soon after. */
-  GRANT_CHAIN = 'GRANT_CHAIN',
-}
 registerEnumType(AnomalyKind, { name: 'AnomalyKind' });
 
 @ObjectType({ description: 'Access that deserves a second look' })

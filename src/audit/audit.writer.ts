@@ -1,25 +1,6 @@
-import { storableJson } from '../db/safe-text';
-import { type Queryable, raw, run, type Sql, sql } from '../db/sql';
+import type { Queryable, Sql } from '../db/sql';
 import type { AuditActor, AuditEventInput } from './audit-event';
-import { recordContextSql } from './record-context';
-
-const COLUMNS = `request_id, actor_id, actor_kind, actor_agency_id, actor_roles, token_id, operation_name, operation_field,
-  document_hash, client_address, user_agent, action, outcome, reason, record_kind, record_ids, record_count, details`;
-
-const RECORDSET = `request_id text, actor_id uuid, actor_kind text, actor_agency_id uuid, actor_roles text[], token_id text,
-  operation_name text, operation_field text, document_hash text, client_address text, user_agent text, action text,
-  outcome text, reason text, record_kind text, record_ids uuid[], record_count integer, details jsonb`;
-
-/** What an event says when its principal turned out to be stale: refused, and nothing returned. */
-const WHEN_PRINCIPAL_STALE: Record<string, string> = {
-  outcome: `CASE WHEN live.ok THEN e.outcome ELSE 'DENIED' END`,
-  reason: `CASE WHEN live.ok THEN e.reason ELSE 'UNAUTHENTICATED' END`,
-  record_count: `CASE WHEN live.ok THEN e.record_count ELSE 0 END`,
-};
-const CHECKED_COLUMNS = COLUMNS.split(',')
-  .map((c) => c.trim())
-  .map((c) => WHEN_PRINCIPAL_STALE[c] ?? `e.${c}`)
-  .join(', ');
+import { type AuditEventRow, checkPrincipalUnchanged, insertAuditEvents } from './audit.queries';
 
 /**
  * Appends events in one statement on `db` (a transaction's manager to join it): the subjects and
@@ -40,10 +21,9 @@ export async function writeAuditEvents(
 ): Promise<{ principalUnchanged: boolean }> {
   if (events.length === 0) {
     if (!principalUnchanged) return { principalUnchanged: true };
-    const [{ ok }] = await run<{ ok: boolean }>(db, sql`SELECT ${principalUnchanged} AS ok`);
-    return { principalUnchanged: ok };
+    return { principalUnchanged: await checkPrincipalUnchanged(db, principalUnchanged) };
   }
-  const rows = events.map((event) => {
+  const rows = events.map((event): AuditEventRow => {
     const kinds = new Set(event.records.map((r) => r.kind));
     return {
       request_id: actor.requestId,
@@ -66,27 +46,11 @@ export async function writeAuditEvents(
       details: event.records.length ? { ...event.details, records: event.records } : event.details,
     };
   });
-  const records = sql`jsonb_to_recordset(e.details->'records') AS r(kind text, id uuid) JOIN ctx c ON c.kind = r.kind AND c.id = r.id`;
-  const context = sql`ctx AS (${recordContextSql(events.flatMap((e) => e.records))}),
-             e AS (SELECT * FROM jsonb_to_recordset(${storableJson(rows)}::jsonb) AS e(${raw(RECORDSET)}))`;
-  const related = sql`ARRAY(SELECT DISTINCT c.subject_id FROM ${records} WHERE c.subject_id IS NOT NULL),
-               ARRAY(SELECT DISTINCT c.agency_id FROM ${records} WHERE c.agency_id IS NOT NULL)`;
-  if (!principalUnchanged) {
-    await run(
-      db,
-      sql`WITH ${context}
-          INSERT INTO audit_events (${raw(COLUMNS)}, subject_ids, record_agency_ids)
-          SELECT ${raw(COLUMNS)}, ${related} FROM e`,
-    );
-    return { principalUnchanged: true };
-  }
-  // A data-modifying WITH runs to completion whether or not the outer query reads it.
-  const [{ ok }] = await run<{ ok: boolean }>(
+  const ok = await insertAuditEvents(
     db,
-    sql`WITH live AS (SELECT ${principalUnchanged} AS ok), ${context},
-             written AS (INSERT INTO audit_events (${raw(COLUMNS)}, subject_ids, record_agency_ids)
-                         SELECT ${raw(CHECKED_COLUMNS)}, ${related} FROM e CROSS JOIN live RETURNING 1)
-        SELECT ok FROM live`,
+    rows,
+    events.flatMap((e) => e.records),
+    principalUnchanged,
   );
   return { principalUnchanged: ok };
 }

@@ -1,5 +1,6 @@
 import { sign, verify } from 'node:crypto';
 import type { Queryable } from '../db/sql';
+import { newestSeal, trailIdentity } from './audit.queries';
 import { type AuditKeyRing, CHECKPOINT_ALGORITHM } from './signing-keys';
 import type { SealAnchor } from './seal';
 
@@ -48,15 +49,6 @@ export class CheckpointRefused extends Error {
   }
 }
 
-/** The trail's identity, or null on a database migrated before it existed. */
-export async function trailIdentity(db: Queryable): Promise<{ trailId: string; database: string } | null> {
-  const [row] = (await db.query(
-    `SELECT (SELECT trail_id::text FROM audit_trail_identity) AS trail_id, current_database() AS database
-      WHERE to_regclass('audit_trail_identity') IS NOT NULL`,
-  )) as { trail_id: string | null; database: string }[];
-  return row?.trail_id ? { trailId: row.trail_id, database: row.database } : null;
-}
-
 /**
  * Signs a statement of the newest seal: its number and hash, the trail's identity, its last event,
  * and when it was issued. Seal settled events first (the caller does); with no seal at all, the
@@ -67,10 +59,7 @@ export async function issueCheckpoint(db: Queryable, keys: AuditKeyRing, now = n
   if (!signing) throw new Error('no audit signing key is configured (AUDIT_SIGNING_KEY)');
   const identity = await trailIdentity(db);
   if (!identity) throw new Error('the audit trail has no identity yet: apply the pending migrations');
-  const [seal] = (await db.query(
-    `SELECT id::text, encode(seal_hash, 'hex') AS hash, sealed_at, event_ids[array_length(event_ids, 1)]::text AS last_event_id, last_occurred_at
-       FROM audit_seals ORDER BY id DESC LIMIT 1`,
-  )) as { id: string; hash: string; sealed_at: Date; last_event_id: string | null; last_occurred_at: Date | null }[];
+  const seal = await newestSeal(db);
   const body: CheckpointStatement = {
     type: STATEMENT_TYPE,
     version: 1,

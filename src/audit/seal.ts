@@ -1,39 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Queryable } from '../db/sql';
+import {
+  type EventHashRow,
+  eventHashes,
+  eventsOfTransaction,
+  insertSeal,
+  lastSealEnd,
+  type SealRow,
+  sealsAfter,
+  settledEvents,
+  settledHorizon,
+  withSealLock,
+} from './audit.queries';
 
-/** Only sealers take this lock; readers and writers of events never wait for it. */
-const SEAL_LOCK = 0x5afe_5ea1;
 /** Events per seal at most, so verifying one seal holds a bounded number of hashes in memory. */
 export const MAX_EVENTS_PER_SEAL = 20_000;
-
-interface SealRow {
-  id: string;
-  from_tx: string;
-  to_tx: string;
-  event_count: number;
-  event_ids: string[];
-  event_hashes: Buffer[];
-  prev_hash: Buffer | null;
-  seal_hash: Buffer;
-}
-
-/** What a seal records of each event (the time only to bound the seal for range checks). */
-const SEALED_COLUMNS = 'e.id::text, e.tx_id::text, e.row_hash, e.occurred_at';
-interface SealedEventRow {
-  id: string;
-  tx_id: string;
-  row_hash: Buffer;
-  occurred_at: Date;
-}
-
-interface EventHashRow {
-  id: string;
-  tx_id: string;
-  stored: Buffer;
-  recomputed: Buffer;
-  occurred_at: Date;
-}
 
 /** The seal's own hash: its range, its events in order and the previous seal's hash. */
 export function sealHash(prev: Buffer | null, fromTx: string, toTx: string, ids: readonly string[], hashes: readonly Buffer[]): Buffer {
@@ -53,18 +35,12 @@ export async function sealAuditTrail(db: DataSource | EntityManager): Promise<nu
   let written = 0;
   for (;;) {
     // null: nothing settled to seal; otherwise whether more remains after this seal.
-    const more = await db.transaction(async (tx): Promise<boolean | null> => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
-      const [last] = await tx.query<{ to_tx: string; seal_hash: Buffer }[]>(
-        `SELECT to_tx::text, seal_hash FROM audit_seals ORDER BY id DESC LIMIT 1`,
-      );
-      const [{ horizon }] = await tx.query<{ horizon: string }[]>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
+    const more = await withSealLock(db, async (tx): Promise<boolean | null> => {
+      const last = await lastSealEnd(tx);
+      const horizon = await settledHorizon(tx);
       const from = last?.to_tx ?? '0';
       if (BigInt(horizon) <= BigInt(from)) return null;
-      const rows = await tx.query<SealedEventRow[]>(
-        `SELECT ${SEALED_COLUMNS} FROM audit_events e WHERE e.tx_id >= $1::xid8 AND e.tx_id < $2::xid8 ORDER BY e.tx_id, e.id LIMIT $3`,
-        [from, horizon, MAX_EVENTS_PER_SEAL + 1],
-      );
+      const rows = await settledEvents(tx, from, horizon, MAX_EVENTS_PER_SEAL + 1);
       if (rows.length === 0) return null;
       let to = horizon;
       let events = rows;
@@ -74,30 +50,23 @@ export async function sealAuditTrail(db: DataSource | EntityManager): Promise<nu
         events = rows.filter((r) => BigInt(r.tx_id) < BigInt(to));
         if (events.length === 0) {
           to = (BigInt(rows[0].tx_id) + 1n).toString();
-          events = await tx.query<SealedEventRow[]>(`SELECT ${SEALED_COLUMNS} FROM audit_events e WHERE e.tx_id = $1::xid8 ORDER BY e.id`, [
-            rows[0].tx_id,
-          ]);
+          events = await eventsOfTransaction(tx, rows[0].tx_id);
         }
       }
       const ids = events.map((e) => e.id);
       const hashes = events.map((e) => e.row_hash);
       const times = events.map((e) => e.occurred_at.getTime());
       const prev = last?.seal_hash ?? null;
-      await tx.query(
-        `INSERT INTO audit_seals (from_tx, to_tx, event_count, first_occurred_at, last_occurred_at, event_ids, event_hashes, prev_hash, seal_hash)
-         VALUES ($1::xid8, $2::xid8, $3, $4, $5, $6::bigint[], $7::bytea[], $8, $9)`,
-        [
-          from,
-          to,
-          ids.length,
-          new Date(Math.min(...times)),
-          new Date(Math.max(...times)),
-          ids,
-          hashes,
-          prev,
-          sealHash(prev, from, to, ids, hashes),
-        ],
-      );
+      await insertSeal(tx, {
+        from,
+        to,
+        firstOccurredAt: new Date(Math.min(...times)),
+        lastOccurredAt: new Date(Math.max(...times)),
+        ids,
+        hashes,
+        prev,
+        hash: sealHash(prev, from, to, ids, hashes),
+      });
       return to !== horizon;
     });
     if (more === null) break;
@@ -130,9 +99,6 @@ export interface SealAnchor {
   /** Hex; the genesis checkpoint (seal 0) vouches for no seal. */
   sealHash: string;
 }
-
-const hashSql = `SELECT e.id::text, e.tx_id::text, e.row_hash AS stored, audit_row_hash(e) AS recomputed, e.occurred_at
-                   FROM audit_events e WHERE e.tx_id >= $1::xid8 AND ($2::xid8 IS NULL OR e.tx_id < $2::xid8) ORDER BY e.tx_id, e.id`;
 
 /** Compares the events now in a seal's range with what the seal recorded; returns the first problem. */
 function compareWithSeal(seal: SealRow, events: EventHashRow[]): { eventId: string; problem: string } | null {
@@ -181,12 +147,7 @@ export async function verifyAuditTrail(
   let prev: SealRow | null = null;
   let afterId = '0';
   for (;;) {
-    const seals = (await db.query(
-      `SELECT id::text, from_tx::text, to_tx::text, event_count, event_ids::text[], event_hashes, prev_hash, seal_hash,
-              first_occurred_at, last_occurred_at
-         FROM audit_seals s WHERE s.id > $1 ORDER BY s.id LIMIT 50`,
-      [afterId],
-    )) as (SealRow & { first_occurred_at: Date | null; last_occurred_at: Date | null })[];
+    const seals = await sealsAfter(db, afterId);
     if (seals.length === 0) break;
     for (const seal of seals) {
       afterId = seal.id;
@@ -211,7 +172,7 @@ export async function verifyAuditTrail(
         (range.from && seal.last_occurred_at && seal.last_occurred_at < range.from) ||
         (range.to && seal.first_occurred_at && seal.first_occurred_at >= range.to);
       if (outside) continue;
-      const events = (await db.query(hashSql, [seal.from_tx, seal.to_tx])) as EventHashRow[];
+      const events = await eventHashes(db, seal.from_tx, seal.to_tx);
       const bad = compareWithSeal(seal, events);
       if (bad) return fail(bad.eventId, bad.problem);
       result.checkedEvents += events.length;
@@ -225,7 +186,7 @@ export async function verifyAuditTrail(
     return fail(null, `seal ${anchor!.sealNumber} of the checkpoint is missing (${newest}): the trail was truncated`);
   }
   if (anchor) result.checkpointSealNumber = anchor.sealNumber;
-  const unsealed = (await db.query(hashSql, [last?.to_tx ?? '0', null])) as EventHashRow[];
+  const unsealed = await eventHashes(db, last?.to_tx ?? '0', null);
   for (const event of unsealed) {
     if (!event.stored.equals(event.recomputed)) return fail(event.id, `event ${event.id} was altered`);
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { Queryable } from '../db/sql';
+import { beginReadOnlySnapshot, endSnapshot, hasAuditTrail } from './audit.queries';
 import { acceptCheckpoint, CheckpointRefused, type SignedCheckpoint } from './checkpoint';
 import { verifyAuditTrail } from './seal';
 import { buildAuditKeyRing, generatedAuditPublicKey, publicKeyRing } from './signing-keys';
@@ -66,9 +66,6 @@ async function locate(config: Config, logger: Logger): Promise<{ url: string; st
   }
 }
 
-const TRAIL_CHECK = `SELECT to_regclass('audit_events') IS NOT NULL AND to_regclass('audit_seals') IS NOT NULL
-                        AND to_regprocedure('audit_row_hash(anyelement)') IS NOT NULL AS trail, current_database() AS database`;
-
 /**
  * `audit:verify [--checkpoint file.json] [--public-key key.pem ...]`: checks the trail without writing
  * anything. It never migrates or seals; every statement runs in one READ ONLY, REPEATABLE READ
@@ -116,9 +113,8 @@ export async function runAuditVerify(config: Config, logger: Logger, args: reado
       }
       throw error;
     }
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const db: Queryable = { query: async (text, params) => (await client.query(text, params as unknown[])).rows as unknown[] };
-    const [{ trail, database }] = (await db.query(TRAIL_CHECK)) as { trail: boolean; database: string }[];
+    const db = await beginReadOnlySnapshot(client);
+    const { trail, database } = await hasAuditTrail(db);
     if (!trail) {
       io.err(`Not a Safeshare database: ${database} has no audit trail (audit_events, audit_seals). Nothing was created or changed.`);
       return VERIFY_EXIT.notATrail;
@@ -137,7 +133,7 @@ export async function runAuditVerify(config: Config, logger: Logger, args: reado
     io.out(JSON.stringify({ database, ...result }, null, 2));
     return result.valid ? VERIFY_EXIT.valid : VERIFY_EXIT.invalid;
   } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await endSnapshot(client);
     await client.end().catch(() => undefined);
     await located.stop();
   }

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Queryable } from '../db/sql';
 import { FlagKind, RiskLevel } from '../flags/flag.enums';
 import { Classification, HandlingCode, ReportStatus, RiskIndicator, SourceType } from '../intelligence/intelligence.enums';
 import { nhsCheckDigit } from '../subjects/nhs-number';
@@ -11,7 +11,6 @@ import {
   NARRATIVES,
   PLACES,
   SURNAMES,
-  type Ids,
   type PlannedCrime,
   type PlannedFlag,
   type PlannedLink,
@@ -32,6 +31,7 @@ import {
   submitterFor,
   townOf,
 } from './demo-records';
+import { type Ids, insertDatedAccessRequest, insertDatedDisclosure, insertDatedInvolvement, subjectReferenceExists } from './demo.queries';
 
 /**
  * The demo's current cohort: the ten months before the day the demo is first seeded, so that every
@@ -245,8 +245,8 @@ export function planCurrentCohort(now: number): CurrentPlan {
 }
 
 /** Seeds the current cohort once, inside the demo's transaction; `now` decides its dates. */
-export async function seedCurrentCohort(tx: EntityManager, ids: Ids, now = Date.now()): Promise<void> {
-  const [done] = await tx.query<unknown[]>(`SELECT 1 FROM subjects WHERE police_reference = $1`, [CURRENT_COHORT_MARKER]);
+export async function seedCurrentCohort(tx: Queryable, ids: Ids, now = Date.now()): Promise<void> {
+  const done = await subjectReferenceExists(tx, CURRENT_COHORT_MARKER);
   if (done) return;
   const plan = planCurrentCohort(now);
   const reportIds = await insertReports(tx, ids, plan.reports);
@@ -257,11 +257,7 @@ export async function seedCurrentCohort(tx: EntityManager, ids: Ids, now = Date.
   await insertProposals(tx, ids, plan.proposals);
 
   const involve = (s: number, agency: string, kind: string, contact: string, by: string) =>
-    tx.query(
-      `INSERT INTO involvements (subject_id, agency_id, kind, lawful_basis, contact, registered_by_user_id, registered_at)
-       VALUES ($1, $2, $3, 'PUBLIC_TASK', $4, $5, $6)`,
-      [subjectIds[s], ids.agency(agency), kind, contact, ids.user(by), iso(now - (30 + s) * DAY)],
-    );
+    insertDatedInvolvement(tx, [subjectIds[s], ids.agency(agency), kind, contact, ids.user(by), iso(now - (30 + s) * DAY)]);
   for (const s of [0, 1, 2, 3])
     await involve(s, BROOKFIELD, 'PUPIL_ON_ROLL', 'Pastoral office, Brookfield High School (01632 960 111)', LEAD);
   for (const s of [3, 4, 5, 6])
@@ -272,30 +268,22 @@ export async function seedCurrentCohort(tx: EntityManager, ids: Ids, now = Date.
 
   const supervisor = ids.user('supervisor@gmp.example');
   const disclose = (s: number, agency: string, purpose: string, daysAgo: number, daysLeft: number) =>
-    tx.query(
-      `INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, disclosed_at, expires_at, disclosed_by_user_id)
-       VALUES ($1, $2, 'CHILDREN_ACT_2004_S11', $3, $4, $5::timestamptz, $6::timestamptz, $7)`,
-      [
-        reportIds[plan.disclosable[s]],
-        ids.agency(agency),
-        purpose,
-        'Police hold recent intelligence that this child is in contact with adults who may exploit her; please share any concern with the CSE team at once.',
-        iso(now - daysAgo * DAY),
-        iso(now + daysLeft * DAY),
-        supervisor,
-      ],
-    );
+    insertDatedDisclosure(tx, [
+      reportIds[plan.disclosable[s]],
+      ids.agency(agency),
+      purpose,
+      'Police hold recent intelligence that this child is in contact with adults who may exploit her; please share any concern with the CSE team at once.',
+      iso(now - daysAgo * DAY),
+      iso(now + daysLeft * DAY),
+      supervisor,
+    ]);
   await disclose(0, BROOKFIELD, 'Safeguarding the pupil at school', 20, 160);
   await disclose(1, BROOKFIELD, 'Safeguarding the pupil at school', 6, 84);
   await disclose(4, ROCHDALE_CSC, 'Planning the child protection response', 12, 120);
   await disclose(7, NORTHERN_HEALTH, 'Informing sexual health care', 9, 20);
 
   const request = (s: number, by: string, agency: string, reason: string, daysAgo: number) =>
-    tx.query(
-      `INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason, requested_at)
-       VALUES ($1, $2, $3, $4, $5::timestamptz)`,
-      [subjectIds[s], ids.user(by), ids.agency(agency), reason, iso(now - daysAgo * DAY)],
-    );
+    insertDatedAccessRequest(tx, [subjectIds[s], ids.user(by), ids.agency(agency), reason, iso(now - daysAgo * DAY)]);
   await request(2, LEAD, BROOKFIELD, 'The pupil has been collected from school by an unknown adult twice this week', 1);
   await request(5, PRACTITIONER, ROCHDALE_CSC, 'Strategy meeting on Thursday: what do police hold about the adults she is seen with?', 2);
   await request(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { Queryable } from '../db/sql';
 import { CrimeRole } from '../crimes/crime.enums';
 import { FlagKind, FlagStatus, RiskLevel } from '../flags/flag.enums';
 import {
@@ -14,6 +15,27 @@ import {
 import { nhsCheckDigit } from '../subjects/nhs-number';
 import { Gender, SubjectRole } from '../subjects/subject.enums';
 import { withSystemContext } from '../db/row-security';
+import {
+  crimeReferenceExists,
+  flaggedChildren,
+  type Ids,
+  insertAccessRequest,
+  insertCrimeRows,
+  insertCrimeSubjectRows,
+  insertDecline,
+  insertDisclosure,
+  insertFlagRows,
+  insertInformantRows,
+  insertInvolvement,
+  insertLinkRows,
+  insertProposalRow,
+  insertReportRows,
+  insertSubjectRows,
+  involvementWithContactExists,
+  lockDemoRecords,
+  lookUpIds,
+  revokeDisclosure,
+} from './demo.queries';
 
 /**
  * The synthetic CSE records of the demo, reproducing Greater Manchester Police's published figures
@@ -700,206 +722,131 @@ function planProposals(cast: CastMember[], subjects: PlannedSubject[], flags: Pl
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing the plan: one multi-row INSERT per table, from typed arrays (unnest).
-
-export interface Ids {
-  agency(name: string): string;
-  user(email: string): string;
-  serviceAccount(clientId: string): string;
-}
-
-export async function lookUpIds(tx: EntityManager): Promise<Ids> {
-  const byKey = async (sql: string) => new Map((await tx.query<{ key: string; id: string }[]>(sql)).map((r) => [r.key, r.id]));
-  const agencies = await byKey('SELECT name AS key, id FROM agencies');
-  const users = await byKey('SELECT email AS key, id FROM users');
-  const serviceAccounts = await byKey('SELECT client_id AS key, id FROM service_accounts');
-  const get = (map: Map<string, string>, key: string) => {
-    const id = map.get(key);
-    if (!id) throw new Error(`demo records need the demo agencies and users: ${key} is missing`);
-    return id;
-  };
-  return {
-    agency: (name) => get(agencies, name),
-    user: (email) => get(users, email),
-    serviceAccount: (clientId) => get(serviceAccounts, clientId),
-  };
-}
+// Writing the plan: each plan mapped to the typed arrays of its table's one multi-row INSERT (demo.queries.ts).
 
 /** Inserts the reports in the order received; returns their ids by index. */
-export async function insertReports(tx: EntityManager, ids: Ids, reports: PlannedReport[]): Promise<string[]> {
+export async function insertReports(tx: Queryable, ids: Ids, reports: PlannedReport[]): Promise<string[]> {
   const reportIds = reports.map(() => randomUUID());
   const col = <T>(value: (r: PlannedReport) => T) => reports.map(value);
-  await tx.query(
-    `INSERT INTO intelligence_reports (id, division_id, source_type, received_at, occurred_at, location, narrative, risk_indicators,
-       classification, submitted_by_agency_id, submitted_by_user_id, submitted_by_service_account_id, status, source_evaluation,
-       intelligence_assessment, handling_code, handling_conditions, assessed_at, assessed_by_user_id)
-     SELECT id, division, source::source_type, received, occurred, location, narrative, string_to_array(indicators, ',')::risk_indicator[],
-            classification::classification, agency, usr, svc, status::report_status, evaluation::source_evaluation,
-            assessment::intelligence_assessment, handling::handling_code, conditions, assessed, CASE WHEN assessed IS NULL THEN NULL ELSE $19::uuid END
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[],
-                   $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
-         AS t(id, division, source, received, occurred, location, narrative, indicators, classification, agency, usr, svc, status,
-              evaluation, assessment, handling, conditions, assessed)
-      ORDER BY received`,
-    [
-      reportIds,
-      col((r) => r.division),
-      col((r) => r.source),
-      col((r) => iso(r.receivedAt)),
-      col((r) => (r.occurredAt === null ? null : iso(r.occurredAt))),
-      col((r) => r.location),
-      col((r) => r.narrative),
-      col((r) => r.riskIndicators.join(',')),
-      col((r) => r.classification),
-      col((r) => ids.agency(r.submitter.agency)),
-      col((r) => ('user' in r.submitter ? ids.user(r.submitter.user) : null)),
-      col((r) => ('serviceAccount' in r.submitter ? ids.serviceAccount(r.submitter.serviceAccount) : null)),
-      col((r) => r.status),
-      col((r) => r.grading?.evaluation ?? null),
-      col((r) => r.grading?.assessment ?? null),
-      col((r) => r.grading?.handling ?? null),
-      col((r) => r.grading?.conditions ?? null),
-      col((r) => (r.grading ? iso(r.grading.assessedAt) : null)),
-      ids.user(ANALYST),
-    ],
-  );
+  await insertReportRows(tx, [
+    reportIds,
+    col((r) => r.division),
+    col((r) => r.source),
+    col((r) => iso(r.receivedAt)),
+    col((r) => (r.occurredAt === null ? null : iso(r.occurredAt))),
+    col((r) => r.location),
+    col((r) => r.narrative),
+    col((r) => r.riskIndicators.join(',')),
+    col((r) => r.classification),
+    col((r) => ids.agency(r.submitter.agency)),
+    col((r) => ('user' in r.submitter ? ids.user(r.submitter.user) : null)),
+    col((r) => ('serviceAccount' in r.submitter ? ids.serviceAccount(r.submitter.serviceAccount) : null)),
+    col((r) => r.status),
+    col((r) => r.grading?.evaluation ?? null),
+    col((r) => r.grading?.assessment ?? null),
+    col((r) => r.grading?.handling ?? null),
+    col((r) => r.grading?.conditions ?? null),
+    col((r) => (r.grading ? iso(r.grading.assessedAt) : null)),
+    ids.user(ANALYST),
+  ]);
   const informed = reports.flatMap((r, i) => (r.informant ? [{ id: reportIds[i], ...r.informant }] : []));
-  await tx.query(`INSERT INTO informants (report_id, name, contact) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
+  await insertInformantRows(
+    tx,
     informed.map((r) => r.id),
     informed.map((r) => r.name),
     informed.map((r) => r.contact),
-  ]);
+  );
   return reportIds;
 }
 
-export async function insertSubjects(tx: EntityManager, ids: Ids, subjects: PlannedSubject[]): Promise<string[]> {
+export async function insertSubjects(tx: Queryable, ids: Ids, subjects: PlannedSubject[]): Promise<string[]> {
   const subjectIds = subjects.map(() => randomUUID());
   const col = <T>(value: (s: PlannedSubject) => T) => subjects.map(value);
   // Aliases travel as one tab-separated text per subject: unnest cannot take an array of arrays of differing lengths.
-  await tx.query(
-    `INSERT INTO subjects (id, full_name, aliases, date_of_birth, gender, police_reference, nhs_number, school_upn, social_care_id,
-       created_by_agency_id)
-     SELECT id, name, CASE WHEN aliases = '' THEN '{}' ELSE string_to_array(aliases, E'\\t') END, dob, gender::gender, ref, nhs, upn, care, $10
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-         AS t(id, name, aliases, dob, gender, ref, nhs, upn, care)`,
-    [
-      subjectIds,
-      col((s) => s.fullName),
-      col((s) => s.aliases.join('\t')),
-      col((s) => s.dateOfBirth),
-      col((s) => s.gender),
-      col((s) => s.policeReference),
-      col((s) => s.nhsNumber),
-      col((s) => s.schoolUpn),
-      col((s) => s.socialCareId),
-      ids.agency(GMP),
-    ],
-  );
+  await insertSubjectRows(tx, [
+    subjectIds,
+    col((s) => s.fullName),
+    col((s) => s.aliases.join('\t')),
+    col((s) => s.dateOfBirth),
+    col((s) => s.gender),
+    col((s) => s.policeReference),
+    col((s) => s.nhsNumber),
+    col((s) => s.schoolUpn),
+    col((s) => s.socialCareId),
+    ids.agency(GMP),
+  ]);
   return subjectIds;
 }
 
-export async function insertCrimes(tx: EntityManager, ids: Ids, crimes: PlannedCrime[], subjectIds: string[]): Promise<void> {
+export async function insertCrimes(tx: Queryable, ids: Ids, crimes: PlannedCrime[], subjectIds: string[]): Promise<void> {
   const crimeIds = crimes.map(() => randomUUID());
-  await tx.query(
-    `INSERT INTO crimes (id, crime_reference, offence, division_id, recorded_on, recorded_by_user_id)
-     SELECT *, $6::uuid FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::date[])`,
-    [
-      crimeIds,
-      crimes.map((c) => c.reference),
-      crimes.map((c) => c.offence),
-      crimes.map((c) => c.division),
-      crimes.map((c) => isoDate(c.recordedOn)),
-      ids.user(INVESTIGATOR),
-    ],
-  );
+  await insertCrimeRows(tx, [
+    crimeIds,
+    crimes.map((c) => c.reference),
+    crimes.map((c) => c.offence),
+    crimes.map((c) => c.division),
+    crimes.map((c) => isoDate(c.recordedOn)),
+    ids.user(INVESTIGATOR),
+  ]);
   const named = crimes.flatMap((c, i) => [
     ...c.victims.map((s) => ({ crime: crimeIds[i], subject: subjectIds[s], role: CrimeRole.VICTIM })),
     ...c.suspects.map((s) => ({ crime: crimeIds[i], subject: subjectIds[s], role: CrimeRole.SUSPECT })),
   ]);
-  await tx.query(
-    `INSERT INTO crime_subjects (crime_id, subject_id, role)
-     SELECT crime, subject, role::crime_role FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(crime, subject, role)`,
-    [named.map((n) => n.crime), named.map((n) => n.subject), named.map((n) => n.role)],
+  await insertCrimeSubjectRows(
+    tx,
+    named.map((n) => n.crime),
+    named.map((n) => n.subject),
+    named.map((n) => n.role),
   );
 }
 
-export async function insertLinks(
-  tx: EntityManager,
-  ids: Ids,
-  links: PlannedLink[],
-  reportIds: string[],
-  subjectIds: string[],
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO report_subjects (report_id, subject_id, role, linked_at, linked_by_user_id)
-     SELECT report, subject, role::subject_role, linked, $5 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[])
-       AS t(report, subject, role, linked)`,
-    [
-      links.map((l) => reportIds[l.report]),
-      links.map((l) => subjectIds[l.subject]),
-      links.map((l) => l.role),
-      links.map((l) => iso(l.linkedAt)),
-      ids.user(INVESTIGATOR),
-    ],
-  );
+export async function insertLinks(tx: Queryable, ids: Ids, links: PlannedLink[], reportIds: string[], subjectIds: string[]): Promise<void> {
+  await insertLinkRows(tx, [
+    links.map((l) => reportIds[l.report]),
+    links.map((l) => subjectIds[l.subject]),
+    links.map((l) => l.role),
+    links.map((l) => iso(l.linkedAt)),
+    ids.user(INVESTIGATOR),
+  ]);
 }
 
-export async function insertFlags(tx: EntityManager, ids: Ids, flags: PlannedFlag[], subjectIds: string[]): Promise<void> {
+export async function insertFlags(tx: Queryable, ids: Ids, flags: PlannedFlag[], subjectIds: string[]): Promise<void> {
   const col = <T>(value: (f: PlannedFlag) => T) => flags.map(value);
-  await tx.query(
-    `INSERT INTO flags (subject_id, kind, risk_level, reason, set_at, review_date, status, ended_at, end_reason, ended_by_user_id,
-       set_by_user_id, set_by_agency_id)
-     SELECT subject, kind::flag_kind, level::risk_level, reason, set_at, review, status::flag_status, ended, end_reason,
-            CASE WHEN ended IS NULL THEN NULL ELSE $10::uuid END, $10, $11
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::date[], $7::text[], $8::timestamptz[], $9::text[])
-         AS t(subject, kind, level, reason, set_at, review, status, ended, end_reason)`,
-    [
-      col((f) => subjectIds[f.subject]),
-      col((f) => f.kind),
-      col((f) => f.level),
-      col((f) => f.reason),
-      col((f) => iso(f.setAt)),
-      col((f) => f.reviewDate),
-      col((f) => (f.ended ? FlagStatus.ENDED : FlagStatus.ACTIVE)),
-      col((f) => (f.ended ? iso(f.ended.at) : null)),
-      col((f) => f.ended?.reason ?? null),
-      ids.user(SUPERVISOR),
-      ids.agency(GMP),
-    ],
-  );
+  await insertFlagRows(tx, [
+    col((f) => subjectIds[f.subject]),
+    col((f) => f.kind),
+    col((f) => f.level),
+    col((f) => f.reason),
+    col((f) => iso(f.setAt)),
+    col((f) => f.reviewDate),
+    col((f) => (f.ended ? FlagStatus.ENDED : FlagStatus.ACTIVE)),
+    col((f) => (f.ended ? iso(f.ended.at) : null)),
+    col((f) => f.ended?.reason ?? null),
+    ids.user(SUPERVISOR),
+    ids.agency(GMP),
+  ]);
 }
 
 /**
  * The proposed and rejected flags, each once: on a fresh demo and on one seeded before they were
  * added. A proposal already decided through the API, or a flag set since on the same person, wins.
  */
-export async function insertProposals(tx: EntityManager, ids: Ids, proposals: PlannedProposal[]): Promise<void> {
+export async function insertProposals(tx: Queryable, ids: Ids, proposals: PlannedProposal[]): Promise<void> {
   for (const p of proposals) {
-    await tx.query(
-      `INSERT INTO flags (subject_id, kind, risk_level, status, reason, set_at, review_date, set_by_user_id, set_by_agency_id,
-         rejected_at, rejected_by_user_id, rejection_reason)
-       SELECT s.id, $2::flag_kind, $3::risk_level, $4::flag_status, $5::text, $6::timestamptz, $7::date, $8::uuid, $9::uuid,
-              $10::timestamptz, CASE WHEN $10::timestamptz IS NULL THEN NULL ELSE $11::uuid END, $12::text
-         FROM subjects s
-        WHERE s.police_reference = $1::text
-          AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = s.id AND f.kind = $2::flag_kind AND f.reason = $5::text
-                                                  AND f.set_at = $6::timestamptz)
-       ON CONFLICT DO NOTHING`,
-      [
-        p.subjectReference,
-        p.kind,
-        p.level,
-        p.rejected ? FlagStatus.REJECTED : FlagStatus.PROPOSED,
-        p.reason,
-        iso(p.setAt),
-        p.reviewDate,
-        ids.user(p.proposedBy),
-        ids.agency(GMP),
-        p.rejected ? iso(p.rejected.at) : null,
-        ids.user(SUPERVISOR),
-        p.rejected?.reason ?? null,
-      ],
-    );
+    await insertProposalRow(tx, [
+      p.subjectReference,
+      p.kind,
+      p.level,
+      p.rejected ? FlagStatus.REJECTED : FlagStatus.PROPOSED,
+      p.reason,
+      iso(p.setAt),
+      p.reviewDate,
+      ids.user(p.proposedBy),
+      ids.agency(GMP),
+      p.rejected ? iso(p.rejected.at) : null,
+      ids.user(SUPERVISOR),
+      p.rejected?.reason ?? null,
+    ]);
   }
 }
 
@@ -910,13 +857,13 @@ export async function insertProposals(tx: EntityManager, ids: Ids, proposals: Pl
  */
 export async function seedDemoRecords(
   db: DataSource,
-  options: { alsoSeed?: (tx: EntityManager, ids: Ids) => Promise<void> } = {},
+  options: { alsoSeed?: (tx: Queryable, ids: Ids) => Promise<void> } = {},
 ): Promise<void> {
   // The service seeds as its own role, for nobody in particular: it must see every row it checks.
   await withSystemContext(db, async (tx) => {
     // Two instances starting together would both find no records; the second waits here, then finds them.
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('safeshare:demo-records'))`);
-    const [existing] = await tx.query<unknown[]>('SELECT 1 FROM crimes WHERE crime_reference = $1', [DEMO_FIRST_CRIME_REFERENCE]);
+    await lockDemoRecords(tx);
+    const existing = await crimeReferenceExists(tx, DEMO_FIRST_CRIME_REFERENCE);
     const ids = await lookUpIds(tx);
     const plan = planDemoRecords();
     if (!existing) {
@@ -943,31 +890,15 @@ const ROCHDALE_CSC = "Rochdale Children's Social Care";
 const NORTHERN_HEALTH = 'Northern Health Trust';
 const BROOKFIELD_CONTACT = 'Designated Safeguarding Lead, Brookfield High School (01632 960 101)';
 
-/** Subjects of reports with a CSE_RISK flag in force, graded P and OFFICIAL, in a fixed order. */
-async function flaggedChildren(tx: EntityManager, where: string, limit: number): Promise<{ subject: string; report: string }[]> {
-  return tx.query(
-    `SELECT DISTINCT ON (s.police_reference) s.id AS subject, r.id AS report
-       FROM subjects s JOIN flags f ON f.subject_id = s.id AND f.status = 'ACTIVE' AND f.kind = 'CSE_RISK'
-       JOIN report_subjects rs ON rs.subject_id = s.id JOIN intelligence_reports r ON r.id = rs.report_id
-      WHERE r.handling_code = 'P' AND r.classification = 'OFFICIAL' AND ${where}
-      ORDER BY s.police_reference, r.received_at, r.id
-      LIMIT ${limit}`,
-  );
-}
-
-async function insertLawfulDisclosure(tx: EntityManager, ids: Ids): Promise<void> {
-  const [done] = await tx.query<unknown[]>(`SELECT 1 FROM involvements WHERE contact = $1`, [BROOKFIELD_CONTACT]);
+async function insertLawfulDisclosure(tx: Queryable, ids: Ids): Promise<void> {
+  const done = await involvementWithContactExists(tx, BROOKFIELD_CONTACT);
   if (done) return;
   const [pupil, expiredCase, revokedCase, declinedCase] = await flaggedChildren(tx, 's.school_upn IS NOT NULL', 4);
   const openCases = (await flaggedChildren(tx, 's.social_care_id IS NOT NULL', 4)).filter((c) => c.subject !== pupil?.subject);
   const [patient] = await flaggedChildren(tx, 's.nhs_number IS NOT NULL', 1);
   if (!pupil || openCases.length < 3 || !patient || !declinedCase) return; // not the standard demo records
   const involve = (subject: string, agency: string, kind: string, contact: string, by: string) =>
-    tx.query(
-      `INSERT INTO involvements (subject_id, agency_id, kind, lawful_basis, contact, registered_by_user_id)
-       VALUES ($1, $2, $3, 'PUBLIC_TASK', $4, $5)`,
-      [subject, ids.agency(agency), kind, contact, ids.user(by)],
-    );
+    insertInvolvement(tx, [subject, ids.agency(agency), kind, contact, ids.user(by)]);
   // Brookfield High has the flagged child on roll; Rochdale CSC has open cases (that child's among them).
   await involve(pupil.subject, BROOKFIELD, 'PUPIL_ON_ROLL', BROOKFIELD_CONTACT, 'lead@brookfield-high.example');
   const cscContact = 'Rochdale Children’s Social Care duty team (01632 960 202)';
@@ -984,11 +915,7 @@ async function insertLawfulDisclosure(tx: EntityManager, ids: Ids): Promise<void
 
   const supervisor = ids.user(SUPERVISOR);
   const disclose = (report: string, agency: string, summary: string, disclosedAt: string, expiresAt: string) =>
-    tx.query<{ id: string }[]>(
-      `INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, disclosed_at, expires_at, disclosed_by_user_id)
-       VALUES ($1, $2, 'CHILDREN_ACT_2004_S11', 'Safeguarding the pupil at school', $3, $4::timestamptz, $5::timestamptz, $6) RETURNING id`,
-      [report, ids.agency(agency), summary, disclosedAt, expiresAt, supervisor],
-    );
+    insertDisclosure(tx, [report, ids.agency(agency), summary, disclosedAt, expiresAt, supervisor]);
   const inAYear = new Date(Date.now() + 365 * DAY).toISOString();
   await disclose(
     pupil.report,
@@ -1011,20 +938,8 @@ async function insertLawfulDisclosure(tx: EntityManager, ids: Ids): Promise<void
     '2014-01-10T10:00:00Z',
     '2014-07-10T10:00:00Z',
   );
-  await tx.query(
-    `UPDATE disclosures SET revoked_at = '2014-01-20T10:00:00Z', revoked_by_user_id = $2,
-            revocation_reason = 'Sent to the wrong team: re-disclosed to the allocated social worker' WHERE id = $1`,
-    [revoked.id, supervisor],
-  );
-  await tx.query(
-    `INSERT INTO disclosure_declines (report_id, recipient_agency_id, reason, decided_by_user_id, decided_at)
-     VALUES ($1, $2, 'Sharing now would alert the suspect to an ongoing investigation; review in a month', $3, '2014-01-15T10:00:00Z')`,
-    [declinedCase.report, ids.agency(NORTHERN_HEALTH), supervisor],
-  );
+  await revokeDisclosure(tx, revoked.id, supervisor);
+  await insertDecline(tx, [declinedCase.report, ids.agency(NORTHERN_HEALTH), supervisor]);
   // A social worker has asked for more about one of the open cases; the supervisor has yet to answer.
-  await tx.query(
-    `INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason)
-     VALUES ($1, $2, $3, 'Planning a strategy meeting: we need to know what police hold about the adults she is seen with')`,
-    [openCases[1].subject, ids.user('practitioner@rochdale-csc.example'), ids.agency(ROCHDALE_CSC)],
-  );
+  await insertAccessRequest(tx, [openCases[1].subject, ids.user('practitioner@rochdale-csc.example'), ids.agency(ROCHDALE_CSC)]);
 }

@@ -6,6 +6,7 @@ import { ServiceScope } from '../users/service-account.entity';
 import { seedCurrentCohort } from './demo-current';
 import { seedDemoRecords } from './demo-records';
 import { withSystemContext } from '../db/row-security';
+import { agencyIdByName, insertAgencyDivisions, insertDemoAgency, insertDemoServiceAccount, insertDemoUser } from './demo.queries';
 
 /** Demo credentials, published in docs/api.md and the README. A real deployment seeds no users. */
 export const DEMO_PASSWORD = 'safeshare-demo';
@@ -76,26 +77,20 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params, options: { 
   await withSystemContext(db, async (tx) => {
     const agencyIds = new Map<string, string>();
     for (const agency of DEMO_AGENCIES) {
-      await tx.query(`INSERT INTO agencies (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [agency.name, agency.kind]);
-      const [{ id }]: { id: string }[] = await tx.query(`SELECT id FROM agencies WHERE name = $1`, [agency.name]);
+      await insertDemoAgency(tx, agency.name, agency.kind);
+      const id = await agencyIdByName(tx, agency.name);
       agencyIds.set(agency.key, id);
-      await tx.query(`INSERT INTO agency_divisions (agency_id, division_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [
-        id,
-        agency.divisions,
-      ]);
+      await insertAgencyDivisions(tx, id, agency.divisions);
     }
     for (const user of DEMO_USERS) {
-      await tx.query(
-        `INSERT INTO users (agency_id, email, display_name, password_hash, roles)
-         VALUES ($1, $2, $3, $4, $5::role[]) ON CONFLICT (email) DO NOTHING`,
-        [agencyIds.get(user.agency), user.email, user.displayName, passwordHash, user.roles],
-      );
+      await insertDemoUser(tx, [agencyIds.get(user.agency), user.email, user.displayName, passwordHash, user.roles]);
     }
-    await tx.query(
-      `INSERT INTO service_accounts (agency_id, client_id, name, secret_hash, scopes)
-       VALUES ($1, $2, 'Safe Futures referral app', $3, $4::service_scope[]) ON CONFLICT (client_id) DO NOTHING`,
-      [agencyIds.get('safe-futures'), DEMO_CLIENT_ID, secretHash, [ServiceScope.SUBMIT_INTELLIGENCE, ServiceScope.READ_OWN_SUBMISSIONS]],
-    );
+    await insertDemoServiceAccount(tx, [
+      agencyIds.get('safe-futures'),
+      DEMO_CLIENT_ID,
+      secretHash,
+      [ServiceScope.SUBMIT_INTELLIGENCE, ServiceScope.READ_OWN_SUBMISSIONS],
+    ]);
   });
   await seedDemoRecords(db, options.currentCohort ? { alsoSeed: (tx, ids) => seedCurrentCohort(tx, ids) } : {});
 }

@@ -1,5 +1,5 @@
 import { referenceData } from '../agencies/reference-data';
-import { join, run, type Sql, sql } from '../db/sql';
+import type { Sql } from '../db/sql';
 import type { RequestContext } from '../context/request-context';
 import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
@@ -18,6 +18,16 @@ import {
   publishedMonths,
   nextMonth,
 } from './stats.range';
+import {
+  activeFlagCounts,
+  crimeGridCells,
+  dailyReportCounts,
+  exactCrimeCells,
+  flagCoverage,
+  monthlyReportCounts,
+  partialDayReportCounts,
+  sumReportCounts,
+} from './stats.queries';
 import type { CrimeStats, CrimeStatsRow, FlagStats, FlagStatsArgs, IntelligenceStats, StatsArgs } from './stats.types';
 
 /** A published table: the total and each cell of the asked-for cube with its counts, null where withheld. */
@@ -58,13 +68,6 @@ async function divisionsById(ctx: RequestContext, ids: Coord[]) {
   return new Map(wanted.map((id, i) => [id, found[i]]));
 }
 
-/** Monthly report counts per division and source type, months in [from, to) (YYYY-MM-DD), rollup and unfolded deltas in one statement. */
-const monthlyReportCounts = (from: string, to: string) =>
-  sql`SELECT division_id, source_type, month::text, sum(reports) AS n
-        FROM (SELECT month, division_id, source_type, reports FROM report_monthly_counts
-              UNION ALL SELECT (day - extract(day FROM day)::int + 1), division_id, source_type, reports FROM report_count_deltas) m
-       WHERE month >= ${from}::date AND month < ${to}::date GROUP BY 1, 2, 3`;
-
 /**
  * The parts of [from, to) exactly: whole months from the monthly rollup, whole days from the daily
  * one, and the partial days at either end from the reports (UTC).
@@ -77,29 +80,14 @@ function exactReportCounts(from: Date, to: Date): Sql[] {
   if (firstDay < lastDay) {
     const firstMonth = firstDay.endsWith('-01') ? firstDay : nextMonth(firstDay);
     const lastMonth = `${lastDay.slice(0, 8)}01`;
-    // Each rollup with the deltas not yet folded into it: one statement sees both before or both after a fold.
-    const days = (a: string, b: string) =>
-      sql`SELECT division_id, source_type, (day - extract(day FROM day)::int + 1)::text AS month, sum(reports) AS n
-            FROM (SELECT day, division_id, source_type, reports FROM report_daily_counts
-                  UNION ALL SELECT day, division_id, source_type, reports FROM report_count_deltas) d
-           WHERE day >= ${a}::date AND day < ${b}::date GROUP BY 1, 2, 3`;
     if (firstMonth < lastMonth) {
       parts.push(monthlyReportCounts(firstMonth, lastMonth));
-      if (firstDay < firstMonth) parts.push(days(firstDay, firstMonth));
-      if (lastMonth < lastDay) parts.push(days(lastMonth, lastDay));
-    } else parts.push(days(firstDay, lastDay));
+      if (firstDay < firstMonth) parts.push(dailyReportCounts(firstDay, firstMonth));
+      if (lastMonth < lastDay) parts.push(dailyReportCounts(lastMonth, lastDay));
+    } else parts.push(dailyReportCounts(firstDay, lastDay));
   }
-  // The partial days, counted from the reports themselves: only police ANALYST and SUPERVISOR get an
-  // exact range, and row-level security lets them read every report.
-  const partial =
-    firstDay < lastDay
-      ? sql`(r.received_at >= ${from} AND r.received_at < ${firstDay}::date::timestamp AT TIME ZONE 'UTC')
-            OR (r.received_at >= ${lastDay}::date::timestamp AT TIME ZONE 'UTC' AND r.received_at < ${to})`
-      : sql`r.received_at >= ${from} AND r.received_at < ${to}`;
-  parts.push(
-    sql`SELECT r.division_id, r.source_type, to_char(date_trunc('month', r.received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS month, count(*) AS n
-          FROM intelligence_reports r WHERE ${partial} GROUP BY 1, 2, 3`,
-  );
+  // The partial days, counted from the reports themselves.
+  parts.push(partialDayReportCounts(from, to, firstDay, lastDay));
   return parts;
 }
 
@@ -121,13 +109,7 @@ export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): P
       ? [monthlyReportCounts(months.from, months.to)]
       : []
     : exactReportCounts(args.from, args.to);
-  const rows = parts.length
-    ? await run<{ division_id: string | null; source_type: SourceType; month: string; n: number }>(
-        ctx.db,
-        sql`SELECT division_id, source_type, month, sum(n)::int AS n FROM (${join(parts, ' UNION ALL ')}) cells
-             GROUP BY 1, 2, 3 HAVING sum(n) > 0`,
-      )
-    : [];
+  const rows = await sumReportCounts(ctx.db, parts);
   const top: Cell[] = rows.map((r) => ({ coords: [r.division_id, r.source_type, r.month], counts: [r.n] }));
   const table = grid ? fromGrid(top, mask) : exact(3, top, mask);
   const divisions = await divisionsById(
@@ -168,34 +150,13 @@ export async function crimeStats(ctx: RequestContext, args: StatsArgs): Promise<
   const months = grid ? publishedMonths(args.from, args.to, new Date()) : null;
   let table: Published;
   if (months) {
-    // Through the owner's function: the caller may read no crime itself (row-level security), only the grid.
-    const rows = await run<{ division_id: string | null; month: string; crimes: number }>(
-      ctx.db,
-      sql`SELECT division_id, month, crimes FROM statistics_crime_cells(${months.from}::date, ${months.to}::date) WHERE g = 0`,
-    );
+    const rows = await crimeGridCells(ctx.db, months.from, months.to);
     table = fromGrid(
       rows.map((r) => ({ coords: [r.division_id, r.month], counts: [r.crimes] })),
       mask,
     );
   } else {
-    const rows = await run<{
-      division_id: string | null;
-      month: string | null;
-      g: number;
-      crimes: number;
-      victims: number;
-      suspects: number;
-    }>(
-      ctx.db,
-      sql`SELECT c.division_id, c.month, GROUPING(c.division_id, c.month) AS g, count(DISTINCT c.id)::int AS crimes,
-                 count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'VICTIM')::int AS victims,
-                 count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'SUSPECT')::int AS suspects
-            FROM (SELECT id, division_id, (recorded_on - extract(day FROM recorded_on)::int + 1)::text AS month FROM crimes
-                   WHERE recorded_on >= ${dayOnOrAfter(args.from)}::date AND recorded_on < ${dayOnOrAfter(args.to)}::date) c
-            -- A lateral probe per crime (OFFSET 0 keeps it one): cheaper than hashing every crime's people.
-            LEFT JOIN LATERAL (SELECT subject_id, role FROM crime_subjects cs WHERE cs.crime_id = c.id OFFSET 0) cs ON true
-           GROUP BY GROUPING SETS ((c.division_id, c.month), (c.division_id), (c.month), ())`,
-    );
+    const rows = await exactCrimeCells(ctx.db, dayOnOrAfter(args.from), dayOnOrAfter(args.to));
     // GROUPING() sets a bit for each column *not* grouped by: division is its high bit.
     const cubes: Cell[][] = [[], [], [], []];
     for (const r of rows) {
@@ -238,21 +199,7 @@ export async function flagStats(ctx: RequestContext, args: FlagStatsArgs): Promi
   // Both tables are kept by trigger (migrations/1765400000000-flag-statistics.ts): flags in force
   // placed in their subject's latest division, and reports with risk indicators with how many of
   // their potential victims carry a CSE_RISK flag in force.
-  const [active, [under]] = await Promise.all([
-    run<{ division_id: string | null; kind: FlagKind; risk_level: RiskLevel; n: number; due: number }>(
-      ctx.db,
-      sql`SELECT p.division_id, p.kind, p.risk_level, count(*)::int AS n,
-                 count(*) FILTER (WHERE p.review_date <= (now() AT TIME ZONE 'UTC')::date)::int AS due
-            FROM active_flag_placements p
-           GROUP BY 1, 2, 3`,
-    ),
-    run<{ reports: number; unflagged: number; as_of: Date }>(
-      ctx.db,
-      sql`SELECT count(*)::int AS reports, count(*) FILTER (WHERE flagged_victims = 0)::int AS unflagged, now() AS as_of
-            FROM report_flag_coverage
-           WHERE received_at >= ${args.from} AND received_at < ${args.to} AND victims > 0`,
-    ),
-  ]);
+  const [active, [under]] = await Promise.all([activeFlagCounts(ctx.db), flagCoverage(ctx.db, args.from, args.to)]);
   const divisions = await divisionsById(
     ctx,
     active.map((r) => r.division_id),

@@ -1,5 +1,5 @@
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/demo-seed';
-import { foldReportCounts } from '../../src/stats/rollup';
+import { foldReportCounts } from '../../src/stats/stats.queries';
 import { codes, countRows, startTestApp, type TestApp } from '../support/test-app';
 
 /** submitIntelligenceBatch: all or none, each item checked as submitIntelligence checks it, audited like it. */

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
 import { CURRENT_REPORTS, planCurrentCohort, seedCurrentCohort } from '../../src/demo/demo-current';
-import { DEMO_CRIMES, DEMO_REPORTS_BY_DIVISION, lookUpIds } from '../../src/demo/demo-records';
+import { DEMO_CRIMES, DEMO_REPORTS_BY_DIVISION } from '../../src/demo/demo-records';
+import { lookUpIds } from '../../src/demo/demo.queries';
 import { openTestDatabase } from '../support/test-database';
 
 /**

@@ -1,5 +1,5 @@
 import { seedCurrentCohort } from '../../src/demo/demo-current';
-import { lookUpIds } from '../../src/demo/demo-records';
+import { lookUpIds } from '../../src/demo/demo.queries';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/demo-seed';
 import { FROM_ABOVE, firstValue, guideOperations } from '../support/guide-operations';
 import { startTestApp, type TestApp } from '../support/test-app';

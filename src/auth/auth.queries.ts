@@ -196,8 +196,8 @@ export async function findLiveUserSession(
 ): Promise<{ agency_id: string; roles: string[] } | undefined> {
   const live = (await db.query(
     `SELECT u.agency_id, u.roles::text[] AS roles
-       FROM auth_sessions s JOIN users u ON u.id = s.user_id JOIN agencies a ON a.id = u.agency_id
-      WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL AND a.status = 'ACTIVE'`,
+         FROM auth_sessions s JOIN users u ON u.id = s.user_id JOIN agencies a ON a.id = u.agency_id
+        WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL AND a.status = 'ACTIVE'`,
     [sessionId, userId],
   )) as { agency_id: string; roles: string[] }[];
   return live[0];

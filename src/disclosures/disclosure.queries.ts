@@ -8,13 +8,7 @@ import { assertFilterable } from '../policy/fields';
 import { accessRequestReadScope, disclosureReadScope, disclosureRedactions, requireScope } from '../policy/records';
 import { SUBJECT_COLUMNS, type SubjectRow } from '../subjects/subject.queries';
 import { AccessRequestStatus, DisclosureStatus, type LegalGateway } from './disclosure.enums';
-import type {
-  AccessRequest,
-  AccessRequestFilter,
-  Disclosure,
-  DisclosureDecision,
-  DisclosureFilter,
-} from './disclosure.types';
+import type { AccessRequest, AccessRequestFilter, Disclosure, DisclosureDecision, DisclosureFilter } from './disclosure.types';
 
 export interface DisclosureRow {
   id: string;
@@ -172,7 +166,10 @@ export async function lockReportToDisclose(db: Queryable, scope: Sql, reportId: 
 
 /** True when the report is linked to the subject. */
 export async function reportIsAbout(db: Queryable, reportId: string, subjectId: string): Promise<boolean> {
-  const [linked] = await run(db, sql`SELECT 1 FROM report_subjects WHERE report_id = ${reportId}::uuid AND subject_id = ${subjectId}::uuid`);
+  const [linked] = await run(
+    db,
+    sql`SELECT 1 FROM report_subjects WHERE report_id = ${reportId}::uuid AND subject_id = ${subjectId}::uuid`,
+  );
   return linked !== undefined;
 }
 
@@ -193,11 +190,11 @@ export async function insertDisclosure(db: Queryable, d: NewDisclosure): Promise
   const [{ id }] = await run<{ id: string }>(
     db,
     sql`INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, conditions, sensitive_acknowledged,
-                                 expires_at, disclosed_by_user_id, access_request_id)
-        VALUES (${d.reportId}::uuid, ${d.recipientAgencyId}::uuid, ${d.gateway}, ${d.purpose}, ${d.summary},
-                ${d.conditions}, ${d.sensitiveAcknowledged}, ${d.expiresAt}, ${d.disclosedByUserId}::uuid,
-                ${d.accessRequestId}::uuid)
-        RETURNING id`,
+                                   expires_at, disclosed_by_user_id, access_request_id)
+          VALUES (${d.reportId}::uuid, ${d.recipientAgencyId}::uuid, ${d.gateway}, ${d.purpose}, ${d.summary},
+                  ${d.conditions}, ${d.sensitiveAcknowledged}, ${d.expiresAt}, ${d.disclosedByUserId}::uuid,
+                  ${d.accessRequestId}::uuid)
+          RETURNING id`,
   );
   return id;
 }
@@ -220,9 +217,9 @@ export async function insertDecline(db: Queryable, x: NewDecline): Promise<Discl
   const [row] = await run<DeclineRow>(
     db,
     sql`WITH x AS (INSERT INTO disclosure_declines (report_id, recipient_agency_id, access_request_id, reason, decided_by_user_id)
-                   VALUES (${x.reportId}::uuid, ${x.recipientAgencyId}::uuid, ${x.accessRequestId}::uuid, ${x.reason}, ${x.decidedByUserId}::uuid)
-                   RETURNING *)
-        SELECT ${DECLINE_COLUMNS} FROM x`,
+                     VALUES (${x.reportId}::uuid, ${x.recipientAgencyId}::uuid, ${x.accessRequestId}::uuid, ${x.reason}, ${x.decidedByUserId}::uuid)
+                     RETURNING *)
+          SELECT ${DECLINE_COLUMNS} FROM x`,
   );
   return toDecisionView(row);
 }
@@ -236,7 +233,7 @@ export async function markDisclosureRevoked(db: Queryable, id: string, revokedBy
   await run(
     db,
     sql`UPDATE disclosures SET revoked_at = now(), revoked_by_user_id = ${revokedByUserId}::uuid, revocation_reason = ${reason}
-         WHERE id = ${id}::uuid AND revoked_at IS NULL`,
+           WHERE id = ${id}::uuid AND revoked_at IS NULL`,
   );
 }
 
@@ -299,7 +296,7 @@ export async function insertAccessRequest(db: Queryable, principal: Principal, s
   const [{ id }] = await run<{ id: string }>(
     db,
     sql`INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason)
-        VALUES (${subjectId}::uuid, ${principal.id}::uuid, ${principal.agency.id}::uuid, ${reason}) RETURNING id`,
+            VALUES (${subjectId}::uuid, ${principal.id}::uuid, ${principal.agency.id}::uuid, ${reason}) RETURNING id`,
   );
   return id;
 }
@@ -338,13 +335,17 @@ export function subjectRowsByIds(db: Queryable, ids: readonly string[], scope: S
 }
 
 /** The subjects of each disclosure's report within `scope` (the disclosure–subject edge), by name. */
-export function subjectRowsByDisclosures(db: Queryable, ids: readonly string[], scope: Sql): Promise<(SubjectRow & { disclosure_id: string })[]> {
+export function subjectRowsByDisclosures(
+  db: Queryable,
+  ids: readonly string[],
+  scope: Sql,
+): Promise<(SubjectRow & { disclosure_id: string })[]> {
   return run(
     db,
     sql`SELECT d.id AS disclosure_id, ${SUBJECT_COLUMNS} FROM disclosures d
-          JOIN report_subjects rs ON rs.report_id = d.report_id JOIN subjects s ON s.id = rs.subject_id
-         WHERE d.id = ANY(${[...ids]}::uuid[]) AND ${scope}
-         ORDER BY s.full_name, s.id`,
+                JOIN report_subjects rs ON rs.report_id = d.report_id JOIN subjects s ON s.id = rs.subject_id
+               WHERE d.id = ANY(${[...ids]}::uuid[]) AND ${scope}
+               ORDER BY s.full_name, s.id`,
   );
 }
 

@@ -1,17 +1,23 @@
-import type { DataSource, EntityManager } from 'typeorm';
 import { unauthenticated } from '../errors';
-import { inTransaction, type RequestContext } from '../context/request-context';
+import { type AppServices, inTransaction, type RequestContext } from '../context/request-context';
 import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
-import { ServiceAccountEntity } from '../users/service-account.entity';
-import { AgencyStatus } from '../agencies/agency-status';
-import { AgencyEntity } from '../agencies/agency.entity';
-import { UserEntity } from '../users/user.entity';
 import { normaliseEmail } from '../users/user.service';
+import {
+  agencyIsActive,
+  findLiveUserSession,
+  findServiceAccountByClientId,
+  findUserByEmail,
+  insertRefreshToken,
+  insertSession,
+  lockRefreshToken,
+  markRefreshTokenUsed,
+  revokeSession,
+  updatePasswordHash,
+  updateSecretHash,
+} from './auth.queries';
 import type { AuthPayload } from './auth.types';
 import { hashSecret, needsRehash, verifyAgainstDummy, verifySecret } from './passwords';
-import { RefreshTokenEntity } from './refresh-token.entity';
-import { AuthSessionEntity } from './session.entity';
 import { accountKey, claimAttempt, clearAttempts } from './sign-in-throttle';
 import type { PrincipalKind, TokenService } from './tokens';
 
@@ -25,20 +31,15 @@ interface SessionSubject {
   roles: string[];
 }
 
-/** True when the agency is approved: users and apps of an agency awaiting approval cannot sign in. */
-async function agencyActive(ctx: RequestContext, agencyId: string): Promise<boolean> {
-  return ctx.db.getRepository(AgencyEntity).existsBy({ id: agencyId, status: AgencyStatus.ACTIVE });
-}
-
 /** Issues an access token (and for users a refresh token, recorded for rotation) in a session. */
-async function issueTokens(ctx: RequestContext, tx: EntityManager, sessionId: string, subject: SessionSubject): Promise<AuthPayload> {
+async function issueTokens(ctx: RequestContext, sessionId: string, subject: SessionSubject): Promise<AuthPayload> {
   const access = ctx.tokens.issue('access', { ...subject, sid: sessionId });
   // The caller had no token: the audit event of this sign-in names who it became.
   ctx.audit.signedIn = { id: subject.sub, kind: subject.pk, agencyId: subject.agency, roles: subject.roles, tokenId: access.jti };
   let refreshToken: string | null = null;
   if (subject.pk === 'USER') {
     const refresh = ctx.tokens.issue('refresh', { ...subject, sid: sessionId });
-    await tx.getRepository(RefreshTokenEntity).insert({ id: refresh.jti, sessionId, expiresAt: refresh.expiresAt, usedAt: null });
+    await insertRefreshToken(ctx.db, { id: refresh.jti, sessionId, expiresAt: refresh.expiresAt });
     refreshToken = refresh.token;
   }
   return { accessToken: access.token, refreshToken, expiresAt: access.expiresAt, tokenType: 'Bearer' };
@@ -52,24 +53,20 @@ export async function login(ctx: RequestContext, email: string, password: string
   const normalised = normaliseEmail(email);
   const throttle = accountKey('user', normalised);
   await claimOrLog(ctx, throttle, 'login_locked');
-  const user = await ctx.db.getRepository(UserEntity).findOneBy({ email: normalised });
+  const user = await findUserByEmail(ctx.db, normalised);
   const valid = user ? await verifySecret(user.passwordHash, password) : await verifyAgainstDummy(password, ctx.config.argon2);
-  // An agency awaiting approval refuses exactly as a wrong password does: no enumeration.
-  if (!user || !valid || user.disabledAt || !(await agencyActive(ctx, user.agencyId))) {
+  // Users and apps of an agency awaiting approval cannot sign in; it refuses exactly as a wrong
+  // password does: no enumeration.
+  if (!user || !valid || user.disabledAt || !(await agencyIsActive(ctx.db, user.agencyId))) {
     ctx.log.info({ event: 'login_failed' }, 'failed sign-in');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
   const rehashed = needsRehash(user.passwordHash, ctx.config.argon2) ? await hashSecret(password, ctx.config.argon2) : null;
   return inTransaction(ctx, async (ctx) => {
     await clearAttempts(ctx.db, throttle);
-    if (rehashed)
-      await ctx.db.query(`UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3`, [
-        user.id,
-        rehashed,
-        user.passwordHash,
-      ]);
-    const session = await ctx.db.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
-    return issueTokens(ctx, ctx.db, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
+    if (rehashed) await updatePasswordHash(ctx.db, user.id, rehashed, user.passwordHash);
+    const session = await insertSession(ctx.db, { userId: user.id, serviceAccountId: null });
+    return issueTokens(ctx, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
   });
 }
 
@@ -77,9 +74,9 @@ export async function login(ctx: RequestContext, email: string, password: string
 export async function serviceToken(ctx: RequestContext, clientId: string, clientSecret: string): Promise<AuthPayload> {
   const throttle = accountKey('service', clientId);
   await claimOrLog(ctx, throttle, 'service_token_locked');
-  const account = await ctx.db.getRepository(ServiceAccountEntity).findOneBy({ clientId });
+  const account = await findServiceAccountByClientId(ctx.db, clientId);
   const valid = account ? await verifySecret(account.secretHash, clientSecret) : await verifyAgainstDummy(clientSecret, ctx.config.argon2);
-  if (!account || !valid || account.disabledAt || !(await agencyActive(ctx, account.agencyId))) {
+  if (!account || !valid || account.disabledAt || !(await agencyIsActive(ctx.db, account.agencyId))) {
     ctx.log.info({ event: 'service_token_failed' }, 'failed partner app sign-in');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
@@ -87,14 +84,10 @@ export async function serviceToken(ctx: RequestContext, clientId: string, client
   return inTransaction(ctx, async (ctx) => {
     await clearAttempts(ctx.db, throttle);
     if (rehashed) {
-      await ctx.db.query(`UPDATE service_accounts SET secret_hash = $2 WHERE id = $1 AND secret_hash = $3`, [
-        account.id,
-        rehashed,
-        account.secretHash,
-      ]);
+      await updateSecretHash(ctx.db, account.id, rehashed, account.secretHash);
     }
-    const session = await ctx.db.getRepository(AuthSessionEntity).save({ userId: null, serviceAccountId: account.id });
-    return issueTokens(ctx, ctx.db, session.id, { sub: account.id, pk: 'SERVICE', agency: account.agencyId, roles: [] });
+    const session = await insertSession(ctx.db, { userId: null, serviceAccountId: account.id });
+    return issueTokens(ctx, session.id, { sub: account.id, pk: 'SERVICE', agency: account.agencyId, roles: [] });
   });
 }
 
@@ -124,15 +117,15 @@ export async function exchangeToken(ctx: RequestContext, idToken: string): Promi
   const verified = await ctx.tokens.external.verify(idToken, ctx.log);
   if ('refused' in verified) throw refuse(verified.refused);
   const { identity } = verified;
-  const user = await ctx.db.getRepository(UserEntity).findOneBy({ email: normaliseEmail(identity.email) });
+  const user = await findUserByEmail(ctx.db, normaliseEmail(identity.email));
   if (!user) throw refuse('no such user');
   if (user.agencyId !== identity.agencyId) throw refuse('user of another agency');
   if (user.disabledAt) throw refuse('user disabled');
-  if (!(await agencyActive(ctx, user.agencyId))) throw refuse('agency awaiting approval');
+  if (!(await agencyIsActive(ctx.db, user.agencyId))) throw refuse('agency awaiting approval');
   return inTransaction(ctx, async (ctx) => {
-    const session = await ctx.db.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
+    const session = await insertSession(ctx.db, { userId: user.id, serviceAccountId: null });
     ctx.log.info({ event: 'token_exchanged', issuer: identity.issuer, userId: user.id }, 'signed in through an agency identity provider');
-    return issueTokens(ctx, ctx.db, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
+    return issueTokens(ctx, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
   });
 }
 
@@ -144,24 +137,16 @@ export async function refresh(ctx: RequestContext, refreshToken: string): Promis
   const claims = ctx.tokens.verify(refreshToken, 'refresh');
   if (!claims || claims.pk !== 'USER') throw unauthenticated('Invalid refresh token');
   const outcome = await inTransaction(ctx, async (ctx) => {
-    const stored = await ctx.db.getRepository(RefreshTokenEntity).findOne({
-      where: { id: claims.jti, sessionId: claims.sid },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const stored = await lockRefreshToken(ctx.db, claims.jti, claims.sid);
     if (!stored) return null;
     if (stored.usedAt) {
       await revokeSession(ctx.db, claims.sid, 'refresh token reused');
       return null;
     }
-    const live: { agency_id: string; roles: string[] }[] = await ctx.db.query(
-      `SELECT u.agency_id, u.roles::text[] AS roles
-         FROM auth_sessions s JOIN users u ON u.id = s.user_id JOIN agencies a ON a.id = u.agency_id
-        WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL AND a.status = 'ACTIVE'`,
-      [claims.sid, claims.sub],
-    );
-    if (!live[0]) return null;
-    await ctx.db.getRepository(RefreshTokenEntity).update({ id: stored.id }, { usedAt: new Date() });
-    return issueTokens(ctx, ctx.db, claims.sid, { sub: claims.sub, pk: 'USER', agency: live[0].agency_id, roles: live[0].roles });
+    const live = await findLiveUserSession(ctx.db, claims.sid, claims.sub);
+    if (!live) return null;
+    await markRefreshTokenUsed(ctx.db, stored.id);
+    return issueTokens(ctx, claims.sid, { sub: claims.sub, pk: 'USER', agency: live.agency_id, roles: live.roles });
   });
   if (!outcome) throw unauthenticated('Invalid refresh token');
   return outcome;
@@ -174,17 +159,10 @@ export async function logout(ctx: RequestContext): Promise<boolean> {
   return true;
 }
 
-async function revokeSession(db: EntityManager, sessionId: string, reason: string): Promise<void> {
-  await db.query(`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`, [
-    sessionId,
-    reason,
-  ]);
-}
-
 /** For development (`npm run token <email>`): an access token for an active user, without a password. */
-export async function mintToken(db: DataSource, tokens: TokenService, email: string): Promise<string> {
-  const user = await db.getRepository(UserEntity).findOneBy({ email: normaliseEmail(email) });
+export async function mintToken(db: AppServices['db'], tokens: TokenService, email: string): Promise<string> {
+  const user = await findUserByEmail(db.manager, normaliseEmail(email));
   if (!user || user.disabledAt) throw new Error(`no active user with email ${email}`);
-  const session = await db.getRepository(AuthSessionEntity).save({ userId: user.id, serviceAccountId: null });
+  const session = await insertSession(db.manager, { userId: user.id, serviceAccountId: null });
   return tokens.issue('access', { sub: user.id, sid: session.id, pk: 'USER', agency: user.agencyId, roles: user.roles }).token;
 }

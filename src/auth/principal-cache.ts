@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/sql';
-import { loadPrincipal, type Principal, principalUnchangedSql } from './principal';
+import { principalUnchangedSql } from './auth.queries';
+import { loadPrincipal, type Principal } from './principal';
 import type { TokenClaims } from './tokens';
 
 /** How long a session's principal is reused; every use is still confirmed (see `PrincipalCache`). */

@@ -1,9 +1,14 @@
 import type { Principal } from '../auth/principal';
-import { raw, run, sql, type Queryable } from '../db/sql';
+import { keysetPage, type Page, type PageRequest } from '../db/paging';
+import { and, raw, run, sql, type Queryable, type Sql } from '../db/sql';
 import { notFound } from '../errors';
-import { disclosureReadScope, disclosureRedactions, requireScope } from '../policy/records';
-import type { AccessRequestStatus, DisclosureStatus, LegalGateway } from './disclosure.enums';
-import type { AccessRequest, Disclosure, DisclosureDecision } from './disclosure.types';
+import type { Classification, HandlingCode } from '../intelligence/intelligence.enums';
+import { disclosureSubjectScope, orNone } from '../policy/edges';
+import { assertFilterable } from '../policy/fields';
+import { accessRequestReadScope, disclosureReadScope, disclosureRedactions, requireScope } from '../policy/records';
+import { SUBJECT_COLUMNS, type SubjectRow } from '../subjects/subject.queries';
+import { AccessRequestStatus, DisclosureStatus, type LegalGateway } from './disclosure.enums';
+import type { AccessRequest, AccessRequestFilter, Disclosure, DisclosureDecision, DisclosureFilter } from './disclosure.types';
 
 export interface DisclosureRow {
   id: string;
@@ -110,3 +115,252 @@ export const toAccessRequestView = (row: AccessRequestRow): AccessRequest => ({
   decidedAt: row.decided_at,
   decidedByUserId: row.decided_by_user_id,
 });
+
+// Disclosures and decisions
+
+/** An access request being answered, locked until the transaction ends (of two racing decisions one wins). */
+export interface PendingRequestRow {
+  id: string;
+  subject_id: string;
+  requester_agency_id: string;
+  status: AccessRequestStatus;
+}
+
+export async function lockAccessRequest(db: Queryable, id: string): Promise<PendingRequestRow | undefined> {
+  const [request] = await run<PendingRequestRow>(
+    db,
+    sql`SELECT id, subject_id, requester_agency_id, status FROM access_requests WHERE id = ${id}::uuid FOR UPDATE`,
+  );
+  return request;
+}
+
+/** Records the answer to a still-pending access request. */
+export async function markAccessRequestDecided(db: Queryable, id: string, status: AccessRequestStatus, deciderId: string): Promise<void> {
+  await run(
+    db,
+    sql`UPDATE access_requests SET status = ${status}, decided_at = now(), decided_by_user_id = ${deciderId}::uuid
+         WHERE id = ${id}::uuid AND status = 'PENDING'`,
+  );
+}
+
+/** The kind of an agency; undefined when there is none with this id. */
+export async function findAgencyKind(db: Queryable, id: string): Promise<string | undefined> {
+  const [agency] = await run<{ kind: string }>(db, sql`SELECT kind FROM agencies WHERE id = ${id}::uuid`);
+  return agency?.kind;
+}
+
+export interface DisclosedReportRow {
+  id: string;
+  handling_code: HandlingCode | null;
+  classification: Classification;
+}
+
+/** A report within `scope` (alias `r`) about to be disclosed, share-locked so its grading holds until the disclosure is written. */
+export async function lockReportToDisclose(db: Queryable, scope: Sql, reportId: string): Promise<DisclosedReportRow | undefined> {
+  const [report] = await run<DisclosedReportRow>(
+    db,
+    sql`SELECT r.id, r.handling_code, r.classification FROM intelligence_reports r WHERE r.id = ${reportId}::uuid AND ${scope} FOR SHARE`,
+  );
+  return report;
+}
+
+/** True when the report is linked to the subject. */
+export async function reportIsAbout(db: Queryable, reportId: string, subjectId: string): Promise<boolean> {
+  const [linked] = await run(
+    db,
+    sql`SELECT 1 FROM report_subjects WHERE report_id = ${reportId}::uuid AND subject_id = ${subjectId}::uuid`,
+  );
+  return linked !== undefined;
+}
+
+export interface NewDisclosure {
+  reportId: string;
+  recipientAgencyId: string;
+  gateway: LegalGateway;
+  purpose: string;
+  summary: string;
+  conditions: string | null;
+  sensitiveAcknowledged: boolean;
+  expiresAt: Date;
+  disclosedByUserId: string;
+  accessRequestId: string | null;
+}
+
+export async function insertDisclosure(db: Queryable, d: NewDisclosure): Promise<string> {
+  const [{ id }] = await run<{ id: string }>(
+    db,
+    sql`INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, conditions, sensitive_acknowledged,
+                                   expires_at, disclosed_by_user_id, access_request_id)
+          VALUES (${d.reportId}::uuid, ${d.recipientAgencyId}::uuid, ${d.gateway}, ${d.purpose}, ${d.summary},
+                  ${d.conditions}, ${d.sensitiveAcknowledged}, ${d.expiresAt}, ${d.disclosedByUserId}::uuid,
+                  ${d.accessRequestId}::uuid)
+          RETURNING id`,
+  );
+  return id;
+}
+
+/** True when a report with this id is within `scope` (alias `r`). */
+export async function reportInScope(db: Queryable, scope: Sql, reportId: string): Promise<boolean> {
+  const [report] = await run(db, sql`SELECT r.id FROM intelligence_reports r WHERE r.id = ${reportId}::uuid AND ${scope}`);
+  return report !== undefined;
+}
+
+export interface NewDecline {
+  reportId: string | null;
+  recipientAgencyId: string;
+  accessRequestId: string | null;
+  reason: string;
+  decidedByUserId: string;
+}
+
+export async function insertDecline(db: Queryable, x: NewDecline): Promise<DisclosureDecision> {
+  const [row] = await run<DeclineRow>(
+    db,
+    sql`WITH x AS (INSERT INTO disclosure_declines (report_id, recipient_agency_id, access_request_id, reason, decided_by_user_id)
+                     VALUES (${x.reportId}::uuid, ${x.recipientAgencyId}::uuid, ${x.accessRequestId}::uuid, ${x.reason}, ${x.decidedByUserId}::uuid)
+                     RETURNING *)
+          SELECT ${DECLINE_COLUMNS} FROM x`,
+  );
+  return toDecisionView(row);
+}
+
+/** Locks a disclosure until the transaction ends (of two racing revocations one wins). */
+export async function lockDisclosure(db: Queryable, id: string): Promise<void> {
+  await run(db, sql`SELECT id FROM disclosures WHERE id = ${id}::uuid FOR UPDATE`);
+}
+
+export async function markDisclosureRevoked(db: Queryable, id: string, revokedByUserId: string, reason: string): Promise<void> {
+  await run(
+    db,
+    sql`UPDATE disclosures SET revoked_at = now(), revoked_by_user_id = ${revokedByUserId}::uuid, revocation_reason = ${reason}
+           WHERE id = ${id}::uuid AND revoked_at IS NULL`,
+  );
+}
+
+const STATUS_CONDITION: Record<DisclosureStatus, Sql> = {
+  [DisclosureStatus.ACTIVE]: raw('(d.revoked_at IS NULL AND d.expires_at > now())'),
+  [DisclosureStatus.EXPIRED]: raw('(d.revoked_at IS NULL AND d.expires_at <= now())'),
+  [DisclosureStatus.REVOKED]: raw('d.revoked_at IS NOT NULL'),
+};
+
+/** Disclosures newest first within the principal's scope, filtered (by report for police readers only). */
+export async function listDisclosurePage(
+  db: Queryable,
+  principal: Principal,
+  filter: Pick<DisclosureFilter, 'status' | 'recipientAgencyId' | 'reportId' | 'subjectId'>,
+  args: PageRequest,
+): Promise<Page<Disclosure>> {
+  const conditions = [requireScope(disclosureReadScope(principal))];
+  if (filter.status) conditions.push(STATUS_CONDITION[filter.status]);
+  if (filter.recipientAgencyId) conditions.push(sql`d.recipient_agency_id = ${filter.recipientAgencyId}::uuid`);
+  if (filter.reportId) {
+    assertFilterable(principal, 'Disclosure', 'reportId', 'Filtering by report is for police readers');
+    conditions.push(sql`d.report_id = ${filter.reportId}::uuid`);
+  }
+  if (filter.subjectId) {
+    conditions.push(
+      // The disclosure–subject edge, as Disclosure.subjects shows it.
+      sql`EXISTS (SELECT 1 FROM report_subjects f_rs JOIN subjects s ON s.id = f_rs.subject_id
+                   WHERE f_rs.report_id = d.report_id AND f_rs.subject_id = ${filter.subjectId}::uuid AND ${orNone(disclosureSubjectScope(principal))})`,
+    );
+  }
+  const page = await keysetPage<DisclosureRow>(
+    db,
+    {
+      list: 'disclosures',
+      select: DISCLOSURE_COLUMNS,
+      from: raw('disclosures d'),
+      where: and(conditions),
+      sortColumn: raw('d.disclosed_at'),
+      idColumn: raw('d.id'),
+      sortType: 'timestamptz',
+    },
+    args,
+  );
+  return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toDisclosureView(e.node, principal) })) };
+}
+
+// Access requests
+
+export async function findAccessRequest(db: Queryable, principal: Principal, id: string): Promise<AccessRequest> {
+  const [row] = await run<AccessRequestRow>(
+    db,
+    sql`SELECT ${ACCESS_REQUEST_COLUMNS} FROM access_requests ar WHERE ar.id = ${id}::uuid AND ${requireScope(accessRequestReadScope(principal))}`,
+  );
+  if (!row) throw notFound('Access request', 'id');
+  return toAccessRequestView(row);
+}
+
+/** Records the principal's request about a subject; a second pending one of its agency is a unique violation. */
+export async function insertAccessRequest(db: Queryable, principal: Principal, subjectId: string, reason: string): Promise<string> {
+  const [{ id }] = await run<{ id: string }>(
+    db,
+    sql`INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason)
+            VALUES (${subjectId}::uuid, ${principal.id}::uuid, ${principal.agency.id}::uuid, ${reason}) RETURNING id`,
+  );
+  return id;
+}
+
+/** Access requests newest first within the principal's scope. */
+export async function listAccessRequestPage(
+  db: Queryable,
+  principal: Principal,
+  filter: Pick<AccessRequestFilter, 'status' | 'subjectId'> | undefined,
+  args: PageRequest,
+): Promise<Page<AccessRequest>> {
+  const conditions = [requireScope(accessRequestReadScope(principal))];
+  if (filter?.status) conditions.push(sql`ar.status = ${filter.status}`);
+  if (filter?.subjectId) conditions.push(sql`ar.subject_id = ${filter.subjectId}::uuid`);
+  const page = await keysetPage<AccessRequestRow>(
+    db,
+    {
+      list: 'accessRequests',
+      select: ACCESS_REQUEST_COLUMNS,
+      from: raw('access_requests ar'),
+      where: and(conditions),
+      sortColumn: raw('ar.requested_at'),
+      idColumn: raw('ar.id'),
+      sortType: 'timestamptz',
+    },
+    args,
+  );
+  return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toAccessRequestView(e.node) })) };
+}
+
+// What hangs off disclosures and access requests (the loaders' batches)
+
+/** Subjects by id within `scope` (alias `s`). */
+export function subjectRowsByIds(db: Queryable, ids: readonly string[], scope: Sql): Promise<SubjectRow[]> {
+  return run<SubjectRow>(db, sql`SELECT ${SUBJECT_COLUMNS} FROM subjects s WHERE s.id = ANY(${[...ids]}::uuid[]) AND ${scope}`);
+}
+
+/** The subjects of each disclosure's report within `scope` (the disclosure–subject edge), by name. */
+export function subjectRowsByDisclosures(
+  db: Queryable,
+  ids: readonly string[],
+  scope: Sql,
+): Promise<(SubjectRow & { disclosure_id: string })[]> {
+  return run(
+    db,
+    sql`SELECT d.id AS disclosure_id, ${SUBJECT_COLUMNS} FROM disclosures d
+                JOIN report_subjects rs ON rs.report_id = d.report_id JOIN subjects s ON s.id = rs.subject_id
+               WHERE d.id = ANY(${[...ids]}::uuid[]) AND ${scope}
+               ORDER BY s.full_name, s.id`,
+  );
+}
+
+/** The disclosures answering the access requests, within `scope` (alias `d`). */
+export function disclosureRowsByAccessRequests(db: Queryable, ids: readonly string[], scope: Sql): Promise<DisclosureRow[]> {
+  return run<DisclosureRow>(
+    db,
+    sql`SELECT ${DISCLOSURE_COLUMNS} FROM disclosures d WHERE d.access_request_id = ANY(${[...ids]}::uuid[]) AND ${scope}`,
+  );
+}
+
+/** The declines answering the access requests, within `scope` (alias `x`). */
+export function declineRowsByAccessRequests(db: Queryable, ids: readonly string[], scope: Sql): Promise<DeclineRow[]> {
+  return run<DeclineRow>(
+    db,
+    sql`SELECT ${DECLINE_COLUMNS} FROM disclosure_declines x WHERE x.access_request_id = ANY(${[...ids]}::uuid[]) AND ${scope}`,
+  );
+}

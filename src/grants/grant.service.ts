@@ -1,9 +1,9 @@
-import type { EntityManager } from 'typeorm';
 import { AgencyStatus } from '../agencies/agency-status';
 import type { Principal } from '../auth/principal';
 import { conflict, forbidden, notFound } from '../errors';
 import { inTransaction, type RequestContext } from '../context/request-context';
 import type { Page, PageRequest } from '../db/paging';
+import type { Queryable } from '../db/sql';
 import { type RecordChange, recordChanges } from '../history/history.service';
 import { authorize } from '../policy/authorize';
 import { grantDecisionRefusal, grantVisibilitySql } from '../policy/grants';
@@ -73,7 +73,7 @@ const refusalOf = (p: Principal, row: GrantFactsRow) =>
  * with its own.
  */
 export async function requestGrant(
-  tx: EntityManager,
+  tx: Queryable,
   requester: Principal,
   grant: Omit<NewGrant, 'requestedById' | 'requesterAgencyId'>,
 ): Promise<{ grant: Grant; change: RecordChange }> {

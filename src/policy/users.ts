@@ -1,0 +1,36 @@
+import { AgencyKind } from '../agencies/agency-kind';
+import type { Principal } from '../auth/principal';
+import { type Sql, sql } from '../db/sql';
+import { forbidden } from '../errors';
+import { Role } from './roles';
+
+/**
+ * The agency whose users an administrator lists, sees and changes: its own. A user of another
+ * agency is out of reach, NOT_FOUND as if it did not exist.
+ */
+export function managedAgencyOf(admin: Principal): string {
+  return admin.agency.id;
+}
+
+/** The users an administrator manages, as SQL on the users alias `u`. */
+export function managedUsersScope(admin: Principal): Sql {
+  return sql`u.agency_id = ${managedAgencyOf(admin)}::uuid`;
+}
+
+/**
+ * Where an administrator may create a user: in its own agency (the default). An OVERSIGHT ADMIN may
+ * also create the first user of a new agency, and only as its ADMIN, so the agency can be
+ * bootstrapped; whether the agency has no users yet is for the caller to check (`bootstrapping`).
+ */
+export function userCreationTarget(
+  admin: Principal,
+  requested: { agencyId?: string; roles: readonly Role[] },
+): { agencyId: string; bootstrapping: boolean } {
+  const agencyId = requested.agencyId ?? managedAgencyOf(admin);
+  const bootstrapping = agencyId !== managedAgencyOf(admin);
+  if (bootstrapping) {
+    const asFirstAdmin = admin.agency.kind === AgencyKind.OVERSIGHT && requested.roles.length === 1 && requested.roles[0] === Role.ADMIN;
+    if (!asFirstAdmin) throw forbidden("Users can only be created in the administrator's own agency");
+  }
+  return { agencyId, bootstrapping };
+}

@@ -1,0 +1,111 @@
+import type { EntityManager } from 'typeorm';
+import { AgencyEntity } from '../agencies/agency.entity';
+import { keysetPage, type Page, type PageRequest } from '../db/paging';
+import { type Queryable, raw, type Sql } from '../db/sql';
+import type { Role } from '../policy/roles';
+import { UserEntity } from './user.entity';
+import type { User } from './user.types';
+
+export function toUser(entity: UserEntity & { agency: AgencyEntity }): User {
+  return {
+    id: entity.id,
+    email: entity.email,
+    displayName: entity.displayName,
+    agency: entity.agency,
+    roles: entity.roles,
+    pendingRoles: entity.pendingRoles,
+    disabled: entity.disabledAt !== null,
+    createdAt: entity.createdAt,
+  };
+}
+
+export function findAgency(db: EntityManager, id: string): Promise<AgencyEntity | null> {
+  return db.getRepository(AgencyEntity).findOneBy({ id });
+}
+
+/** The agency of a signed-in principal: it exists, or the principal would not have been loaded. */
+export function getAgency(db: EntityManager, id: string): Promise<AgencyEntity> {
+  return db.getRepository(AgencyEntity).findOneByOrFail({ id });
+}
+
+export function emailInUse(db: EntityManager, email: string): Promise<boolean> {
+  return db.getRepository(UserEntity).existsBy({ email });
+}
+
+/** Locks the agency until the transaction ends: concurrent bootstraps of it wait on one another. */
+export async function lockAgency(db: Queryable, agencyId: string): Promise<void> {
+  await db.query('SELECT id FROM agencies WHERE id = $1 FOR UPDATE', [agencyId]);
+}
+
+export async function countAgencyUsers(db: Queryable, agencyId: string): Promise<number> {
+  const [{ n }] = (await db.query('SELECT count(*)::int AS n FROM users WHERE agency_id = $1', [agencyId])) as { n: number }[];
+  return n;
+}
+
+export interface NewUser {
+  agencyId: string;
+  email: string;
+  displayName: string;
+  passwordHash: string;
+  roles: Role[];
+  pendingRoles: Role[];
+}
+
+export function insertUser(db: EntityManager, user: NewUser): Promise<UserEntity> {
+  const users = db.getRepository(UserEntity);
+  return users.save(users.create({ ...user, disabledAt: null }));
+}
+
+/** A user of the agency, with the agency; null for a user of any other agency. */
+export function findUserInAgency(db: EntityManager, id: string, agencyId: string): Promise<UserEntity | null> {
+  return db.getRepository(UserEntity).findOne({ where: { id, agencyId }, relations: { agency: true } });
+}
+
+/** Disables the user and ends their sessions: their tokens stop working at once. */
+export async function markUserDisabled(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE users SET disabled_at = now(), updated_at = now() WHERE id = $1 AND disabled_at IS NULL', [id]);
+  await db.query(
+    `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'user disabled' WHERE user_id = $1 AND revoked_at IS NULL`,
+    [id],
+  );
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+  display_name: string;
+  roles: Role[];
+  pending_roles: Role[];
+  disabled_at: Date | null;
+  created_at: Date;
+}
+
+export const toUserView = (row: UserRow, agency: AgencyEntity): User => ({
+  id: row.id,
+  email: row.email,
+  displayName: row.display_name,
+  agency,
+  roles: row.roles,
+  pendingRoles: row.pending_roles,
+  disabled: row.disabled_at !== null,
+  createdAt: row.created_at,
+});
+
+/** Users within `scope` (alias `u`), newest first. */
+export function listUserRows(db: Queryable, scope: Sql, args: PageRequest): Promise<Page<UserRow>> {
+  return keysetPage<UserRow>(
+    db,
+    {
+      list: 'users',
+      select: raw(
+        'u.id, u.email, u.display_name, u.roles::text[] AS roles, u.pending_roles::text[] AS pending_roles, u.disabled_at, u.created_at',
+      ),
+      from: raw('users u'),
+      where: scope,
+      sortColumn: raw('u.created_at'),
+      idColumn: raw('u.id'),
+      sortType: 'timestamptz',
+    },
+    args,
+  );
+}

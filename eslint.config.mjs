@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const SQL_HOME = "SQL is written in the domain's *.queries.ts (its repository), the read scopes in policy/, or db/ (docs/architecture.md).";
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', '*.config.js', 'eslint.config.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', '*.config.js', 'eslint.config.mjs', '.dependency-cruiser.cjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { Queryable } from '../db/sql';
+import { type Queryable, run, sql } from '../db/sql';
 import type { AgencyKind } from './agency-kind';
-import type { AgencyStatus } from './agency-status';
+import { AgencyStatus } from './agency-status';
 import { AgencyEntity } from './agency.entity';
 import { DivisionEntity } from './division.entity';
 
@@ -73,4 +73,29 @@ export function allDivisions(db: Queryable): Promise<DivisionRow[]> {
 /** The agencies of `ids` that exist (in no particular order). */
 export function agenciesById(db: Queryable, ids: readonly string[]): Promise<AgencyRow[]> {
   return db.query(`SELECT id, name, kind FROM agencies WHERE id = ANY($1::uuid[])`, [ids]) as Promise<AgencyRow[]>;
+}
+
+export function findAgency(db: EntityManager, id: string): Promise<AgencyEntity | null> {
+  return db.getRepository(AgencyEntity).findOneBy({ id });
+}
+
+/** The agency of a signed-in principal: it exists, or the principal would not have been loaded. */
+export function getAgency(db: EntityManager, id: string): Promise<AgencyEntity> {
+  return db.getRepository(AgencyEntity).findOneByOrFail({ id });
+}
+
+/** True when the agency is approved. */
+export function agencyIsActive(db: EntityManager, agencyId: string): Promise<boolean> {
+  return db.getRepository(AgencyEntity).existsBy({ id: agencyId, status: AgencyStatus.ACTIVE });
+}
+
+/** Locks the agency until the transaction ends: concurrent bootstraps of it wait on one another. */
+export async function lockAgency(db: Queryable, agencyId: string): Promise<void> {
+  await db.query('SELECT id FROM agencies WHERE id = $1 FOR UPDATE', [agencyId]);
+}
+
+/** The kind of an agency; undefined when there is none with this id. */
+export async function findAgencyKind(db: Queryable, id: string): Promise<string | undefined> {
+  const [agency] = await run<{ kind: string }>(db, sql`SELECT kind FROM agencies WHERE id = ${id}::uuid`);
+  return agency?.kind;
 }

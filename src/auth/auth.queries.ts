@@ -1,7 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import type { AgencyKind } from '../agencies/agency-kind';
-import { AgencyStatus } from '../agencies/agency-status';
-import { AgencyEntity } from '../agencies/agency.entity';
 import type { LockoutConfig } from '../config';
 import { type Queryable, run, type Sql, sql } from '../db/sql';
 import type { Role } from '../policy/roles';
@@ -130,11 +128,6 @@ export async function sweepThrottles(db: Queryable, lockout: LockoutConfig): Pro
 }
 
 // Accounts and sessions
-
-/** True when the agency is approved. */
-export function agencyIsActive(db: EntityManager, agencyId: string): Promise<boolean> {
-  return db.getRepository(AgencyEntity).existsBy({ id: agencyId, status: AgencyStatus.ACTIVE });
-}
 
 /** The user with this (normalised) email, enabled or not. */
 export function findUserByEmail(db: EntityManager, email: string): Promise<UserEntity | null> {

@@ -1,10 +1,10 @@
+import { agencyIsActive } from '../agencies/agency.queries';
 import { unauthenticated } from '../errors';
 import { type AppServices, inTransaction, type RequestContext } from '../context/request-context';
 import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { normaliseEmail } from '../users/user.service';
 import {
-  agencyIsActive,
   findLiveUserSession,
   findServiceAccountByClientId,
   findUserByEmail,

@@ -143,12 +143,6 @@ export async function markAccessRequestDecided(db: Queryable, id: string, status
   );
 }
 
-/** The kind of an agency; undefined when there is none with this id. */
-export async function findAgencyKind(db: Queryable, id: string): Promise<string | undefined> {
-  const [agency] = await run<{ kind: string }>(db, sql`SELECT kind FROM agencies WHERE id = ${id}::uuid`);
-  return agency?.kind;
-}
-
 export interface DisclosedReportRow {
   id: string;
   handling_code: HandlingCode | null;

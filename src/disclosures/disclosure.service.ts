@@ -1,3 +1,4 @@
+import { findAgencyKind } from '../agencies/agency.queries';
 import type { Principal } from '../auth/principal';
 import { badInput, notFound } from '../errors';
 import { inTransaction, type RequestContext } from '../context/request-context';
@@ -10,7 +11,6 @@ import { Permission } from '../policy/permissions';
 import { reportReadScope, requireScope } from '../policy/records';
 import { AccessRequestStatus, DisclosureStatus } from './disclosure.enums';
 import {
-  findAgencyKind,
   findDisclosure,
   insertDecline,
   insertDisclosure,

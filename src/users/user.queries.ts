@@ -19,22 +19,8 @@ export function toUser(entity: UserEntity & { agency: AgencyEntity }): User {
   };
 }
 
-export function findAgency(db: EntityManager, id: string): Promise<AgencyEntity | null> {
-  return db.getRepository(AgencyEntity).findOneBy({ id });
-}
-
-/** The agency of a signed-in principal: it exists, or the principal would not have been loaded. */
-export function getAgency(db: EntityManager, id: string): Promise<AgencyEntity> {
-  return db.getRepository(AgencyEntity).findOneByOrFail({ id });
-}
-
 export function emailInUse(db: EntityManager, email: string): Promise<boolean> {
   return db.getRepository(UserEntity).existsBy({ email });
-}
-
-/** Locks the agency until the transaction ends: concurrent bootstraps of it wait on one another. */
-export async function lockAgency(db: Queryable, agencyId: string): Promise<void> {
-  await db.query('SELECT id FROM agencies WHERE id = $1 FOR UPDATE', [agencyId]);
 }
 
 export async function countAgencyUsers(db: Queryable, agencyId: string): Promise<number> {

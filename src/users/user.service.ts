@@ -1,3 +1,4 @@
+import { findAgency, getAgency, lockAgency } from '../agencies/agency.queries';
 import { hashSecret } from '../auth/passwords';
 import { isUniqueViolation } from '../db/errors';
 import { badInput, conflict, forbidden, notFound } from '../errors';
@@ -15,12 +16,9 @@ import type { Page, PageRequest } from '../db/paging';
 import {
   countAgencyUsers,
   emailInUse,
-  findAgency,
   findUserInAgency,
-  getAgency,
   insertUser,
   listUserRows,
-  lockAgency,
   markUserDisabled,
   toUser,
   toUserView,

@@ -258,7 +258,9 @@ export async function seedCurrentCohort(tx: Queryable, ids: Ids, now = Date.now(
 
   const involve = (s: number, agency: string, kind: string, contact: string, by: string) =>
     insertDatedInvolvement(tx, [subjectIds[s], ids.agency(agency), kind, contact, ids.user(by), iso(now - (30 + s) * DAY)]);
-  for (const s of [0, 1, 2, 3])
+  // Child 11 has no flag yet: the school's pending question to the police is about her, so a school
+  // lead following the guide (who asks about a flagged pupil) never meets it as a CONFLICT.
+  for (const s of [0, 1, 2, 3, 11])
     await involve(s, BROOKFIELD, 'PUPIL_ON_ROLL', 'Pastoral office, Brookfield High School (01632 960 111)', LEAD);
   for (const s of [3, 4, 5, 6])
     await involve(s, ROCHDALE_CSC, 'OPEN_CASE', 'Rochdale Children’s Social Care, exploitation team (01632 960 212)', PRACTITIONER);
@@ -284,7 +286,7 @@ export async function seedCurrentCohort(tx: Queryable, ids: Ids, now = Date.now(
 
   const request = (s: number, by: string, agency: string, reason: string, daysAgo: number) =>
     insertDatedAccessRequest(tx, [subjectIds[s], ids.user(by), ids.agency(agency), reason, iso(now - daysAgo * DAY)]);
-  await request(2, LEAD, BROOKFIELD, 'The pupil has been collected from school by an unknown adult twice this week', 1);
+  await request(11, LEAD, BROOKFIELD, 'The pupil has been collected from school by an unknown adult twice this week', 1);
   await request(5, PRACTITIONER, ROCHDALE_CSC, 'Strategy meeting on Thursday: what do police hold about the adults she is seen with?', 2);
   await request(
     8,

@@ -43,6 +43,10 @@ true
 -- involvementReadScope
 true
 
+-- managedUsersScope
+u.agency_id = $1::uuid
+--   $1 = <agency:Greater Manchester Police>
+
 -- ownSubmissionScope
 coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
 --   $1 = <user:supervisor@gmp.example>

@@ -68,6 +68,10 @@ false
 i.agency_id = $1::uuid
 --   $1 = <agency:Northern Health Trust>
 
+-- managedUsersScope
+u.agency_id = $1::uuid
+--   $1 = <agency:Northern Health Trust>
+
 -- ownSubmissionScope
 coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
 --   $1 = <user:nurse@northern-health.example>

@@ -32,6 +32,10 @@ false
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedUsersScope
+u.agency_id = $1::uuid
+--   $1 = <agency:Office of the Police and Crime Commissioner>
+
 -- ownSubmissionScope
 coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
 --   $1 = <user:admin@oversight.example>

@@ -68,6 +68,10 @@ false
 i.agency_id = $1::uuid
 --   $1 = <agency:Rochdale Children's Social Care>
 
+-- managedUsersScope
+u.agency_id = $1::uuid
+--   $1 = <agency:Rochdale Children's Social Care>
+
 -- ownSubmissionScope
 coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
 --   $1 = <user:practitioner@rochdale-csc.example>

@@ -32,6 +32,10 @@ false
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedUsersScope
+u.agency_id = $1::uuid
+--   $1 = <agency:Safe Futures>
+
 -- ownSubmissionScope
 coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
 --   $1 = <service:safe-futures-app>

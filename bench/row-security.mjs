@@ -21,7 +21,7 @@ const dist = new URL('.', `file://${MAIN}`).href;
 const { listReports } = await import(`${dist}intelligence/intelligence.queries.js`);
 const { reportLoaders } = await import(`${dist}intelligence/intelligence.loader.js`);
 const { reportRedactions } = await import(`${dist}policy/records.js`);
-const { principalContextSql } = await import(`${dist}policy/row-security.js`);
+const { principalContextSql } = await import(`${dist}db/row-security.js`);
 
 const client = new pg.Client({ connectionString: url });
 await client.connect();

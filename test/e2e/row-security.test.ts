@@ -268,7 +268,12 @@ describe('row-level security mirrors the read scopes', () => {
     const subjectOf = async () =>
       (
         (await app.ownerQuery(
+          // Unknown to the agency by every path of subjects_known_to: involvement, its own reports, a disclosure.
           `SELECT s.id FROM subjects s WHERE NOT EXISTS (SELECT 1 FROM involvements i WHERE i.subject_id = s.id AND i.agency_id = $1)
+            AND NOT EXISTS (SELECT 1 FROM report_subjects k JOIN intelligence_reports r ON r.id = k.report_id
+                             WHERE k.subject_id = s.id AND r.submitted_by_agency_id = $1)
+            AND NOT EXISTS (SELECT 1 FROM report_subjects k JOIN disclosures d ON d.report_id = k.report_id
+                             WHERE k.subject_id = s.id AND d.recipient_agency_id = $1)
             AND EXISTS (SELECT 1 FROM report_subjects rs WHERE rs.subject_id = s.id)
             AND NOT EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.subject_id = s.id)
           ORDER BY s.created_at, s.id LIMIT 1`,

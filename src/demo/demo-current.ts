@@ -18,12 +18,8 @@ import {
   type PlannedReport,
   type PlannedSubject,
   type Rng,
-  insertCrimes,
-  insertFlags,
-  insertLinks,
+  insertCohort,
   insertProposals,
-  insertReports,
-  insertSubjects,
   iso,
   isoDate,
   planGrading,
@@ -249,11 +245,7 @@ export async function seedCurrentCohort(tx: Queryable, ids: Ids, now = Date.now(
   const done = await subjectReferenceExists(tx, CURRENT_COHORT_MARKER);
   if (done) return;
   const plan = planCurrentCohort(now);
-  const reportIds = await insertReports(tx, ids, plan.reports);
-  const subjectIds = await insertSubjects(tx, ids, plan.subjects);
-  await insertCrimes(tx, ids, plan.crimes, subjectIds);
-  await insertLinks(tx, ids, plan.links, reportIds, subjectIds);
-  await insertFlags(tx, ids, plan.flags, subjectIds);
+  const { reportIds, subjectIds } = await insertCohort(tx, ids, plan);
   await insertProposals(tx, ids, plan.proposals);
 
   const involve = (s: number, agency: string, kind: string, contact: string, by: string) =>

@@ -725,7 +725,7 @@ function planProposals(cast: CastMember[], subjects: PlannedSubject[], flags: Pl
 // Writing the plan: each plan mapped to the typed arrays of its table's one multi-row INSERT (demo.queries.ts).
 
 /** Inserts the reports in the order received; returns their ids by index. */
-export async function insertReports(tx: Queryable, ids: Ids, reports: PlannedReport[]): Promise<string[]> {
+async function insertReports(tx: Queryable, ids: Ids, reports: PlannedReport[]): Promise<string[]> {
   const reportIds = reports.map(() => randomUUID());
   const col = <T>(value: (r: PlannedReport) => T) => reports.map(value);
   await insertReportRows(tx, [
@@ -759,7 +759,7 @@ export async function insertReports(tx: Queryable, ids: Ids, reports: PlannedRep
   return reportIds;
 }
 
-export async function insertSubjects(tx: Queryable, ids: Ids, subjects: PlannedSubject[]): Promise<string[]> {
+async function insertSubjects(tx: Queryable, ids: Ids, subjects: PlannedSubject[]): Promise<string[]> {
   const subjectIds = subjects.map(() => randomUUID());
   const col = <T>(value: (s: PlannedSubject) => T) => subjects.map(value);
   // Aliases travel as one tab-separated text per subject: unnest cannot take an array of arrays of differing lengths.
@@ -778,7 +778,7 @@ export async function insertSubjects(tx: Queryable, ids: Ids, subjects: PlannedS
   return subjectIds;
 }
 
-export async function insertCrimes(tx: Queryable, ids: Ids, crimes: PlannedCrime[], subjectIds: string[]): Promise<void> {
+async function insertCrimes(tx: Queryable, ids: Ids, crimes: PlannedCrime[], subjectIds: string[]): Promise<void> {
   const crimeIds = crimes.map(() => randomUUID());
   await insertCrimeRows(tx, [
     crimeIds,
@@ -800,7 +800,7 @@ export async function insertCrimes(tx: Queryable, ids: Ids, crimes: PlannedCrime
   );
 }
 
-export async function insertLinks(tx: Queryable, ids: Ids, links: PlannedLink[], reportIds: string[], subjectIds: string[]): Promise<void> {
+async function insertLinks(tx: Queryable, ids: Ids, links: PlannedLink[], reportIds: string[], subjectIds: string[]): Promise<void> {
   await insertLinkRows(tx, [
     links.map((l) => reportIds[l.report]),
     links.map((l) => subjectIds[l.subject]),
@@ -810,7 +810,7 @@ export async function insertLinks(tx: Queryable, ids: Ids, links: PlannedLink[],
   ]);
 }
 
-export async function insertFlags(tx: Queryable, ids: Ids, flags: PlannedFlag[], subjectIds: string[]): Promise<void> {
+async function insertFlags(tx: Queryable, ids: Ids, flags: PlannedFlag[], subjectIds: string[]): Promise<void> {
   const col = <T>(value: (f: PlannedFlag) => T) => flags.map(value);
   await insertFlagRows(tx, [
     col((f) => subjectIds[f.subject]),
@@ -825,6 +825,20 @@ export async function insertFlags(tx: Queryable, ids: Ids, flags: PlannedFlag[],
     ids.user(SUPERVISOR),
     ids.agency(GMP),
   ]);
+}
+
+/** A planned cohort's records in the order their references need: reports, people, crimes, links, flags. */
+export async function insertCohort(
+  tx: Queryable,
+  ids: Ids,
+  plan: Pick<DemoPlan, 'reports' | 'subjects' | 'crimes' | 'links' | 'flags'>,
+): Promise<{ reportIds: string[]; subjectIds: string[] }> {
+  const reportIds = await insertReports(tx, ids, plan.reports);
+  const subjectIds = await insertSubjects(tx, ids, plan.subjects);
+  await insertCrimes(tx, ids, plan.crimes, subjectIds);
+  await insertLinks(tx, ids, plan.links, reportIds, subjectIds);
+  await insertFlags(tx, ids, plan.flags, subjectIds);
+  return { reportIds, subjectIds };
 }
 
 /**
@@ -867,11 +881,7 @@ export async function seedDemoRecords(
     const ids = await lookUpIds(tx);
     const plan = planDemoRecords();
     if (!existing) {
-      const reportIds = await insertReports(tx, ids, plan.reports);
-      const subjectIds = await insertSubjects(tx, ids, plan.subjects);
-      await insertCrimes(tx, ids, plan.crimes, subjectIds);
-      await insertLinks(tx, ids, plan.links, reportIds, subjectIds);
-      await insertFlags(tx, ids, plan.flags, subjectIds);
+      await insertCohort(tx, ids, plan);
     }
     await insertProposals(tx, ids, plan.proposals);
     await insertLawfulDisclosure(tx, ids);

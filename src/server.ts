@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { Kind, OperationTypeNode } from 'graphql';
 import { loadPrincipal } from './auth/principal';
 import { storableText } from './db/safe-text';
-import { databaseAnswers } from './db/data-source';
+import { pingDatabase } from './db/data-source';
 import { PrincipalCache } from './auth/principal-cache';
 import { classifyError, createFormatError, ErrorCode, unauthenticated } from './errors';
 import type { AppServices, RequestContext } from './context/request-context';
@@ -243,7 +243,7 @@ export async function startServer(services: AppServices, listen: { port: number;
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      await databaseAnswers(db);
+      await pingDatabase(db);
       const pending = await db.showMigrations();
       res.status(pending ? 503 : 200).json({ status: pending ? 'migrations pending' : 'ready' });
     } catch {

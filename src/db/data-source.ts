@@ -60,8 +60,7 @@ function roleName(role: string): string {
   return role;
 }
 
-/** Whether the database answers (the readiness probe). */
-export async function databaseAnswers(db: DataSource): Promise<boolean> {
+/** Resolves when the database answers a trivial query (the readiness probe); rejects when it does not. */
+export async function pingDatabase(db: DataSource): Promise<void> {
   await db.query('SELECT 1');
-  return true;
 }

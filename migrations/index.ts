@@ -18,6 +18,7 @@ import { SeparationOfDuties1766400000000 } from './1766400000000-separation-of-d
 import { AuditTrailIdentity1766500000000 } from './1766500000000-audit-trail-identity';
 import { RowSecurity1766600000000 } from './1766600000000-row-security';
 import { KnownSubjects1766700000000 } from './1766700000000-known-subjects';
+import { PushSharing1766800000000 } from './1766800000000-push-sharing';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -40,4 +41,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditTrailIdentity1766500000000,
   RowSecurity1766600000000,
   KnownSubjects1766700000000,
+  PushSharing1766800000000,
 ];

@@ -24,6 +24,9 @@ const envSchema = z.object({
   DB_APP_ROLE: optional(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL role name')),
   AUDIT_SEAL_INTERVAL_MS: optional(int(1000, 86_400_000)),
   ROLLUP_FOLD_INTERVAL_MS: optional(int(100, 3_600_000)),
+  PUSH_WORKERS: optional(bool),
+  PUSH_WORKER_CONCURRENCY: optional(int(1, 100)),
+  ACCESS_NOTICE_SCAN_INTERVAL_MS: optional(int(100, 3_600_000)),
   AUDIT_READS: optional(bool),
   AUDIT_SIGNING_KEY: optional(z.string()),
   AUDIT_VERIFICATION_KEYS: optional(z.string()),
@@ -163,6 +166,12 @@ export interface Config {
   auditSealIntervalMs: number;
   /** How often the statistics deltas are folded into the rollups (statistics are exact either way). */
   rollupFoldIntervalMs: number;
+  /**
+   * Push sharing (docs/notifications.md): whether this instance runs the outbox's workers (every
+   * instance may: each job runs once), how many jobs at once, and how often the audit trail is read
+   * for access notices.
+   */
+  push: { workers: boolean; concurrency: number; accessScanIntervalMs: number };
   /** False only to measure audit overhead in bench/: reads then leave no audit event. */
   auditReads: boolean;
   /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
@@ -281,6 +290,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS ?? 60_000,
     rollupFoldIntervalMs: e.ROLLUP_FOLD_INTERVAL_MS ?? 5_000,
+    push: {
+      workers: e.PUSH_WORKERS ?? true,
+      concurrency: e.PUSH_WORKER_CONCURRENCY ?? 4,
+      accessScanIntervalMs: e.ACCESS_NOTICE_SCAN_INTERVAL_MS ?? 2_000,
+    },
     auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,
     auditSigning,

@@ -28,6 +28,7 @@ import { createRateLimiter, rateLimitDetails } from './http/rate-limit';
 import { buildAppSchema } from './graphql/schema';
 import { createMetrics, listenForMetrics, metricsOnMainPort, requireBearer } from './metrics';
 import { explorerRouter } from './http/explorer';
+import { startPushSharing } from './notifications/push';
 
 export interface RunningServer {
   url: string;
@@ -319,10 +320,12 @@ export async function startServer(services: AppServices, listen: { port: number;
   const metricsServer =
     config.metricsPort === undefined ? undefined : await listenForMetrics(serveMetrics, config.metricsPort, listen.host);
   const url = `http://${listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host}:${port}/graphql`;
+  const push = await startPushSharing(services);
   return {
     url,
     port,
     async close() {
+      await push.stop();
       await apollo.stop();
       await rateLimiter.close();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));

@@ -43,6 +43,10 @@ false
 u.agency_id = $1::uuid
 --   $1 = <agency:Brookfield High School>
 
+-- ownInboxScope
+n.recipient_id = $1::uuid
+--   $1 = <user:admin@brookfield-high.example>
+
 -- ownSubmissionScope
 coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
 --   $1 = <user:admin@brookfield-high.example>
@@ -78,6 +82,23 @@ false
 -- Query.intelligenceReports: refused FORBIDDEN
 
 -- Query.involvements: refused FORBIDDEN
+
+-- Query.notifications (1 of 2)
+SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM notifications n
+JOIN notification_events e ON e.id = n.event_id
+WHERE ((n.recipient_id = $1::uuid))
+ORDER BY n.delivered_at DESC, n.event_id DESC
+LIMIT $2
+--   $1 = <user:admin@brookfield-high.example>
+--   $2 = 21
+
+-- Query.notifications (2 of 2)
+SELECT count(*)::int AS n
+FROM notifications n
+JOIN notification_events e ON e.id = n.event_id
+WHERE (n.recipient_id = $1::uuid)
+--   $1 = <user:admin@brookfield-high.example>
 
 -- Query.pendingGrants (1 of 2)
 SELECT g.id, g.kind, g.status, g.agency_id, a.name AS agency_name, a.kind AS agency_kind, a.status AS agency_status, g.user_id, g.roles::text[] AS roles, g.requested_by_id, g.requester_agency_id, g.requested_at, g.decided_by_id, g.decided_at, g.reason, EXISTS (SELECT 1

@@ -36,6 +36,10 @@ false
 u.agency_id = $1::uuid
 --   $1 = <agency:Safe Futures>
 
+-- ownInboxScope
+n.recipient_id = $1::uuid
+--   $1 = <service:safe-futures-app>
+
 -- ownSubmissionScope
 coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
 --   $1 = <service:safe-futures-app>
@@ -86,6 +90,23 @@ WHERE ((r.submitted_by_service_account_id = $1::uuid))
 --   $1 = <service:safe-futures-app>
 
 -- Query.involvements: refused FORBIDDEN
+
+-- Query.notifications (1 of 2)
+SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM notifications n
+JOIN notification_events e ON e.id = n.event_id
+WHERE ((n.recipient_id = $1::uuid))
+ORDER BY n.delivered_at DESC, n.event_id DESC
+LIMIT $2
+--   $1 = <service:safe-futures-app>
+--   $2 = 21
+
+-- Query.notifications (2 of 2)
+SELECT count(*)::int AS n
+FROM notifications n
+JOIN notification_events e ON e.id = n.event_id
+WHERE (n.recipient_id = $1::uuid)
+--   $1 = <service:safe-futures-app>
 
 -- Query.pendingGrants: refused FORBIDDEN
 

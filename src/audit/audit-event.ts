@@ -26,6 +26,10 @@ export enum AuditAction {
   AGGREGATE = 'AGGREGATE',
   /** An HTTP request refused before its operation was read (the per-address rate limit, an oversized query). */
   REQUEST = 'REQUEST',
+  /** A notice put in its recipients' inboxes (the service's own work: no actor). */
+  NOTIFY = 'NOTIFY',
+  /** One attempt to deliver a notice to a webhook endpoint (the service's own work: no actor). */
+  DELIVER = 'DELIVER',
 }
 
 export enum AuditOutcome {
@@ -72,4 +76,23 @@ export interface AuditActor {
   documentHash: string | null;
   clientAddress: string | null;
   userAgent: string | null;
+}
+
+/**
+ * The actor of work the service does for nobody (fanning out a notice, delivering a webhook):
+ * no person, no token, no request; `operation` names the job.
+ */
+export function serviceWorkActor(operation: string, jobId: string | null = null): AuditActor {
+  return {
+    actorId: null,
+    actorKind: null,
+    actorAgencyId: null,
+    actorRoles: [],
+    tokenId: null,
+    requestId: jobId,
+    operationName: operation,
+    documentHash: null,
+    clientAddress: null,
+    userAgent: null,
+  };
 }

@@ -15,6 +15,7 @@ export const AUDITED_TYPES: Record<string, string> = {
   AccessRequest: 'access_request',
   BreakGlassGrant: 'break_glass_grant',
   Grant: 'grant',
+  Notification: 'notification',
 };
 
 /** Object types with an `id` that are not case content (reference data, identities). */

@@ -27,6 +27,8 @@ const REFERENCES: [RegExp, string][] = [
   [/^involvementId$/, 'involvement'],
   [/^disclosureId$/, 'disclosure'],
   [/^breakGlassGrantId$/, 'break_glass_grant'],
+  // A notice names a record of any kind (its recordKind says which).
+  [/^recordId$/, 'record'],
 ];
 
 /** Id fields naming no case record: people (who did what), agencies, divisions, the trail's own events. */

@@ -6,7 +6,16 @@ import { ServiceScope } from '../users/service-account.entity';
 import { seedCurrentCohort } from './demo-current';
 import { seedDemoRecords } from './demo-records';
 import { withSystemContext } from '../db/row-security';
-import { agencyIdByName, insertAgencyDivisions, insertDemoAgency, insertDemoServiceAccount, insertDemoUser } from './demo.queries';
+import { fanOutNotice } from '../notifications/fan-out';
+import {
+  agencyIdByName,
+  insertAgencyDivisions,
+  insertDemoAgency,
+  insertDemoServiceAccount,
+  insertDemoUser,
+  pendingNoticeIds,
+  raiseDemoNotices,
+} from './demo.queries';
 
 /** Demo credentials, published in docs/api.md and the README. A real deployment seeds no users. */
 export const DEMO_PASSWORD = 'safeshare-demo';
@@ -93,4 +102,10 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params, options: { 
     ]);
   });
   await seedDemoRecords(db, options.currentCohort ? { alsoSeed: (tx, ids) => seedCurrentCohort(tx, ids) } : {});
+  // Every demo inbox has something in it from the first sign-in, whether or not workers run yet.
+  const pending = await withSystemContext(db, async (tx) => {
+    await raiseDemoNotices(tx);
+    return pendingNoticeIds(tx);
+  });
+  for (const id of pending) await fanOutNotice(db, id);
 }

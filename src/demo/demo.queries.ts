@@ -285,3 +285,28 @@ export async function insertDatedAccessRequest(tx: Queryable, params: unknown[])
     params,
   );
 }
+
+/**
+ * The demo's notices, as its records would have raised them: each live disclosure told to its
+ * recipient, each pending access request to police supervisors (once: keyed by record).
+ */
+export async function raiseDemoNotices(tx: Queryable): Promise<void> {
+  await tx.query(
+    `INSERT INTO notification_events (type, record_kind, record_id, acting_agency_id, acting_principal_id, dedupe_key, occurred_at)
+     SELECT 'DISCLOSURE_RECEIVED', 'disclosure', d.id, u.agency_id, d.disclosed_by_user_id, 'demo:disclosure:' || d.id, d.disclosed_at
+       FROM disclosures d JOIN users u ON u.id = d.disclosed_by_user_id
+      WHERE d.revoked_at IS NULL AND d.expires_at > now()
+     UNION ALL
+     SELECT 'ACCESS_REQUESTED', 'access_request', r.id, r.requester_agency_id, r.requested_by_user_id, 'demo:access_request:' || r.id, r.requested_at
+       FROM access_requests r WHERE r.status = 'PENDING'
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+  );
+}
+
+/** Notices raised but not yet fanned out, oldest first. */
+export async function pendingNoticeIds(tx: Queryable): Promise<string[]> {
+  const rows = (await tx.query(`SELECT id FROM notification_events WHERE fanned_out_at IS NULL ORDER BY occurred_at, id`)) as {
+    id: string;
+  }[];
+  return rows.map((r) => r.id);
+}

@@ -19,6 +19,7 @@ import { AccessRequestResolver } from '../disclosures/access-request.resolver';
 import { DisclosureDecisionResolver, DisclosureResolver } from '../disclosures/disclosure.resolver';
 import { BreakGlassResolver } from '../break-glass/break-glass.resolver';
 import { GrantResolver } from '../grants/grant.resolver';
+import { NotificationResolver } from '../notifications/notification.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -37,6 +38,7 @@ export const RESOLVERS = [
   AccessRequestResolver,
   BreakGlassResolver,
   GrantResolver,
+  NotificationResolver,
 ] as const;
 
 /**

@@ -1,5 +1,7 @@
 import type { RequestContext } from '../context/request-context';
 import { recordChangesAudit } from '../audit/audit.service';
+import { raiseNotices } from '../notifications/notification.queries';
+import { noticeOfChange } from '../policy/notifications';
 import { insertHistoryEntries } from './history.queries';
 import type { RecordChange } from './record-change';
 
@@ -15,7 +17,9 @@ export function recordChange(ctx: RequestContext, change: RecordChange): Promise
 
 /**
  * `recordChange` for many changes at once: their history entries in one statement and their audit
- * events in another, whatever their number (a batch of submissions).
+ * events in another, whatever their number (a batch of submissions). The notices the changes raise
+ * (policy/notifications.ts `noticeOfChange`) go to the outbox in the same transaction: no change
+ * without its notice, no notice without its change.
  */
 export async function recordChanges(ctx: RequestContext, changes: readonly RecordChange[]): Promise<void> {
   const actor = ctx.principal;
@@ -25,5 +29,14 @@ export async function recordChanges(ctx: RequestContext, changes: readonly Recor
   await recordChangesAudit(
     ctx,
     changes.map((change, i) => ({ change, historyId: entryIds[i] })),
+  );
+  await raiseNotices(
+    ctx.db,
+    changes.flatMap((change) => {
+      const type = noticeOfChange(change);
+      return type
+        ? [{ type, recordKind: change.kind, recordId: change.id, actingAgencyId: actor.agency.id, actingPrincipalId: actor.id }]
+        : [];
+    }),
   );
 }

@@ -11,7 +11,8 @@ export type RecordKind =
   | 'break_glass_grant'
   | 'agency'
   | 'user'
-  | 'grant';
+  | 'grant'
+  | 'notification';
 
 export interface RecordChange {
   kind: RecordKind;

@@ -68,6 +68,8 @@ export enum Permission {
   READ_ACCESS_REQUESTS = 'READ_ACCESS_REQUESTS',
   /** Time-boxed emergency read of one subject outside one's scope, audited and reviewed: care readers. */
   BREAK_GLASS = 'BREAK_GLASS',
+  /** Read and mark one's own notices (inbox, subscription): any signed-in user or partner app (policy/notifications.ts decides who receives what). */
+  READ_NOTIFICATIONS = 'READ_NOTIFICATIONS',
 }
 
 interface Rule {
@@ -143,6 +145,7 @@ const RULES: Record<Permission, Rule> = {
   [Permission.REQUEST_ACCESS]: { anonymous: false, allows: isCareReader },
   [Permission.READ_ACCESS_REQUESTS]: { anonymous: false, allows: (p) => isPoliceSupervisor(p) || isCareReader(p) },
   [Permission.BREAK_GLASS]: { anonymous: false, allows: isCareReader },
+  [Permission.READ_NOTIFICATIONS]: { anonymous: false, allows: () => true },
 };
 
 export type Decision = 'ALLOW' | 'UNAUTHENTICATED' | 'FORBIDDEN';

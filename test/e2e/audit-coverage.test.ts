@@ -37,6 +37,8 @@ interface Fixtures {
   /** Pending grants requested by the oversight admin: one to approve, one to reject. */
   grantToApprove: string;
   grantToReject: string;
+  /** A notice in the school lead's inbox (the demo's). */
+  leadNoticeId: string;
 }
 interface Call {
   /** Demo account email, or null for no token. */
@@ -355,6 +357,14 @@ const CASES: Record<string, Case> = {
       vars: (f) => ({ id: f.disclosureId }),
     },
   },
+  notifications: {
+    permitted: { as: LEAD, query: '{ notifications(first: 1) { totalCount } }' },
+    refused: anonymous('{ notifications { totalCount } }'),
+  },
+  markNotificationsRead: {
+    permitted: { as: LEAD, query: 'mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }', vars: (f) => ({ ids: [f.leadNoticeId] }) },
+    refused: anonymous('mutation { markNotificationsRead(ids: ["00000000-0000-4000-8000-000000000000"]) }'),
+  },
   accessRequests: {
     permitted: { as: SUPERVISOR, query: '{ accessRequests(first: 1) { totalCount } }' },
     refused: { as: ANALYST, query: '{ accessRequests(first: 1) { totalCount } }' },
@@ -486,6 +496,8 @@ async function lawfulDisclosureFixtures() {
     knownSubjectId: known.id,
     gradedReportId,
     disclosureId,
+    leadNoticeId: await one(`SELECT n.event_id AS id FROM notifications n JOIN users u ON u.id = n.recipient_id
+                              WHERE u.email = '${LEAD}' ORDER BY n.delivered_at LIMIT 1`),
   };
 }
 

@@ -31,6 +31,7 @@ const LISTS: Record<string, { as: string; args?: string }> = {
   pendingGrants: { as: ADMIN },
   auditEvents: { as: AUDITOR },
   subjectAccessHistory: { as: AUDITOR, args: 'subjectId: $subjectId' },
+  notifications: { as: LEAD },
 };
 
 let app: TestApp;

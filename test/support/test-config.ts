@@ -21,6 +21,9 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     RATE_LIMIT_PER_ADDRESS: '0',
     RATE_LIMIT_PER_PRINCIPAL: '0',
     RATE_LIMIT_SIGN_IN: '0',
+    // The outbox's workers write (inboxes, audit events) on their own schedule, beside a test's
+    // requests; tests of push sharing turn them on (PUSH_WORKERS=true), the rest count exactly.
+    PUSH_WORKERS: 'false',
     ...env,
   });
 }

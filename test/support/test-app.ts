@@ -46,10 +46,12 @@ export interface TestApp {
 
 /**
  * The real service over real HTTP on an ephemeral port, on a database of its own copied from the
- * seeded template. `env` overrides configuration as an operator would.
+ * seeded template. `env` overrides configuration as an operator would. `sameDatabaseAs`: a second
+ * instance of the service on another app's database (several instances behind one database); its
+ * close() leaves the database to its owner.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function startTestApp(env: Record<string, string> = {}, sameDatabaseAs?: TestApp): Promise<TestApp> {
+  const database = sameDatabaseAs ? { url: sameDatabaseAs.databaseUrl, drop: () => Promise.resolve() } : await createTestDatabase();
   const config = testConfig(database.url, env);
   const queries: string[] = [];
   const statements: TestApp['statements'] = [];

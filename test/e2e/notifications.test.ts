@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { recordWriter } from '../support/policy-records';
 import { codes, startTestApp, type TestApp } from '../support/test-app';
 
 // The outbox end to end: changes raise notices in their own transaction, workers fan them out to
@@ -153,6 +154,72 @@ describe('notices from changes', () => {
     await awaitNotice('practitioner@rochdale-csc.example', requestId, 'ACCESS_REQUEST_DECIDED');
     await settled();
     expect((await inbox('lead@brookfield-high.example')).edges.some((e) => e.node.recordId === requestId)).toBe(false);
+  });
+
+  it('tells the agencies that know a subject of its flag being proposed and approved, and police supervisors of the proposal', async () => {
+    // An unflagged child, brought into Rochdale Children's Social Care's care (a fixture).
+    const [child] = (await app.ownerQuery(
+      `SELECT s.id FROM subjects s WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.subject_id = s.id) ORDER BY s.id LIMIT 1`,
+    )) as { id: string }[];
+    const rochdale = await agencyId("Rochdale Children's Social Care");
+    const [practitioner] = (await app.ownerQuery(`SELECT id FROM users WHERE email = 'practitioner@rochdale-csc.example'`)) as {
+      id: string;
+    }[];
+    await recordWriter(app).involvement(child.id, rochdale, practitioner.id, 'OPEN_CASE');
+    const brookfieldKnows = (await app.db.query(
+      `SELECT $1::uuid IN (SELECT subjects_known_to((SELECT id FROM agencies WHERE name = 'Brookfield High School'))) AS known`,
+      [child.id],
+    )) as { known: boolean }[];
+    const proposed = await app.gql<{ flagSubject: { id: string; status: string } }>(
+      'mutation($s: ID!) { flagSubject(subjectId: $s, input: { kind: CSE_RISK, riskLevel: HIGH, reason: "Synthetic: seen with older men" }) { id status } }',
+      { s: child.id },
+      await token('investigator@gmp.example'),
+    );
+    const flag = proposed.body.data!.flagSubject;
+    expect(flag.status).toBe('PROPOSED');
+    expect(await awaitNotice('practitioner@rochdale-csc.example', flag.id, 'FLAG_PROPOSED')).toMatchObject({ subjectId: child.id });
+    await awaitNotice('supervisor@gmp.example', flag.id, 'FLAG_PROPOSED');
+    const approved = await app.gql(
+      'mutation($f: ID!) { approveFlag(flagId: $f) { id } }',
+      { f: flag.id },
+      await token('supervisor@gmp.example'),
+    );
+    expect(approved.body.errors).toBeUndefined();
+    await awaitNotice('practitioner@rochdale-csc.example', flag.id, 'FLAG_APPROVED');
+    await settled();
+    const toSchool = (await inbox('lead@brookfield-high.example')).edges.some((e) => e.node.recordId === flag.id);
+    expect(toSchool).toBe(brookfieldKnows[0].known);
+  });
+
+  it('tells a partner app when its submission changes status, and no one else of it', async () => {
+    const auth = await app.gql<{ serviceToken: { accessToken: string } }>(
+      'mutation { serviceToken(clientId: "safe-futures-app", clientSecret: "safeshare-demo-secret") { accessToken } }',
+    );
+    const partner = auth.body.data!.serviceToken.accessToken;
+    const submitted = await app.gql<{ submitIntelligence: { id: string } }>(
+      `mutation { submitIntelligence(input: { sourceType: VOLUNTARY, divisionId: "rochdale", location: "the bus station",
+         narrative: "Synthetic: a girl of about 14 was driven away by an older man", riskIndicators: [TRANSPORTED_BY_ADULTS] }) { id } }`,
+      {},
+      partner,
+    );
+    const reportId = submitted.body.data!.submitIntelligence.id;
+    const assessed = await app.gql(
+      'mutation($id: ID!) { assessIntelligence(id: $id, input: { sourceEvaluation: RELIABLE, intelligenceAssessment: KNOWN_DIRECTLY, handlingCode: P }) { status } }',
+      { id: reportId },
+      await token('analyst@gmp.example'),
+    );
+    expect(assessed.body.errors).toBeUndefined();
+    const until = Date.now() + 15_000;
+    let notices: Inbox['notifications']['edges'] = [];
+    while (Date.now() < until) {
+      const r = await app.gql<Inbox>(INBOX, { unread: false }, partner);
+      notices = r.body.data!.notifications.edges.filter((e) => e.node.recordId === reportId);
+      if (notices.length) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(notices.map((e) => e.node.type)).toEqual(['SUBMISSION_STATUS_CHANGED']);
+    await settled();
+    expect((await inbox('reporter@safe-futures.example')).edges.some((e) => e.node.recordId === reportId)).toBe(false);
   });
 
   it('raises no notice when the change rolls back', async () => {

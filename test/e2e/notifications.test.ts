@@ -166,10 +166,10 @@ describe('notices from changes', () => {
       id: string;
     }[];
     await recordWriter(app).involvement(child.id, rochdale, practitioner.id, 'OPEN_CASE');
-    const brookfieldKnows = (await app.db.query(
+    const brookfieldKnows = await app.db.query<{ known: boolean }[]>(
       `SELECT $1::uuid IN (SELECT subjects_known_to((SELECT id FROM agencies WHERE name = 'Brookfield High School'))) AS known`,
       [child.id],
-    )) as { known: boolean }[];
+    );
     const proposed = await app.gql<{ flagSubject: { id: string; status: string } }>(
       'mutation($s: ID!) { flagSubject(subjectId: $s, input: { kind: CSE_RISK, riskLevel: HIGH, reason: "Synthetic: seen with older men" }) { id status } }',
       { s: child.id },

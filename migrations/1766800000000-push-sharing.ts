@@ -51,6 +51,10 @@ export class PushSharing1766800000000 implements MigrationInterface {
     );
     // Where the access-notice scan has read the trail to (one row per scan).
     await q.query(`CREATE TABLE notification_scan_positions (name text PRIMARY KEY, tx_id xid8 NOT NULL)`);
+    await q.query(`ALTER TABLE notification_scan_positions ENABLE ROW LEVEL SECURITY`);
+    await q.query(
+      `CREATE POLICY notification_scan_positions_system ON notification_scan_positions USING (rls_system()) WITH CHECK (rls_system())`,
+    );
 
     // A recipient reads its own inbox rows and the notices they name; the system reads and writes all.
     await q.query(`ALTER TABLE notifications ENABLE ROW LEVEL SECURITY`);

@@ -33,6 +33,7 @@ import {
   reportRedactions,
   subjectReadScope,
 } from '../../src/policy/records';
+import { ownInboxScope } from '../../src/policy/notifications';
 import { Role } from '../../src/policy/roles';
 import { principalContextSql, SYSTEM_CONTEXT_SQL } from '../../src/db/row-security';
 import { crimeStats, intelligenceStats } from '../../src/stats/stats.service';
@@ -86,6 +87,13 @@ const EXPECTED: Record<string, (p: Principal) => { from: string; where: Sql }> =
   disclosure_declines: (p) => ({ from: 'disclosure_declines x', where: orNone(declineReadScope(p)) }),
   access_requests: (p) => ({ from: 'access_requests ar', where: orNone(accessRequestReadScope(p)) }),
   break_glass_grants: (p) => ({ from: 'break_glass_grants g', where: orNone(breakGlassReadScope(p)) }),
+  notifications: (p) => ({ from: 'notifications n', where: ownInboxScope(p) }),
+  notification_events: (p) => ({
+    from: 'notification_events e',
+    where: sql`e.id IN (SELECT n.event_id FROM notifications n WHERE ${ownInboxScope(p)})`,
+  }),
+  // The access scan's bookmark: the workers' alone.
+  notification_scan_positions: () => ({ from: 'notification_scan_positions t', where: raw('false') }),
   ...Object.fromEntries(
     ['active_flag_placements', 'report_flag_coverage', 'report_daily_counts', 'report_monthly_counts', 'report_count_deltas'].map((t) => [
       t,
@@ -216,7 +224,7 @@ describe('row-level security mirrors the read scopes', () => {
   it('lets no case row through without a principal, or with an empty one', async () => {
     for (const table of TABLES) {
       const [{ n }] = (await app.ownerQuery(`SELECT count(*)::int AS n FROM ${table}`)) as { n: number }[];
-      if (!['report_count_deltas'].includes(table)) expect({ table, n: n > 0 }).toEqual({ table, n: true });
+      if (!['report_count_deltas', 'notification_scan_positions'].includes(table)) expect({ table, n: n > 0 }).toEqual({ table, n: true });
       expect({ table, rows: await asPrincipal(undefined, (tx) => scopeless(tx, table)) }).toEqual({ table, rows: [] });
       expect({ table, rows: await asPrincipal(null, (tx) => scopeless(tx, table)) }).toEqual({ table, rows: [] });
     }

@@ -139,8 +139,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     try {
-      maintenance.stop();
-      rollupFold.stop();
+      await Promise.all([maintenance.stop(), rollupFold.stop()]);
       await server.close();
       logger.info('http drained');
       await database.close();

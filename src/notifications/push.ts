@@ -60,8 +60,7 @@ export async function startPushSharing(services: AppServices): Promise<PushShari
   });
   return {
     async stop() {
-      accessScan.stop();
-      await runner.stop();
+      await Promise.all([accessScan.stop(), runner.stop()]);
     },
   };
 }

@@ -1,4 +1,9 @@
-// What every benchmark script shares: the build it runs and the environment its servers get.
+// What every benchmark script shares: the build it runs, the environment its servers get, and the
+// helpers that start, sign in to and load them.
+import { readFileSync } from 'node:fs';
+import { setInterval, clearInterval } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
 
 /** The heap limits the Dockerfile sets (docs/performance.md, item 9); NODE_OPTIONS in the environment overrides them. */
 export const SERVER_NODE_OPTIONS = '--max-old-space-size=160';
@@ -26,5 +31,114 @@ export function serverEnv(databaseUrl, extra = {}) {
     RATE_LIMIT_PER_PRINCIPAL: '10000000',
     RATE_LIMIT_SIGN_IN: '10000',
     ...extra,
+  };
+}
+
+/** The demo accounts' password (docs/demo.md). */
+export const DEMO_PASSWORD = 'safeshare-demo';
+
+/**
+ * Waits until the servers' queries have finished (at most the statement timeout and a little): a
+ * slow scenario's requests still running after its time is up must not weigh on the next one.
+ */
+export async function drained(db) {
+  for (let i = 0; i < 60; i++) {
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
+          AND application_name IN ('safeshare', '')`,
+    );
+    if (rows[0].n === 0) return;
+    await sleep(250);
+  }
+}
+export async function ready(port, child) {
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`server on ${port} exited (${child.exitCode})`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`server on ${port} did not start`);
+}
+/** Resident set size of a process in MB, from /proc (Linux). */
+export function rssMb(pid) {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+export async function gql(port, query, { token, variables } = {}) {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return res.json();
+}
+export async function login(port, email) {
+  const body = await gql(port, `mutation { login(email: "${email}", password: "${DEMO_PASSWORD}") { accessToken } }`);
+  if (!body.data) throw new Error(`login ${email}: ${JSON.stringify(body.errors)}`);
+  return body.data.login.accessToken;
+}
+
+const percentile = (sorted, p) =>
+  sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] * 10) / 10 : NaN;
+
+/**
+ * Drives `port` with `bodies` (rotated, one per request) for `duration` seconds; returns throughput,
+ * exact latency percentiles from every response, errors (transport, non-2xx, GraphQL `errors`) and
+ * the server's largest RSS while loaded, over `connections` connections.
+ */
+export async function drive(port, token, bodies, duration, pid, connections) {
+  const latencies = [];
+  let graphqlErrors = 0;
+  let firstError = null;
+  let next = 0;
+  let maxRss = 0;
+  const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(pid))), 200);
+  const instance = autocannon({
+    url: `http://127.0.0.1:${port}/graphql`,
+    method: 'POST',
+    connections,
+    duration,
+    timeout: 60,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
+        onResponse: (status, body) => {
+          if (status !== 200) firstError ??= `HTTP ${status} ${body.slice(0, 300)}`;
+          else if (body.includes('"errors"')) {
+            graphqlErrors++;
+            firstError ??= body.slice(0, 300);
+          }
+        },
+      },
+    ],
+  });
+  instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  const result = await instance;
+  clearInterval(sampler);
+  maxRss = Math.max(maxRss, rssMb(pid));
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: result.requests.total,
+    rps: result.requests.total / result.duration,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    // No response at all within the run is a failure too (autocannon counts none as an error).
+    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors + (latencies.length ? 0 : 1),
+    firstError:
+      firstError ??
+      (result.errors + result.timeouts ? `${result.errors} transport errors, ${result.timeouts} timeouts` : null) ??
+      (latencies.length ? null : `no response within ${duration} s`),
+    rssMb: maxRss,
   };
 }

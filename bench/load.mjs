@@ -15,14 +15,11 @@
 // Scenarios whose operation the running schema lacks (statistics before intelligenceStats lands) are
 // skipped with a note, so the suite runs today and measures them once they exist.
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setInterval, clearInterval } from 'node:timers';
-import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { MAIN, serverEnv } from './common.mjs';
+import { drained, drive, gql, login, MAIN, ready, serverEnv } from './common.mjs';
 
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/safeshare_bench_1m';
 const smoke = process.env.BENCH_SMOKE === '1';
@@ -34,7 +31,6 @@ const only = process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.s
 // BENCH_MAIN: another build of Safeshare to measure (e.g. a branch's dist/src/main.js), default this checkout's.
 const main = process.env.BENCH_MAIN ?? MAIN;
 const baselineScript = new URL('./baseline-server.mjs', import.meta.url).pathname;
-const PASSWORD = 'safeshare-demo';
 const baseEnv = serverEnv(url);
 
 // ---------------------------------------------------------------------------------------------
@@ -85,32 +81,6 @@ function startBaseline(port) {
   return child;
 }
 
-/**
- * Waits until the servers' queries have finished (at most the statement timeout and a little): a
- * slow scenario's requests still running after its time is up must not weigh on the next one.
- */
-async function drained(db) {
-  for (let i = 0; i < 60; i++) {
-    const { rows } = await db.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
-          AND application_name IN ('safeshare', '')`,
-    );
-    if (rows[0].n === 0) return;
-    await sleep(250);
-  }
-}
-async function ready(port, child) {
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`server on ${port} exited (${child.exitCode})`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`server on ${port} did not start`);
-}
 function stopAll() {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 }
@@ -118,89 +88,6 @@ process.on('SIGINT', () => {
   stopAll();
   process.exit(130);
 });
-
-/** Resident set size of a process in MB, from /proc (Linux). */
-function rssMb(pid) {
-  try {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    return kb / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
-async function gql(port, query, { token, variables } = {}) {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return res.json();
-}
-async function login(port, email) {
-  const body = await gql(port, `mutation { login(email: "${email}", password: "${PASSWORD}") { accessToken } }`);
-  if (!body.data) throw new Error(`login ${email}: ${JSON.stringify(body.errors)}`);
-  return body.data.login.accessToken;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Load
-
-const percentile = (sorted, p) =>
-  sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] * 10) / 10 : NaN;
-
-/**
- * Drives `port` with `bodies` (rotated, one per request) for `duration` seconds; returns throughput,
- * exact latency percentiles from every response, errors (transport, non-2xx, GraphQL `errors`) and
- * the server's largest RSS while loaded.
- */
-async function drive(port, token, bodies, duration, pid) {
-  const latencies = [];
-  let graphqlErrors = 0;
-  let firstError = null;
-  let next = 0;
-  let maxRss = 0;
-  const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(pid))), 200);
-  const instance = autocannon({
-    url: `http://127.0.0.1:${port}/graphql`,
-    method: 'POST',
-    connections,
-    duration,
-    timeout: 60,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    requests: [
-      {
-        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
-        onResponse: (status, body) => {
-          if (status !== 200) firstError ??= `HTTP ${status} ${body.slice(0, 300)}`;
-          else if (body.includes('"errors"')) {
-            graphqlErrors++;
-            firstError ??= body.slice(0, 300);
-          }
-        },
-      },
-    ],
-  });
-  instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  const result = await instance;
-  clearInterval(sampler);
-  maxRss = Math.max(maxRss, rssMb(pid));
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: result.requests.total,
-    rps: result.requests.total / result.duration,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    // No response at all within the run is a failure too (autocannon counts none as an error).
-    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors + (latencies.length ? 0 : 1),
-    firstError:
-      firstError ??
-      (result.errors + result.timeouts ? `${result.errors} transport errors, ${result.timeouts} timeouts` : null) ??
-      (latencies.length ? null : `no response within ${duration} s`),
-    rssMb: maxRss,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Run
@@ -320,9 +207,9 @@ try {
       failed = true;
       continue;
     }
-    if (warmup > 0) await drive(server.port, token, s.bodies, warmup, server.child.pid);
+    if (warmup > 0) await drive(server.port, token, s.bodies, warmup, server.child.pid, connections);
     await drained(db);
-    const r = await drive(server.port, token, s.bodies, seconds, server.child.pid);
+    const r = await drive(server.port, token, s.bodies, seconds, server.child.pid, connections);
     await drained(db);
     const out = {
       ...row,

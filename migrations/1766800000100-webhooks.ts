@@ -27,6 +27,7 @@ export class Webhooks1766800000100 implements MigrationInterface {
         events text[] NOT NULL CHECK (cardinality(events) > 0),
         description text NOT NULL DEFAULT '' CHECK (length(description) <= 500),
         secret text NOT NULL CHECK (secret ~ '^whsec_[A-Za-z0-9+/=]{40,100}$'),
+        secret_issued_at timestamptz NOT NULL DEFAULT now(),
         enabled boolean NOT NULL DEFAULT true,
         created_by uuid NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
@@ -39,6 +40,8 @@ export class Webhooks1766800000100 implements MigrationInterface {
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         endpoint_id uuid NOT NULL REFERENCES webhook_endpoints (id),
         event_id uuid NOT NULL REFERENCES notification_events (id),
+        -- The notice's type, for the log: the notice itself is the workers' to read.
+        type text NOT NULL,
         status text NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'DELIVERED', 'FAILED', 'DEAD', 'CANCELLED')),
         attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
         -- Attempts made before the latest redelivery: each redelivery gets a full round of retries.

@@ -60,7 +60,11 @@ export function post(destination: Destination, headers: Record<string, string>, 
   const started = Date.now();
   return new Promise((resolve) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    // Started first; it runs only after the request below exists.
+    const timer = setTimeout(() => {
+      finish({ statusCode: null, error: `timed out after ${timeoutMs} ms` });
+      request.destroy();
+    }, timeoutMs);
     const finish = (answer: Omit<Answer, 'latencyMs'>) => {
       if (settled) return;
       settled = true;
@@ -87,10 +91,6 @@ export function post(destination: Destination, headers: Record<string, string>, 
         response.on('error', () => undefined);
       },
     );
-    timer = setTimeout(() => {
-      finish({ statusCode: null, error: `timed out after ${timeoutMs} ms` });
-      request.destroy();
-    }, timeoutMs);
     request.on('error', (error: NodeJS.ErrnoException) => finish({ statusCode: null, error: short(error.code ?? error.message) }));
     request.end(body);
   });

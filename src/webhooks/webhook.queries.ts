@@ -240,19 +240,18 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Takes a delivery for one attempt, if `token` is still its job's (a redelivery or a finished
- * delivery leaves an older job nothing to do): a fresh token marks the attempt in flight.
+ * The delivery for one attempt, if `token` is still its job's: a redelivery (a new token) or a
+ * finished delivery (none) leaves an older job nothing to do. A job run again after a crash holds
+ * the same token and attempts again (at least once; receivers drop repeats by webhook-id).
  */
 export async function claimDelivery(db: Queryable, id: string, token: string): Promise<ClaimedDelivery | null> {
   const [row] = await run<ClaimedDelivery>(
     db,
-    sql`WITH claimed AS (UPDATE webhook_deliveries SET job_token = gen_random_uuid()
-                          WHERE id = ${id}::uuid AND job_token = ${token}::uuid
-                            AND status IN (${WebhookDeliveryStatus.PENDING}, ${WebhookDeliveryStatus.FAILED})
-                         RETURNING id, job_token, attempts, round_start, endpoint_id, event_id, type)
-        SELECT c.id, c.job_token AS token, c.attempts, c.round_start, c.endpoint_id, we.agency_id, we.url, we.secret, we.enabled,
-               c.event_id, c.type, ev.occurred_at, ev.record_kind, ev.record_id, ev.subject_id
-          FROM claimed c JOIN webhook_endpoints we ON we.id = c.endpoint_id JOIN notification_events ev ON ev.id = c.event_id`,
+    sql`SELECT d.id, d.job_token AS token, d.attempts, d.round_start, d.endpoint_id, we.agency_id, we.url, we.secret, we.enabled,
+               d.event_id, d.type, ev.occurred_at, ev.record_kind, ev.record_id, ev.subject_id
+          FROM webhook_deliveries d JOIN webhook_endpoints we ON we.id = d.endpoint_id JOIN notification_events ev ON ev.id = d.event_id
+         WHERE d.id = ${id}::uuid AND d.job_token = ${token}::uuid
+           AND d.status IN (${WebhookDeliveryStatus.PENDING}, ${WebhookDeliveryStatus.FAILED})`,
   );
   return row ?? null;
 }

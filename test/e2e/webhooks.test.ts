@@ -2,6 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { post } from '../../src/webhooks/delivery';
 import { codes, startTestApp, type TestApp } from '../support/test-app';
 
 // Signed webhooks end to end: a real receiver on the loopback, real workers, real retries.
@@ -409,5 +410,25 @@ describe('delivering', () => {
     )) as { operation_field: string }[];
     expect(changes.map((c) => c.operation_field)).toEqual(['registered', 'secret_rotated']);
     await disable(endpoint.id);
+  });
+
+  it('checks the destination again before each attempt, and sends nothing to one now refused', async () => {
+    const { endpoint } = await register('/rebound');
+    // As if its host now resolved to an internal address (DNS rebinding).
+    await app.ownerQuery(`UPDATE webhook_endpoints SET url = 'http://10.0.0.1/rebound' WHERE id = $1`, [endpoint.id]);
+    const { noticeId } = await discloseToSchool();
+    const dead = await awaitStatus(endpoint.id, noticeId, 'DEAD');
+    expect(dead).toMatchObject({ attempts: MAX_ATTEMPTS, lastStatusCode: null });
+    expect(dead.lastError).toMatch(/^DESTINATION_REFUSED: url resolves to a private address/);
+    expect(received.get('/rebound')).toBeUndefined();
+    await disable(endpoint.id);
+  });
+
+  it('connects to the address checked, whatever the URL’s host would resolve to now', async () => {
+    const url = new URL(`${receiverUrl.replace('127.0.0.1', 'receiver.invalid')}/pinned`);
+    const answer = await post({ url, hostname: 'receiver.invalid', address: '127.0.0.1', family: 4 }, {}, '{}', 2000);
+    expect(answer).toMatchObject({ statusCode: 200, error: null });
+    const [sent] = received.get('/pinned')!;
+    expect(sent.headers.host).toBe(url.host);
   });
 });

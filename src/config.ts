@@ -27,6 +27,11 @@ const envSchema = z.object({
   PUSH_WORKERS: optional(bool),
   PUSH_WORKER_CONCURRENCY: optional(int(1, 100)),
   ACCESS_NOTICE_SCAN_INTERVAL_MS: optional(int(100, 3_600_000)),
+  WEBHOOK_ALLOWED_HOSTS: optional(z.string().max(2000)),
+  WEBHOOK_TIMEOUT_MS: optional(int(100, 60_000)),
+  WEBHOOK_RETRY_BASE_MS: optional(int(1, 3_600_000)),
+  WEBHOOK_RETRY_MAX_MS: optional(int(1, 7 * 86_400_000)),
+  WEBHOOK_MAX_ATTEMPTS: optional(int(1, 50)),
   AUDIT_READS: optional(bool),
   AUDIT_SIGNING_KEY: optional(z.string()),
   AUDIT_VERIFICATION_KEYS: optional(z.string()),
@@ -172,6 +177,8 @@ export interface Config {
    * for access notices.
    */
   push: { workers: boolean; concurrency: number; accessScanIntervalMs: number };
+  /** Signed webhooks (docs/notifications.md, "Webhooks"). */
+  webhooks: WebhookConfig;
   /** False only to measure audit overhead in bench/: reads then leave no audit event. */
   auditReads: boolean;
   /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
@@ -192,6 +199,24 @@ export interface Config {
   jwt: JwtConfig;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   lockout: LockoutConfig;
+}
+
+/** Where webhooks may be sent, and how hard their delivery is tried. */
+export interface WebhookConfig {
+  /** Only https:// receivers (production, except the embedded demo); http:// is allowed otherwise. */
+  requireHttps: boolean;
+  /**
+   * Host names (or address literals) exempt from the private-address refusal, lower-case, as the
+   * receiver's URL spells them. The embedded demo and non-production default to the loopback.
+   */
+  allowedHosts: string[];
+  /** How long one attempt may take, connect to last byte. */
+  timeoutMs: number;
+  /** Retries wait a random time up to base * 2^(attempt-1), at most `retryMaxMs` (full jitter). */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Attempts per delivery (and per redelivery) before it is dead. */
+  maxAttempts: number;
 }
 
 export class ConfigError extends Error {
@@ -249,6 +274,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.AUDIT_READS === false && (e.NODE_ENV ?? 'production') === 'production') {
     problems.push('AUDIT_READS: reads are always audited in production (false is for benchmarks only)');
   }
+  if ((e.WEBHOOK_RETRY_MAX_MS ?? Infinity) < (e.WEBHOOK_RETRY_BASE_MS ?? 30_000)) {
+    problems.push('WEBHOOK_RETRY_MAX_MS: must be at least WEBHOOK_RETRY_BASE_MS');
+  }
+  const allowedHosts = parseAllowedHosts(e.WEBHOOK_ALLOWED_HOSTS, problems);
   const auditSigning = parseAuditSigning(e, problems);
   const extraVerificationKeys = parseVerificationKeys(e.JWT_VERIFICATION_KEYS, algorithm, problems);
   const trustedIssuers = parseTrustedIssuers(e.TRUSTED_ISSUERS, problems);
@@ -295,6 +324,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.PUSH_WORKER_CONCURRENCY ?? 4,
       accessScanIntervalMs: e.ACCESS_NOTICE_SCAN_INTERVAL_MS ?? 2_000,
     },
+    webhooks: {
+      // The embedded demo runs on a laptop: its receivers are local, plain http, on the loopback.
+      requireHttps: nodeEnv === 'production' && Boolean(e.DATABASE_URL),
+      allowedHosts: allowedHosts ?? (nodeEnv === 'production' && e.DATABASE_URL ? [] : ['127.0.0.1', 'localhost']),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS ?? 30_000,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS ?? 6 * 3_600_000,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS ?? 8,
+    },
     auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,
     auditSigning,
@@ -336,6 +374,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS ?? 24 * 3600,
     },
   };
+}
+
+/** WEBHOOK_ALLOWED_HOSTS: a comma list of host names or address literals; undefined when unset. */
+function parseAllowedHosts(raw: string | undefined, problems: string[]): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const hosts = raw
+    .split(',')
+    .map((h) =>
+      h
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1'),
+    )
+    .filter(Boolean);
+  for (const host of hosts) {
+    if (!/^[a-z0-9.:_-]{1,253}$/.test(host)) problems.push(`WEBHOOK_ALLOWED_HOSTS: ${host} is not a host name or address`);
+  }
+  return hosts;
 }
 
 /**

@@ -66,6 +66,16 @@ false
 
 -- subjectReadScope: none (null: no rows at all)
 
+-- webhookDeliveryScope
+wd.endpoint_id IN (SELECT we.id
+  FROM webhook_endpoints we
+  WHERE we.agency_id = $1::uuid)
+--   $1 = <agency:Brookfield High School>
+
+-- webhookEndpointScope
+we.agency_id = $1::uuid
+--   $1 = <agency:Brookfield High School>
+
 -- ==== List queries over HTTP: the statements sent, in order ====
 
 -- Every request opens its transaction with:
@@ -190,3 +200,34 @@ SELECT count(*)::int AS n
 FROM users u
 WHERE u.agency_id = $1::uuid
 --   $1 = <agency:Brookfield High School>
+
+-- Query.webhookDeliveries (1 of 3)
+SELECT 1
+FROM webhook_endpoints we
+WHERE we.id = $1::uuid
+AND we.agency_id = $2::uuid
+--   $1 = <webhook_endpoint:fixture>
+--   $2 = <agency:Brookfield High School>
+
+-- Query.webhookDeliveries (2 of 3)
+SELECT wd.id, wd.endpoint_id, wd.event_id, wd.type, wd.status, wd.attempts, wd.last_status_code, wd.last_error, wd.latency_ms, wd.last_attempt_at, wd.next_attempt_at, wd.delivered_at, wd.created_at, to_char(wd.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM webhook_deliveries wd
+WHERE ((wd.endpoint_id = $1::uuid)
+  AND (wd.endpoint_id IN (SELECT we.id
+      FROM webhook_endpoints we
+      WHERE we.agency_id = $2::uuid)))
+ORDER BY wd.created_at DESC, wd.id DESC
+LIMIT $3
+--   $1 = <webhook_endpoint:fixture>
+--   $2 = <agency:Brookfield High School>
+--   $3 = 21
+
+-- Query.webhookDeliveries (3 of 3)
+SELECT count(*)::int AS n
+FROM webhook_deliveries wd
+WHERE (wd.endpoint_id = $1::uuid)
+AND (wd.endpoint_id IN (SELECT we.id
+    FROM webhook_endpoints we
+    WHERE we.agency_id = $2::uuid))
+--   $1 = <webhook_endpoint:fixture>
+--   $2 = <agency:Brookfield High School>

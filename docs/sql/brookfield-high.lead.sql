@@ -154,6 +154,10 @@ EXISTS (SELECT 1
 --   $1 = <agency:Brookfield High School>
 --   $2 = <user:lead@brookfield-high.example>
 
+-- webhookDeliveryScope: none (null: no rows at all)
+
+-- webhookEndpointScope: none (null: no rows at all)
+
 -- ==== List queries over HTTP: the statements sent, in order ====
 
 -- Every request opens its transaction with:
@@ -300,3 +304,5 @@ WHERE ((s.id IN (SELECT subjects_known_to($1::uuid))
 --   $2 = <user:lead@brookfield-high.example>
 
 -- Query.users: refused FORBIDDEN
+
+-- Query.webhookDeliveries: refused FORBIDDEN

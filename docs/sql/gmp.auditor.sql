@@ -63,6 +63,10 @@ false
 
 -- subjectReadScope: none (null: no rows at all)
 
+-- webhookDeliveryScope: none (null: no rows at all)
+
+-- webhookEndpointScope: none (null: no rows at all)
+
 -- ==== List queries over HTTP: the statements sent, in order ====
 
 -- Every request opens its transaction with:
@@ -144,3 +148,5 @@ AND (e.subject_ids @> ARRAY[$3::uuid])
 -- Query.subjects: refused FORBIDDEN
 
 -- Query.users: refused FORBIDDEN
+
+-- Query.webhookDeliveries: refused FORBIDDEN

@@ -82,6 +82,10 @@ true
 -- subjectReadScope
 true
 
+-- webhookDeliveryScope: none (null: no rows at all)
+
+-- webhookEndpointScope: none (null: no rows at all)
+
 -- ==== List queries over HTTP: the statements sent, in order ====
 
 -- Every request opens its transaction with:
@@ -209,3 +213,5 @@ FROM subjects s
 WHERE (true)
 
 -- Query.users: refused FORBIDDEN
+
+-- Query.webhookDeliveries: refused FORBIDDEN

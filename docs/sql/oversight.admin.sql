@@ -59,6 +59,16 @@ false
 
 -- subjectReadScope: none (null: no rows at all)
 
+-- webhookDeliveryScope
+wd.endpoint_id IN (SELECT we.id
+  FROM webhook_endpoints we
+  WHERE we.agency_id = $1::uuid)
+--   $1 = <agency:Office of the Police and Crime Commissioner>
+
+-- webhookEndpointScope
+we.agency_id = $1::uuid
+--   $1 = <agency:Office of the Police and Crime Commissioner>
+
 -- ==== List queries over HTTP: the statements sent, in order ====
 
 -- Every request opens its transaction with:
@@ -169,3 +179,5 @@ SELECT count(*)::int AS n
 FROM users u
 WHERE u.agency_id = $1::uuid
 --   $1 = <agency:Office of the Police and Crime Commissioner>
+
+-- Query.webhookDeliveries: refused NOT_FOUND

@@ -60,6 +60,10 @@ false
 
 -- subjectReadScope: none (null: no rows at all)
 
+-- webhookDeliveryScope: none (null: no rows at all)
+
+-- webhookEndpointScope: none (null: no rows at all)
+
 -- ==== List queries over HTTP: the statements sent, in order ====
 
 -- Every request opens its transaction with:
@@ -129,3 +133,5 @@ AND (e.subject_ids @> ARRAY[$1::uuid])
 -- Query.subjects: refused FORBIDDEN
 
 -- Query.users: refused FORBIDDEN
+
+-- Query.webhookDeliveries: refused FORBIDDEN

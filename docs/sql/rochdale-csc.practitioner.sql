@@ -152,6 +152,10 @@ EXISTS (SELECT 1
 --   $1 = <agency:Rochdale Children's Social Care>
 --   $2 = <user:practitioner@rochdale-csc.example>
 
+-- webhookDeliveryScope: none (null: no rows at all)
+
+-- webhookEndpointScope: none (null: no rows at all)
+
 -- ==== List queries over HTTP: the statements sent, in order ====
 
 -- Every request opens its transaction with:
@@ -294,3 +298,5 @@ WHERE ((s.id IN (SELECT subjects_known_to($1::uuid))
 --   $2 = <user:practitioner@rochdale-csc.example>
 
 -- Query.users: refused FORBIDDEN
+
+-- Query.webhookDeliveries: refused FORBIDDEN

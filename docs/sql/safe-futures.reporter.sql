@@ -61,6 +61,10 @@ false
 
 -- subjectReadScope: none (null: no rows at all)
 
+-- webhookDeliveryScope: none (null: no rows at all)
+
+-- webhookEndpointScope: none (null: no rows at all)
+
 -- ==== List queries over HTTP: the statements sent, in order ====
 
 -- Every request opens its transaction with:
@@ -117,3 +121,5 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.subjects: refused FORBIDDEN
 
 -- Query.users: refused FORBIDDEN
+
+-- Query.webhookDeliveries: refused FORBIDDEN

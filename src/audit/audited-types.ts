@@ -16,6 +16,8 @@ export const AUDITED_TYPES: Record<string, string> = {
   BreakGlassGrant: 'break_glass_grant',
   Grant: 'grant',
   Notification: 'notification',
+  WebhookEndpoint: 'webhook_endpoint',
+  WebhookDelivery: 'webhook_delivery',
 };
 
 /** Object types with an `id` that are not case content (reference data, identities). */

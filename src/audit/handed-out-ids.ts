@@ -27,6 +27,8 @@ const REFERENCES: [RegExp, string][] = [
   [/^involvementId$/, 'involvement'],
   [/^disclosureId$/, 'disclosure'],
   [/^breakGlassGrantId$/, 'break_glass_grant'],
+  [/^notificationId$/, 'notification'],
+  [/^endpointId$/, 'webhook_endpoint'],
   // A notice names a record of any kind (its recordKind says which).
   [/^recordId$/, 'record'],
 ];

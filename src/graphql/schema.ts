@@ -20,6 +20,7 @@ import { DisclosureDecisionResolver, DisclosureResolver } from '../disclosures/d
 import { BreakGlassResolver } from '../break-glass/break-glass.resolver';
 import { GrantResolver } from '../grants/grant.resolver';
 import { NotificationResolver } from '../notifications/notification.resolver';
+import { WebhookResolver } from '../webhooks/webhook.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -39,6 +40,7 @@ export const RESOLVERS = [
   BreakGlassResolver,
   GrantResolver,
   NotificationResolver,
+  WebhookResolver,
 ] as const;
 
 /**

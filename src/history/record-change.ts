@@ -12,7 +12,9 @@ export type RecordKind =
   | 'agency'
   | 'user'
   | 'grant'
-  | 'notification';
+  | 'notification'
+  | 'webhook_endpoint'
+  | 'webhook_delivery';
 
 export interface RecordChange {
   kind: RecordKind;

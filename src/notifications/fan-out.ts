@@ -12,6 +12,7 @@ import {
   noticeAgencies,
   raiseAccessNotices,
 } from './notification.queries';
+import { insertWebhookDeliveries } from '../webhooks/webhook.queries';
 
 /**
  * Fans one notice out, in one transaction acting for nobody: the facts of its record filled in,
@@ -27,7 +28,7 @@ export async function fanOutNotice(db: DataSource, eventId: string, jobId: strin
     await fillNoticeFacts(tx, eventId);
     const recipients = await deliverToInboxes(tx, notice);
     const webhookAgencyIds = await noticeAgencies(tx, notice);
-    // TODO(webhooks): await insertWebhookDeliveries(tx, eventId, notice.type, webhookAgencyIds);
+    const webhookDeliveryIds = await insertWebhookDeliveries(tx, eventId, notice.type, webhookAgencyIds);
     await writeAuditEvents(tx, serviceWorkActor('fan_out_notice', jobId), [
       {
         action: AuditAction.NOTIFY,
@@ -39,6 +40,7 @@ export async function fanOutNotice(db: DataSource, eventId: string, jobId: strin
           recipientIds: recipients.map((r) => r.principal_id),
           recipientAgencyIds: [...new Set(recipients.map((r) => r.agency_id))],
           webhookAgencyIds,
+          webhookDeliveryIds,
         },
       },
     ]);

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { AppServices } from '../context/request-context';
 import { dataSourceUrl } from '../db/migrate';
 import { runPeriodically } from '../periodic';
+import { deliverWebhook } from '../webhooks/delivery';
+import { DELIVER_TASK } from '../webhooks/webhook.queries';
 import { fanOutNotice, scanSubjectAccess } from './fan-out';
 
 export interface PushSharing {
@@ -36,7 +38,16 @@ function workerLogger(logger: Logger): WorkerLogger {
  */
 export function pushTasks(services: AppServices): TaskList {
   const fanOut: Task = (payload, helpers) => fanOutNotice(services.db, payloadId(payload, 'eventId'), String(helpers.job.id));
-  return { fan_out_notice: fanOut };
+  // One attempt per job: the task records its outcome and queues the next attempt itself.
+  const deliver: Task = (payload, helpers) =>
+    deliverWebhook(
+      services.db,
+      services.config.webhooks,
+      payloadId(payload, 'deliveryId'),
+      payloadId(payload, 'token'),
+      String(helpers.job.id),
+    );
+  return { fan_out_notice: fanOut, [DELIVER_TASK]: deliver };
 }
 
 /**

@@ -2,6 +2,7 @@ import { AgencyKind } from '../agencies/agency-kind';
 import type { Principal } from '../auth/principal';
 import { ServiceScope } from '../users/service-account.entity';
 import { Role } from './roles';
+import { managesWebhooks } from './webhooks';
 
 /**
  * Every query and mutation declares exactly one of these (`@Authorized(Permission.X)`); the schema
@@ -70,6 +71,8 @@ export enum Permission {
   BREAK_GLASS = 'BREAK_GLASS',
   /** Read and mark one's own notices (inbox, subscription): any signed-in user or partner app (policy/notifications.ts decides who receives what). */
   READ_NOTIFICATIONS = 'READ_NOTIFICATIONS',
+  /** Register, rotate, disable and redeliver one's own agency's webhooks, and read their delivery log: an agency's ADMIN (policy/webhooks.ts). */
+  MANAGE_WEBHOOKS = 'MANAGE_WEBHOOKS',
 }
 
 interface Rule {
@@ -146,6 +149,7 @@ const RULES: Record<Permission, Rule> = {
   [Permission.READ_ACCESS_REQUESTS]: { anonymous: false, allows: (p) => isPoliceSupervisor(p) || isCareReader(p) },
   [Permission.BREAK_GLASS]: { anonymous: false, allows: isCareReader },
   [Permission.READ_NOTIFICATIONS]: { anonymous: false, allows: () => true },
+  [Permission.MANAGE_WEBHOOKS]: { anonymous: false, allows: managesWebhooks },
 };
 
 export type Decision = 'ALLOW' | 'UNAUTHENTICATED' | 'FORBIDDEN';

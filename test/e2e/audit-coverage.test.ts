@@ -39,6 +39,10 @@ interface Fixtures {
   grantToReject: string;
   /** A notice in the school lead's inbox (the demo's). */
   leadNoticeId: string;
+  /** The oversight agency's webhook endpoints (one to disable) and a dead delivery to redeliver. */
+  webhookId: string;
+  webhookToDisable: string;
+  deadDeliveryId: string;
 }
 interface Call {
   /** Demo account email, or null for no token. */
@@ -365,6 +369,60 @@ const CASES: Record<string, Case> = {
     permitted: { as: LEAD, query: 'mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }', vars: (f) => ({ ids: [f.leadNoticeId] }) },
     refused: anonymous('mutation { markNotificationsRead(ids: ["00000000-0000-4000-8000-000000000000"]) }'),
   },
+  webhookEndpoints: {
+    permitted: { as: ADMIN, query: '{ webhookEndpoints { id } }' },
+    refused: { as: ANALYST, query: '{ webhookEndpoints { id } }' },
+  },
+  webhookDeliveries: {
+    permitted: {
+      as: ADMIN,
+      query: 'query($e: ID!) { webhookDeliveries(endpointId: $e) { totalCount } }',
+      vars: (f) => ({ e: f.webhookId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'query($e: ID!) { webhookDeliveries(endpointId: $e) { totalCount } }',
+      vars: (f) => ({ e: f.webhookId }),
+    },
+  },
+  registerWebhook: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation { registerWebhook(input: { url: "http://127.0.0.1:9/coverage", events: [FLAG_APPROVED] }) { endpoint { id } } }',
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation { registerWebhook(input: { url: "http://127.0.0.1:9/refused", events: [FLAG_APPROVED] }) { endpoint { id } } }',
+    },
+  },
+  rotateWebhookSecret: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { id } } }',
+      vars: (f) => ({ id: f.webhookId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { id } } }',
+      vars: (f) => ({ id: f.webhookId }),
+    },
+  },
+  disableWebhook: {
+    permitted: { as: ADMIN, query: 'mutation($id: ID!) { disableWebhook(id: $id) { id } }', vars: (f) => ({ id: f.webhookToDisable }) },
+    refused: { as: ANALYST, query: 'mutation($id: ID!) { disableWebhook(id: $id) { id } }', vars: (f) => ({ id: f.webhookToDisable }) },
+  },
+  redeliverWebhook: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation($d: ID!) { redeliverWebhook(deliveryId: $d) { id } }',
+      vars: (f) => ({ d: f.deadDeliveryId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($d: ID!) { redeliverWebhook(deliveryId: $d) { id } }',
+      vars: (f) => ({ d: f.deadDeliveryId }),
+    },
+  },
   accessRequests: {
     permitted: { as: SUPERVISOR, query: '{ accessRequests(first: 1) { totalCount } }' },
     refused: { as: ANALYST, query: '{ accessRequests(first: 1) { totalCount } }' },
@@ -450,6 +508,7 @@ beforeAll(async () => {
     ...(await lawfulDisclosureFixtures()),
     grantToApprove: await pendingAuditorGrant('grant-approve@oversight.example'),
     grantToReject: await pendingAuditorGrant('grant-reject@oversight.example'),
+    ...(await webhookFixtures()),
   };
   faults = await installAuditFaults(owner, app.config.dbAppRole);
 });
@@ -463,6 +522,24 @@ async function pendingAuditorGrant(email: string): Promise<string> {
      VALUES ('${agencyId}', '${email}', 'Coverage', '!', '{}', '{AUDITOR}') RETURNING id`);
   return one(`INSERT INTO grants (kind, agency_id, user_id, roles, requested_by_id, requester_agency_id)
      VALUES ('ROLES', '${agencyId}', '${userId}', '{AUDITOR}', '${adminId}', '${agencyId}') RETURNING id`);
+}
+
+/** The oversight agency's webhooks, written as the owner: two endpoints and a dead delivery of a notice. */
+async function webhookFixtures() {
+  const [{ id: adminId, agency_id: agencyId }] = (
+    await owner.query<{ id: string; agency_id: string }>(`SELECT id, agency_id FROM users WHERE email = '${ADMIN}'`)
+  ).rows;
+  const endpoint = () =>
+    one(`INSERT INTO webhook_endpoints (agency_id, url, events, secret, created_by)
+         VALUES ('${agencyId}', 'http://127.0.0.1:9/fixture', '{FLAG_APPROVED}', 'whsec_${Buffer.alloc(32, 7).toString('base64')}', '${adminId}')
+         RETURNING id`);
+  const webhookId = await endpoint();
+  const eventId = await one(
+    `INSERT INTO notification_events (type, record_kind, record_id) VALUES ('FLAG_APPROVED', 'flag', gen_random_uuid()) RETURNING id`,
+  );
+  const deadDeliveryId = await one(`INSERT INTO webhook_deliveries (endpoint_id, event_id, type, status, attempts)
+     VALUES ('${webhookId}', '${eventId}', 'FLAG_APPROVED', 'DEAD', 8) RETURNING id`);
+  return { webhookId, webhookToDisable: await endpoint(), deadDeliveryId };
 }
 
 /** Records for the lawful-disclosure operations, written as the owner so no other operation's event is involved. */

@@ -32,11 +32,13 @@ const LISTS: Record<string, { as: string; args?: string }> = {
   auditEvents: { as: AUDITOR },
   subjectAccessHistory: { as: AUDITOR, args: 'subjectId: $subjectId' },
   notifications: { as: LEAD },
+  webhookDeliveries: { as: ADMIN, args: 'endpointId: $endpointId' },
 };
 
 let app: TestApp;
 const tokens: Record<string, string> = {};
 let subjectId: string;
+let endpointId: string;
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -45,6 +47,20 @@ beforeAll(async () => {
   subjectId = row.id;
   // So the subject has an access history to page through.
   await app.gql(`query($id: ID!) { subject(id: $id) { id } }`, { id: subjectId }, tokens[ANALYST]);
+  // So the administrator's webhook has a delivery log to page through.
+  const [admin] = await app.db.query<{ id: string; agency_id: string }[]>(`SELECT id, agency_id FROM users WHERE email = $1`, [ADMIN]);
+  [{ id: endpointId }] = await app.db.query<{ id: string }[]>(
+    `INSERT INTO webhook_endpoints (agency_id, url, events, secret, created_by)
+     VALUES ($1, 'http://127.0.0.1:9/ids', '{FLAG_APPROVED}', $2, $3) RETURNING id`,
+    [admin.agency_id, `whsec_${Buffer.alloc(32, 1).toString('base64')}`, admin.id],
+  );
+  for (let i = 0; i < 3; i++) {
+    await app.db.query(
+      `WITH ev AS (INSERT INTO notification_events (type, record_kind, record_id) VALUES ('FLAG_APPROVED', 'flag', gen_random_uuid()) RETURNING id)
+       INSERT INTO webhook_deliveries (endpoint_id, event_id, type) SELECT $1, id, 'FLAG_APPROVED' FROM ev`,
+      [endpointId],
+    );
+  }
   // So the administrator has pending grants to page through (each new agency waits for a second one).
   for (const name of ['Handed Out Police A', 'Handed Out Police B']) {
     const created = await app.gql(
@@ -78,7 +94,12 @@ async function eventOf(requestId: string) {
 
 const listQuery = (field: string, selection: string, after = false) => {
   const { args } = LISTS[field];
-  const vars = ['$first: Int', ...(after ? ['$after: String'] : []), ...(args?.includes('$subjectId') ? ['$subjectId: ID!'] : [])];
+  const vars = [
+    '$first: Int',
+    ...(after ? ['$after: String'] : []),
+    ...(args?.includes('$subjectId') ? ['$subjectId: ID!'] : []),
+    ...(args?.includes('$endpointId') ? ['$endpointId: ID!'] : []),
+  ];
   const passed = ['first: $first', ...(after ? ['after: $after'] : []), ...(args ? [args] : [])];
   return `query CursorsOnly(${vars.join(', ')}) { ${field}(${passed.join(', ')}) { ${selection} } }`;
 };
@@ -119,10 +140,10 @@ describe('ids handed out in cursors are audited', () => {
   const audited = Object.entries(LISTS).filter(([field]) => !['users', 'auditEvents', 'subjectAccessHistory'].includes(field));
 
   it.each(audited)('%s: edges { cursor } alone lists every record the page names, counted', async (field, { as }) => {
-    const nodes = await asCaller(as, listQuery(field, 'edges { node { id } }'), { first: 5, subjectId });
+    const nodes = await asCaller(as, listQuery(field, 'edges { node { id } }'), { first: 5, subjectId, endpointId });
     const ids = (nodes.body.data![field] as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id).sort();
     expect(ids.length).toBeGreaterThan(0);
-    const cursors = await asCaller(as, listQuery(field, 'edges { cursor }'), { first: 5, subjectId });
+    const cursors = await asCaller(as, listQuery(field, 'edges { cursor }'), { first: 5, subjectId, endpointId });
     expect(cursors.body.errors).toBeUndefined();
     const event = await eventOf(cursors.requestId);
     expect([...event.record_ids].sort()).toEqual(ids);
@@ -130,9 +151,9 @@ describe('ids handed out in cursors are audited', () => {
   });
 
   it.each(audited)('%s: pageInfo { startCursor endCursor } alone lists the first and last record', async (field, { as }) => {
-    const nodes = await asCaller(as, listQuery(field, 'edges { node { id } }'), { first: 5, subjectId });
+    const nodes = await asCaller(as, listQuery(field, 'edges { node { id } }'), { first: 5, subjectId, endpointId });
     const ids = (nodes.body.data![field] as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id);
-    const page = await asCaller(as, listQuery(field, 'pageInfo { startCursor endCursor }'), { first: 5, subjectId });
+    const page = await asCaller(as, listQuery(field, 'pageInfo { startCursor endCursor }'), { first: 5, subjectId, endpointId });
     const event = await eventOf(page.requestId);
     expect([...event.record_ids].sort()).toEqual([...new Set([ids[0], ids.at(-1)])].sort());
   });
@@ -176,14 +197,14 @@ describe('cursors are bound to their list', () => {
   const cursors: Record<string, string> = {};
   beforeAll(async () => {
     for (const [field, { as }] of Object.entries(LISTS)) {
-      const r = await asCaller(as, listQuery(field, 'pageInfo { endCursor }'), { first: 1, subjectId });
+      const r = await asCaller(as, listQuery(field, 'pageInfo { endCursor }'), { first: 1, subjectId, endpointId });
       const end = (r.body.data?.[field] as { pageInfo: { endCursor: string | null } } | undefined)?.pageInfo.endCursor;
       if (end) cursors[field] = end;
     }
   });
 
   const page = (field: string, after: string) =>
-    asCaller(LISTS[field].as, listQuery(field, 'totalCount', true), { first: 1, after, subjectId });
+    asCaller(LISTS[field].as, listQuery(field, 'totalCount', true), { first: 1, after, subjectId, endpointId });
 
   it('a cursor from every list is accepted by its own list', async () => {
     expect(Object.keys(cursors).length).toBeGreaterThanOrEqual(8);

@@ -34,6 +34,7 @@ import {
   subjectReadScope,
 } from '../../src/policy/records';
 import { ownInboxScope } from '../../src/policy/notifications';
+import { webhookDeliveryScope, webhookEndpointScope } from '../../src/policy/webhooks';
 import { Role } from '../../src/policy/roles';
 import { principalContextSql, SYSTEM_CONTEXT_SQL } from '../../src/db/row-security';
 import { crimeStats, intelligenceStats } from '../../src/stats/stats.service';
@@ -92,6 +93,9 @@ const EXPECTED: Record<string, (p: Principal) => { from: string; where: Sql }> =
     from: 'notification_events e',
     where: sql`e.id IN (SELECT n.event_id FROM notifications n WHERE ${ownInboxScope(p)})`,
   }),
+  // An agency's webhooks: its administrators' (and the workers').
+  webhook_endpoints: (p) => ({ from: 'webhook_endpoints we', where: orNone(webhookEndpointScope(p)) }),
+  webhook_deliveries: (p) => ({ from: 'webhook_deliveries wd', where: orNone(webhookDeliveryScope(p)) }),
   // The access scan's bookmark: the workers' alone.
   notification_scan_positions: () => ({ from: 'notification_scan_positions t', where: raw('false') }),
   ...Object.fromEntries(
@@ -213,6 +217,17 @@ beforeAll(async () => {
   }[];
   await w.breakGlass(hidden.id, practitioner.id, practitioner.agency.id);
   await w.breakGlass(other.id, nurse.id, nurse.agency.id, true);
+  // Webhooks of two agencies, each with a delivery (the demo registers none).
+  for (const email of ['admin@brookfield-high.example', 'admin@oversight.example']) {
+    const admin = byEmail(email);
+    await app.ownerQuery(
+      `WITH we AS (INSERT INTO webhook_endpoints (agency_id, url, events, secret, created_by)
+                   VALUES ($1, 'http://127.0.0.1:9/rls', '{FLAG_APPROVED}', $2, $3) RETURNING id),
+            ev AS (INSERT INTO notification_events (type, record_kind, record_id) VALUES ('FLAG_APPROVED', 'flag', gen_random_uuid()) RETURNING id)
+       INSERT INTO webhook_deliveries (endpoint_id, event_id, type) SELECT we.id, ev.id, 'FLAG_APPROVED' FROM we, ev`,
+      [admin.agency.id, `whsec_${Buffer.alloc(32, 3).toString('base64')}`, admin.id],
+    );
+  }
 }, 60_000);
 
 afterAll(async () => {

@@ -146,7 +146,7 @@ const fileOf = (login: string) => {
 
 let app: TestApp;
 const accounts: Account[] = [];
-const fixtures: { subjectId: string } = { subjectId: '' };
+const fixtures: { subjectId: string; endpointId: string } = { subjectId: '', endpointId: '' };
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -203,6 +203,14 @@ beforeAll(async () => {
     id: string;
   }[];
   names.set(fixtures.subjectId, '<subject:fixture>');
+  // A webhook endpoint of the school's, for its delivery log.
+  [{ id: fixtures.endpointId }] = (await app.ownerQuery(
+    `INSERT INTO webhook_endpoints (agency_id, url, events, secret, created_by)
+     SELECT u.agency_id, 'http://127.0.0.1:9/fixture', '{FLAG_APPROVED}', $1, u.id FROM users u WHERE u.email = 'admin@brookfield-high.example'
+     RETURNING id`,
+    [`whsec_${Buffer.alloc(32, 5).toString('base64')}`],
+  )) as { id: string }[];
+  names.set(fixtures.endpointId, '<webhook_endpoint:fixture>');
 }, 60_000);
 
 afterAll(() => app?.close());
@@ -322,6 +330,7 @@ function renderScopes(p: Principal, scopes: PolicyScope[]): string[] {
 const REQUIRED_ARGUMENTS: Record<string, () => unknown> = {
   'searchIntelligence.text': () => 'school',
   'subjectAccessHistory.subjectId': () => fixtures.subjectId,
+  'webhookDeliveries.endpointId': () => fixtures.endpointId,
 };
 
 interface ListQuery {

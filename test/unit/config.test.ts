@@ -35,6 +35,36 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'development', GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false);
   });
 
+  it('sends webhooks only over https to public addresses in production, and allows the loopback over http in the demo', () => {
+    const production = { DATABASE_URL: 'postgres://h/db', JWT_SECRET: SECRET };
+    expect(loadConfig(production).webhooks).toEqual({
+      requireHttps: true,
+      allowedHosts: [],
+      timeoutMs: 10_000,
+      retryBaseMs: 30_000,
+      retryMaxMs: 6 * 3_600_000,
+      maxAttempts: 8,
+    });
+    expect(loadConfig({}).webhooks).toMatchObject({ requireHttps: false, allowedHosts: ['127.0.0.1', 'localhost'] });
+    expect(loadConfig({ ...production, NODE_ENV: 'test' }).webhooks).toMatchObject({
+      requireHttps: false,
+      allowedHosts: ['127.0.0.1', 'localhost'],
+    });
+    expect(loadConfig({ ...production, WEBHOOK_ALLOWED_HOSTS: ' Receiver.Internal , [::1] ' }).webhooks.allowedHosts).toEqual([
+      'receiver.internal',
+      '::1',
+    ]);
+    expect(loadConfig({ WEBHOOK_ALLOWED_HOSTS: '' }).webhooks.allowedHosts).toEqual(['127.0.0.1', 'localhost']);
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'a b' })).toThrow(/WEBHOOK_ALLOWED_HOSTS: a b/);
+    expect(() => loadConfig({ WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(/WEBHOOK_MAX_ATTEMPTS/);
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '-5' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
+    expect(() => loadConfig({ WEBHOOK_RETRY_MAX_MS: '1000' })).toThrow(/WEBHOOK_RETRY_MAX_MS: must be at least WEBHOOK_RETRY_BASE_MS/);
+    expect(loadConfig({ WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_RETRY_MAX_MS: '200' }).webhooks).toMatchObject({
+      retryBaseMs: 50,
+      retryMaxMs: 200,
+    });
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', LOG_LEVEL: '' }).port).toBe(4000);
   });

@@ -27,6 +27,11 @@ const envSchema = z.object({
   PUSH_WORKERS: optional(bool),
   PUSH_WORKER_CONCURRENCY: optional(int(1, 100)),
   ACCESS_NOTICE_SCAN_INTERVAL_MS: optional(int(100, 3_600_000)),
+  ACCESS_REQUEST_DUE_HOURS_RED: optional(int(1, 24 * 365)),
+  ACCESS_REQUEST_DUE_HOURS_AMBER: optional(int(1, 24 * 365)),
+  ACCESS_REQUEST_DUE_HOURS_GREEN: optional(int(1, 24 * 365)),
+  DEADLINE_SCAN_INTERVAL_MS: optional(int(100, 3_600_000)),
+  FLAG_REVIEW_NOTICE_LOOKBACK_DAYS: optional(int(0, 366)),
   AUDIT_READS: optional(bool),
   AUDIT_SIGNING_KEY: optional(z.string()),
   AUDIT_VERIFICATION_KEYS: optional(z.string()),
@@ -172,6 +177,12 @@ export interface Config {
    * for access notices.
    */
   push: { workers: boolean; concurrency: number; accessScanIntervalMs: number };
+  /**
+   * Deadline clocks (docs/notifications.md, "Deadlines"): hours an access request of each urgency
+   * has before it is overdue (RED ≤ AMBER ≤ GREEN), how often the clocks run, and how far back a
+   * flag's passed review date still raises its notice.
+   */
+  deadlines: { dueHours: { RED: number; AMBER: number; GREEN: number }; scanIntervalMs: number; flagReviewLookbackDays: number };
   /** False only to measure audit overhead in bench/: reads then leave no audit event. */
   auditReads: boolean;
   /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
@@ -252,6 +263,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const auditSigning = parseAuditSigning(e, problems);
   const extraVerificationKeys = parseVerificationKeys(e.JWT_VERIFICATION_KEYS, algorithm, problems);
   const trustedIssuers = parseTrustedIssuers(e.TRUSTED_ISSUERS, problems);
+  const dueHours = {
+    RED: e.ACCESS_REQUEST_DUE_HOURS_RED ?? 4,
+    AMBER: e.ACCESS_REQUEST_DUE_HOURS_AMBER ?? 24,
+    GREEN: e.ACCESS_REQUEST_DUE_HOURS_GREEN ?? 72,
+  };
+  // A more urgent request is never given longer than a less urgent one.
+  if (dueHours.RED > dueHours.AMBER || dueHours.AMBER > dueHours.GREEN) {
+    problems.push(
+      `ACCESS_REQUEST_DUE_HOURS_RED/_AMBER/_GREEN: must not decrease from RED to GREEN (now ${dueHours.RED}/${dueHours.AMBER}/${dueHours.GREEN})`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const nodeEnv = e.NODE_ENV ?? 'production';
@@ -294,6 +316,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workers: e.PUSH_WORKERS ?? true,
       concurrency: e.PUSH_WORKER_CONCURRENCY ?? 4,
       accessScanIntervalMs: e.ACCESS_NOTICE_SCAN_INTERVAL_MS ?? 2_000,
+    },
+    deadlines: {
+      dueHours,
+      scanIntervalMs: e.DEADLINE_SCAN_INTERVAL_MS ?? 60_000,
+      flagReviewLookbackDays: e.FLAG_REVIEW_NOTICE_LOOKBACK_DAYS ?? 7,
     },
     auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,

@@ -27,7 +27,7 @@ const notRaised = sql`NOT EXISTS (SELECT 1 FROM notification_events ne WHERE ne.
 export async function overdueRequestNotices(db: Queryable): Promise<NewNotice[]> {
   const rows = await run<DueRow>(
     db,
-    sql`SELECT * FROM (SELECT ar.id AS record_id, ${NotificationType.ACCESS_REQUEST_OVERDUE} || ':' || ar.id AS dedupe_key, ar.due_at AS occurred_at
+    sql`SELECT * FROM (SELECT ar.id AS record_id, ${NotificationType.ACCESS_REQUEST_OVERDUE}::text || ':' || ar.id AS dedupe_key, ar.due_at AS occurred_at
                          FROM access_requests ar WHERE ar.status = 'PENDING' AND ar.due_at <= now()) due
          WHERE ${notRaised} ORDER BY due.occurred_at, due.record_id LIMIT ${BATCH}`,
   );
@@ -44,7 +44,7 @@ export async function overdueRequestNotices(db: Queryable): Promise<NewNotice[]>
 export async function expiringDisclosureNotices(db: Queryable, withinHours: number): Promise<NewNotice[]> {
   const rows = await run<DueRow>(
     db,
-    sql`SELECT * FROM (SELECT d.id AS record_id, ${NotificationType.DISCLOSURE_EXPIRING} || ':' || d.id AS dedupe_key, now() AS occurred_at,
+    sql`SELECT * FROM (SELECT d.id AS record_id, ${NotificationType.DISCLOSURE_EXPIRING}::text || ':' || d.id AS dedupe_key, now() AS occurred_at,
                               d.expires_at
                          FROM disclosures d
                         WHERE d.revoked_at IS NULL AND d.expires_at > now() AND d.expires_at <= now() + make_interval(hours => ${withinHours}::int)) due
@@ -66,7 +66,7 @@ export async function expiringDisclosureNotices(db: Queryable, withinHours: numb
 export async function reviewDueFlagNotices(db: Queryable, lookbackDays: number): Promise<NewNotice[]> {
   const rows = await run<DueRow>(
     db,
-    sql`SELECT * FROM (SELECT f.id AS record_id, concat_ws(':', ${NotificationType.FLAG_REVIEW_DUE}, f.id, f.review_date::text) AS dedupe_key,
+    sql`SELECT * FROM (SELECT f.id AS record_id, concat_ws(':', ${NotificationType.FLAG_REVIEW_DUE}::text, f.id, f.review_date::text) AS dedupe_key,
                               now() AS occurred_at, f.review_date
                          FROM flags f, LATERAL (SELECT (now() AT TIME ZONE 'UTC')::date AS today) t
                         WHERE f.status = 'ACTIVE' AND f.review_date <= t.today AND f.review_date >= t.today - ${lookbackDays}::int) due

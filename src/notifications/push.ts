@@ -2,7 +2,7 @@ import { Logger as WorkerLogger, run, type Runner, type Task, type TaskList } fr
 import type { Logger } from 'pino';
 import type { AppServices } from '../context/request-context';
 import { dataSourceUrl } from '../db/migrate';
-import { runDeadlineClocks } from '../deadlines/deadline.service';
+import { runDeadlineClocks } from '../deadlines/clocks';
 import { runPeriodically } from '../periodic';
 import { fanOutNotice, scanSubjectAccess } from './fan-out';
 

@@ -1,4 +1,4 @@
-import { runDeadlineClocks } from '../../src/deadlines/deadline.service';
+import { runDeadlineClocks } from '../../src/deadlines/clocks';
 import { codes, startTestApp, type TestApp } from '../support/test-app';
 import { testConfig } from '../support/test-config';
 

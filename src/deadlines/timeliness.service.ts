@@ -13,14 +13,14 @@ const MEASURES = ['requested', 'in_time', 'late', 'pending_overdue'] as const;
 
 /**
  * How promptly access requests made in [from, to) were answered, by urgency, on the published grid
- * (policy/statistics.ts TIMELINESS_ACCESS): whole UTC months that have ended; each measure of a
+ * (policy/statistics.ts, TIMELINESS): whole UTC months that have ended; each measure of a
  * month × urgency cell withheld when from 1 to 4, each row the sum of the published cells; the
  * median only over 5 decisions or more.
  */
 export async function accessRequestTimeliness(ctx: RequestContext, args: TimelinessArgs): Promise<AccessRequestTimeliness> {
   const principal = authorize(ctx, Permission.READ_TIMELINESS_STATISTICS);
-  // Outside police analysis, refused (the permission says the same).
-  if (measureAccess(principal, StatisticsMeasure.TIMELINESS) === 'FORBIDDEN') throw forbidden();
+  // Outside police analysis, refused (the permission says the same); within it, the grid only.
+  if (measureAccess(principal, StatisticsMeasure.TIMELINESS) !== 'GRID') throw forbidden();
   checkRange(args.from, args.to);
   const months = publishedMonths(args.from, args.to, new Date());
   const rows = await timelinessCells(ctx.db, `${months.from}T00:00:00Z`, `${months.to}T00:00:00Z`);

@@ -6,7 +6,7 @@ import { Permission } from '../policy/permissions';
 import { measureAccess, StatisticsMeasure } from '../policy/statistics';
 import { isSmall, SMALL_MAX } from '../stats/disclosure-control';
 import { checkRange, publishedMonths } from '../stats/stats.range';
-import { timelinessCells } from './timeliness.queries';
+import { timelinessCells, type TimelinessCellRow } from './timeliness.queries';
 import type { AccessRequestTimeliness, AccessRequestTimelinessRow, TimelinessArgs } from './timeliness.types';
 
 const MEASURES = ['requested', 'in_time', 'late', 'pending_overdue'] as const;
@@ -28,25 +28,38 @@ export async function accessRequestTimeliness(ctx: RequestContext, args: Timelin
     countedFrom: new Date(`${months.from}T00:00:00Z`),
     countedTo: new Date(`${months.to}T00:00:00Z`),
     rows: [Urgency.RED, Urgency.AMBER, Urgency.GREEN].map((urgency): AccessRequestTimelinessRow => {
-      const cells = rows.filter((r) => r.urgency === urgency && r.g === 0);
-      const whole = rows.find((r) => r.urgency === urgency && r.g === 1);
-      // Each measure of each cell on its own: a withheld one is dropped before anything is summed.
-      const sum = (m: (typeof MEASURES)[number]) => {
-        const nonZero = cells.filter((c) => c[m] !== 0);
-        const published = nonZero.filter((c) => !isSmall(c[m]));
-        if (nonZero.length && !published.length) return null;
-        return published.reduce((total, c) => total + c[m], 0);
-      };
-      return {
-        urgency,
-        dueHours: ctx.config.deadlines.dueHours[urgency],
-        requested: sum('requested'),
-        decidedInTime: sum('in_time'),
-        decidedLate: sum('late'),
-        pendingOverdue: sum('pending_overdue'),
-        medianDecisionHours: whole && whole.decided > SMALL_MAX && whole.median_hours !== null ? whole.median_hours : null,
-        withheldCells: cells.filter((c) => MEASURES.some((m) => isSmall(c[m]))).length,
-      };
+      const published = publishTimeliness(
+        rows.filter((r) => r.urgency === urgency && r.g === 0),
+        rows.find((r) => r.urgency === urgency && r.g === 1),
+      );
+      return { urgency, dueHours: ctx.config.deadlines.dueHours[urgency], ...published };
     }),
+  };
+}
+
+type Measure = (typeof MEASURES)[number];
+
+/**
+ * One urgency's row from its month cells and its whole-range figures: each measure of each cell
+ * on its own, a withheld one (1 to 4) dropped before anything is summed, so no number published
+ * depends on a withheld cell; null when every non-zero cell of a measure is withheld.
+ */
+export function publishTimeliness(
+  cells: readonly Pick<TimelinessCellRow, Measure>[],
+  whole: Pick<TimelinessCellRow, 'decided' | 'median_hours'> | undefined,
+): Omit<AccessRequestTimelinessRow, 'urgency' | 'dueHours'> {
+  const sum = (m: Measure) => {
+    const nonZero = cells.filter((c) => c[m] !== 0);
+    const published = nonZero.filter((c) => !isSmall(c[m]));
+    if (nonZero.length && !published.length) return null;
+    return published.reduce((total, c) => total + c[m], 0);
+  };
+  return {
+    requested: sum('requested'),
+    decidedInTime: sum('in_time'),
+    decidedLate: sum('late'),
+    pendingOverdue: sum('pending_overdue'),
+    medianDecisionHours: whole && whole.decided > SMALL_MAX && whole.median_hours !== null ? whole.median_hours : null,
+    withheldCells: cells.filter((c) => MEASURES.some((m) => isSmall(c[m]))).length,
   };
 }

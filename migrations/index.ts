@@ -20,6 +20,7 @@ import { RowSecurity1766600000000 } from './1766600000000-row-security';
 import { KnownSubjects1766700000000 } from './1766700000000-known-subjects';
 import { PushSharing1766800000000 } from './1766800000000-push-sharing';
 import { Webhooks1766800000100 } from './1766800000100-webhooks';
+import { Deadlines1766800000200 } from './1766800000200-deadlines';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -44,4 +45,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   KnownSubjects1766700000000,
   PushSharing1766800000000,
   Webhooks1766800000100,
+  Deadlines1766800000200,
 ];

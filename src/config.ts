@@ -32,6 +32,11 @@ const envSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: optional(int(1, 3_600_000)),
   WEBHOOK_RETRY_MAX_MS: optional(int(1, 7 * 86_400_000)),
   WEBHOOK_MAX_ATTEMPTS: optional(int(1, 50)),
+  ACCESS_REQUEST_DUE_HOURS_RED: optional(int(1, 24 * 365)),
+  ACCESS_REQUEST_DUE_HOURS_AMBER: optional(int(1, 24 * 365)),
+  ACCESS_REQUEST_DUE_HOURS_GREEN: optional(int(1, 24 * 365)),
+  DEADLINE_SCAN_INTERVAL_MS: optional(int(100, 3_600_000)),
+  FLAG_REVIEW_NOTICE_LOOKBACK_DAYS: optional(int(0, 366)),
   AUDIT_READS: optional(bool),
   AUDIT_SIGNING_KEY: optional(z.string()),
   AUDIT_VERIFICATION_KEYS: optional(z.string()),
@@ -179,6 +184,12 @@ export interface Config {
   push: { workers: boolean; concurrency: number; accessScanIntervalMs: number };
   /** Signed webhooks (docs/notifications.md, "Webhooks"). */
   webhooks: WebhookConfig;
+  /**
+   * Deadline clocks (docs/notifications.md, "Deadlines"): hours an access request of each urgency
+   * has before it is overdue (RED ≤ AMBER ≤ GREEN), how often the clocks run, and how far back a
+   * flag's passed review date still raises its notice.
+   */
+  deadlines: { dueHours: { RED: number; AMBER: number; GREEN: number }; scanIntervalMs: number; flagReviewLookbackDays: number };
   /** False only to measure audit overhead in bench/: reads then leave no audit event. */
   auditReads: boolean;
   /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
@@ -281,6 +292,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const auditSigning = parseAuditSigning(e, problems);
   const extraVerificationKeys = parseVerificationKeys(e.JWT_VERIFICATION_KEYS, algorithm, problems);
   const trustedIssuers = parseTrustedIssuers(e.TRUSTED_ISSUERS, problems);
+  const dueHours = {
+    RED: e.ACCESS_REQUEST_DUE_HOURS_RED ?? 4,
+    AMBER: e.ACCESS_REQUEST_DUE_HOURS_AMBER ?? 24,
+    GREEN: e.ACCESS_REQUEST_DUE_HOURS_GREEN ?? 72,
+  };
+  // A more urgent request is never given longer than a less urgent one.
+  if (dueHours.RED > dueHours.AMBER || dueHours.AMBER > dueHours.GREEN) {
+    problems.push(
+      `ACCESS_REQUEST_DUE_HOURS_RED/_AMBER/_GREEN: must not decrease from RED to GREEN (now ${dueHours.RED}/${dueHours.AMBER}/${dueHours.GREEN})`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const nodeEnv = e.NODE_ENV ?? 'production';
@@ -332,6 +354,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS ?? 30_000,
       retryMaxMs: e.WEBHOOK_RETRY_MAX_MS ?? 6 * 3_600_000,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS ?? 8,
+    },
+    deadlines: {
+      dueHours,
+      scanIntervalMs: e.DEADLINE_SCAN_INTERVAL_MS ?? 60_000,
+      flagReviewLookbackDays: e.FLAG_REVIEW_NOTICE_LOOKBACK_DAYS ?? 7,
     },
     auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,

@@ -164,7 +164,8 @@ EXISTS (SELECT 1
 --   BEGIN; SELECT set_config('safeshare.principal', '{"id":"<user:nurse@northern-health.example>","kind":"USER","agency":{"id":"<agency:Northern Health Trust>","kind":"HEALTH"},"roles":["PRACTITIONER","REPORTER"],"scopes":[]}', true)
 
 -- Query.accessRequests (1 of 2)
-SELECT ar.id, ar.subject_id, ar.requester_agency_id, ar.requested_by_user_id, ar.reason, ar.status, ar.requested_at, ar.decided_at, ar.decided_by_user_id, to_char(ar.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+SELECT ar.id, ar.subject_id, ar.requester_agency_id, ar.requested_by_user_id, ar.reason, ar.status, ar.urgency, ar.requested_at, ar.due_at, (ar.status = 'PENDING'
+  AND ar.due_at <= now()) AS overdue, ar.decided_at, ar.decided_by_user_id, to_char(ar.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM access_requests ar
 WHERE ((ar.requested_by_user_id = $1::uuid))
 ORDER BY ar.requested_at DESC, ar.id DESC

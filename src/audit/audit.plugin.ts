@@ -46,6 +46,7 @@ const FIELD_ACTIONS: Record<string, AuditAction> = {
   intelligenceStats: AuditAction.AGGREGATE,
   crimeStats: AuditAction.AGGREGATE,
   flagStats: AuditAction.AGGREGATE,
+  accessRequestTimeliness: AuditAction.AGGREGATE,
 };
 
 /** Arguments that are secrets: their presence is recorded, never their value. */

@@ -245,8 +245,9 @@ export async function insertDecline(tx: Queryable, params: unknown[]): Promise<v
 /** $1 subject, $2 requested by, $3 requester's agency. */
 export async function insertAccessRequest(tx: Queryable, params: unknown[]): Promise<void> {
   await tx.query(
-    `INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason)
-     VALUES ($1, $2, $3, 'Planning a strategy meeting: we need to know what police hold about the adults she is seen with')`,
+    `INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason, due_at)
+     VALUES ($1, $2, $3, 'Planning a strategy meeting: we need to know what police hold about the adults she is seen with',
+             now() + interval '24 hours')`,
     params,
   );
 }
@@ -277,11 +278,11 @@ export async function insertDatedDisclosure(tx: Queryable, params: unknown[]): P
   );
 }
 
-/** $1 subject, $2 requested by, $3 requester's agency, $4 reason, $5 requested at. */
+/** $1 subject, $2 requested by, $3 requester's agency, $4 reason, $5 requested at (AMBER: due a day later). */
 export async function insertDatedAccessRequest(tx: Queryable, params: unknown[]): Promise<void> {
   await tx.query(
-    `INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason, requested_at)
-       VALUES ($1, $2, $3, $4, $5::timestamptz)`,
+    `INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason, requested_at, due_at)
+       VALUES ($1, $2, $3, $4, $5::timestamptz, $5::timestamptz + interval '24 hours')`,
     params,
   );
 }

@@ -2,7 +2,7 @@ import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, 
 import { AgencyEntity } from '../agencies/agency.entity';
 import { SubjectEntity } from '../subjects/subject.entity';
 import { UserEntity } from '../users/user.entity';
-import { AccessRequestStatus } from './disclosure.enums';
+import { AccessRequestStatus, Urgency } from './disclosure.enums';
 
 /** A practitioner's request for more about a subject; a police supervisor discloses or declines. */
 @Entity('access_requests')
@@ -13,6 +13,9 @@ import { AccessRequestStatus } from './disclosure.enums';
 )
 // One pending request per agency and subject; maintained by migration SQL (partial).
 @Index('IDX_access_requests_one_pending', { synchronize: false })
+// Pending requests by due time (the overdue filter, the deadline clock); partial, in migration SQL.
+@Index('IDX_access_requests_overdue', { synchronize: false })
+@Check('CHK_access_requests_due', `due_at > requested_at`)
 @Index('IDX_access_requests_agency', ['requesterAgencyId', 'requestedAt'])
 @Index('IDX_access_requests_requested', ['requestedAt', 'id'])
 export class AccessRequestEntity {
@@ -46,8 +49,15 @@ export class AccessRequestEntity {
   @Column({ type: 'enum', enum: AccessRequestStatus, enumName: 'access_request_status', default: AccessRequestStatus.PENDING })
   status!: AccessRequestStatus;
 
+  @Column({ type: 'enum', enum: Urgency, enumName: 'access_request_urgency', default: Urgency.AMBER })
+  urgency!: Urgency;
+
   @CreateDateColumn({ type: 'timestamptz' })
   requestedAt!: Date;
+
+  /** When the answer is due: requested_at plus the configured hours of its urgency, fixed at request. */
+  @Column({ type: 'timestamptz' })
+  dueAt!: Date;
 
   @Column({ type: 'timestamptz', nullable: true })
   decidedAt!: Date | null;

@@ -28,8 +28,8 @@ export class AccessRequestResolver {
     description:
       'Ask police for more about a subject known to your agency; a supervisor answers with discloseIntelligence or declineDisclosure (accessRequestId)',
   })
-  requestAccess(@Ctx() ctx: GraphQLContext, @Args(() => RequestAccessArgs) { subjectId, reason }: RequestAccessArgs) {
-    return requestAccess(ctx, subjectId, reason);
+  requestAccess(@Ctx() ctx: GraphQLContext, @Args(() => RequestAccessArgs) { subjectId, reason, urgency }: RequestAccessArgs) {
+    return requestAccess(ctx, subjectId, reason, urgency);
   }
 
   @FieldResolver(() => Agency)

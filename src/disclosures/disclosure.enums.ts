@@ -21,3 +21,10 @@ export enum AccessRequestStatus {
   DISCLOSED = 'DISCLOSED',
   DECLINED = 'DECLINED',
 }
+
+/** How soon an access request needs its answer: RED within hours, AMBER within a day, GREEN within days (config `deadlines.dueHours`). */
+export enum Urgency {
+  RED = 'RED',
+  AMBER = 'AMBER',
+  GREEN = 'GREEN',
+}

@@ -7,7 +7,7 @@ import { disclosureSubjectScope, orNone } from '../policy/edges';
 import { assertFilterable } from '../policy/fields';
 import { accessRequestReadScope, disclosureReadScope, disclosureRedactions, requireScope } from '../policy/records';
 import { SUBJECT_COLUMNS, type SubjectRow } from '../subjects/subject.queries';
-import { AccessRequestStatus, DisclosureStatus, type LegalGateway } from './disclosure.enums';
+import { AccessRequestStatus, DisclosureStatus, type LegalGateway, type Urgency } from './disclosure.enums';
 import type { AccessRequest, AccessRequestFilter, Disclosure, DisclosureDecision, DisclosureFilter } from './disclosure.types';
 
 export interface DisclosureRow {
@@ -96,13 +96,20 @@ export interface AccessRequestRow {
   requested_by_user_id: string;
   reason: string;
   status: AccessRequestStatus;
+  urgency: Urgency;
   requested_at: Date;
+  due_at: Date;
+  overdue: boolean;
   decided_at: Date | null;
   decided_by_user_id: string | null;
 }
 
+/** Pending and past its due time (alias `ar`): what the overdue filter and the deadline clock mean by overdue. */
+const OVERDUE_TEXT = `(ar.status = 'PENDING' AND ar.due_at <= now())`;
+export const ACCESS_REQUEST_OVERDUE = raw(OVERDUE_TEXT);
+
 export const ACCESS_REQUEST_COLUMNS = raw(`ar.id, ar.subject_id, ar.requester_agency_id, ar.requested_by_user_id, ar.reason, ar.status,
-  ar.requested_at, ar.decided_at, ar.decided_by_user_id`);
+  ar.urgency, ar.requested_at, ar.due_at, ${OVERDUE_TEXT} AS overdue, ar.decided_at, ar.decided_by_user_id`);
 
 export const toAccessRequestView = (row: AccessRequestRow): AccessRequest => ({
   id: row.id,
@@ -111,7 +118,10 @@ export const toAccessRequestView = (row: AccessRequestRow): AccessRequest => ({
   requestedByUserId: row.requested_by_user_id,
   reason: row.reason,
   status: row.status,
+  urgency: row.urgency,
   requestedAt: row.requested_at,
+  dueAt: row.due_at,
+  overdue: row.overdue,
   decidedAt: row.decided_at,
   decidedByUserId: row.decided_by_user_id,
 });
@@ -285,12 +295,20 @@ export async function findAccessRequest(db: Queryable, principal: Principal, id:
   return toAccessRequestView(row);
 }
 
-/** Records the principal's request about a subject; a second pending one of its agency is a unique violation. */
-export async function insertAccessRequest(db: Queryable, principal: Principal, subjectId: string, reason: string): Promise<string> {
+/**
+ * Records the principal's request about a subject, due `dueHours` from now; a second pending one of
+ * its agency is a unique violation.
+ */
+export async function insertAccessRequest(
+  db: Queryable,
+  principal: Principal,
+  request: { subjectId: string; reason: string; urgency: Urgency; dueHours: number },
+): Promise<string> {
   const [{ id }] = await run<{ id: string }>(
     db,
-    sql`INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason)
-            VALUES (${subjectId}::uuid, ${principal.id}::uuid, ${principal.agency.id}::uuid, ${reason}) RETURNING id`,
+    sql`INSERT INTO access_requests (subject_id, requested_by_user_id, requester_agency_id, reason, urgency, due_at)
+            VALUES (${request.subjectId}::uuid, ${principal.id}::uuid, ${principal.agency.id}::uuid, ${request.reason}, ${request.urgency},
+                    now() + make_interval(hours => ${request.dueHours}::int)) RETURNING id`,
   );
   return id;
 }
@@ -299,12 +317,13 @@ export async function insertAccessRequest(db: Queryable, principal: Principal, s
 export async function listAccessRequestPage(
   db: Queryable,
   principal: Principal,
-  filter: Pick<AccessRequestFilter, 'status' | 'subjectId'> | undefined,
+  filter: Pick<AccessRequestFilter, 'status' | 'subjectId' | 'overdue'> | undefined,
   args: PageRequest,
 ): Promise<Page<AccessRequest>> {
   const conditions = [requireScope(accessRequestReadScope(principal))];
   if (filter?.status) conditions.push(sql`ar.status = ${filter.status}`);
   if (filter?.subjectId) conditions.push(sql`ar.subject_id = ${filter.subjectId}::uuid`);
+  if (filter?.overdue != null) conditions.push(filter.overdue ? ACCESS_REQUEST_OVERDUE : sql`NOT ${ACCESS_REQUEST_OVERDUE}`);
   const page = await keysetPage<AccessRequestRow>(
     db,
     {

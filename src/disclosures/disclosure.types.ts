@@ -1,13 +1,17 @@
-import { IsBoolean, IsDate, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDate, IsEnum, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionOf, PageArgs } from '../graphql/pagination';
-import { AccessRequestStatus, DisclosureStatus, LegalGateway } from './disclosure.enums';
+import { AccessRequestStatus, DisclosureStatus, LegalGateway, Urgency } from './disclosure.enums';
 
 registerEnumType(LegalGateway, { name: 'LegalGateway', description: 'The legal gateway under which intelligence is shared' });
 registerEnumType(DisclosureStatus, { name: 'DisclosureStatus', description: 'ACTIVE until it expires (EXPIRED) or is revoked (REVOKED)' });
 registerEnumType(AccessRequestStatus, {
   name: 'AccessRequestStatus',
   description: 'PENDING until a police supervisor discloses (DISCLOSED) or declines (DECLINED)',
+});
+registerEnumType(Urgency, {
+  name: 'Urgency',
+  description: 'How soon an access request needs its answer; each urgency has its configured hours (by default RED 4, AMBER 24, GREEN 72)',
 });
 
 const notBlank = (field: string) => Matches(/\S/, { message: `${field} must not be blank` });
@@ -241,8 +245,17 @@ export class AccessRequest {
   @Field(() => AccessRequestStatus)
   status!: AccessRequestStatus;
 
+  @Field(() => Urgency)
+  urgency!: Urgency;
+
   @Field()
   requestedAt!: Date;
+
+  @Field({ description: 'When the answer is due: requestedAt plus the hours of its urgency, fixed when it was made' })
+  dueAt!: Date;
+
+  @Field({ description: 'Still PENDING and past dueAt' })
+  overdue!: boolean;
 
   @Field(() => Date, { nullable: true })
   decidedAt!: Date | null;
@@ -264,6 +277,10 @@ export class RequestAccessArgs {
   @Length(1, 2000)
   @notBlank('reason')
   reason!: string;
+
+  @Field(() => Urgency, { defaultValue: Urgency.AMBER, description: 'Sets when the answer is due (dueAt)' })
+  @IsEnum(Urgency)
+  urgency!: Urgency;
 }
 
 @InputType()
@@ -276,6 +293,11 @@ export class AccessRequestFilter {
   @IsOptional()
   @IsUUID('all', { message: 'subjectId must be a subject id' })
   subjectId?: string;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: only those PENDING past dueAt; false: all others' })
+  @IsOptional()
+  @IsBoolean()
+  overdue?: boolean;
 }
 
 @ArgsType()

@@ -16,6 +16,7 @@ import { SubjectResolver } from '../subjects/subject.resolver';
 import { StatsResolver } from '../stats/stats.resolver';
 import { InvolvementResolver } from '../involvements/involvement.resolver';
 import { AccessRequestResolver } from '../disclosures/access-request.resolver';
+import { TimelinessResolver } from '../deadlines/timeliness.resolver';
 import { DisclosureDecisionResolver, DisclosureResolver } from '../disclosures/disclosure.resolver';
 import { BreakGlassResolver } from '../break-glass/break-glass.resolver';
 import { GrantResolver } from '../grants/grant.resolver';
@@ -37,6 +38,7 @@ export const RESOLVERS = [
   DisclosureResolver,
   DisclosureDecisionResolver,
   AccessRequestResolver,
+  TimelinessResolver,
   BreakGlassResolver,
   GrantResolver,
   NotificationResolver,

@@ -2,6 +2,7 @@ import { Logger as WorkerLogger, run, type Runner, type Task, type TaskList } fr
 import type { Logger } from 'pino';
 import type { AppServices } from '../context/request-context';
 import { dataSourceUrl } from '../db/migrate';
+import { runDeadlineClocks } from '../deadlines/clocks';
 import { runPeriodically } from '../periodic';
 import { deliverWebhook } from '../webhooks/delivery';
 import { DELIVER_TASK } from '../webhooks/webhook.queries';
@@ -52,7 +53,8 @@ export function pushTasks(services: AppServices): TaskList {
 
 /**
  * Starts this instance's share of push sharing: the queue's workers (each job runs once, on
- * whichever instance takes it first) and the access-notice scan (once at a time across instances).
+ * whichever instance takes it first), the access-notice scan and the deadline clocks (each once at
+ * a time across instances).
  * With PUSH_WORKERS=false the instance still writes notices; others deliver them.
  */
 export async function startPushSharing(services: AppServices): Promise<PushSharing> {
@@ -69,9 +71,13 @@ export async function startPushSharing(services: AppServices): Promise<PushShari
     const raised = await scanSubjectAccess(db);
     if (raised) logger.debug({ raised }, 'access notices raised');
   });
+  const clocks = runPeriodically('deadline clocks', config.deadlines.scanIntervalMs, logger, async () => {
+    const done = await runDeadlineClocks(db, config);
+    if (done && Object.keys(done.raised).length) logger.debug(done.raised, 'deadline notices raised');
+  });
   return {
     async stop() {
-      await Promise.all([accessScan.stop(), runner.stop()]);
+      await Promise.all([accessScan.stop(), clocks.stop(), runner.stop()]);
     },
   };
 }

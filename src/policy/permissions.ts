@@ -53,6 +53,8 @@ export enum Permission {
   READ_STATISTICS = 'READ_STATISTICS',
   /** Statistics of police links and flags (flagStats): police ANALYST, SUPERVISOR (the FLAGS measure in policy/statistics.ts). */
   READ_FLAG_STATISTICS = 'READ_FLAG_STATISTICS',
+  /** How promptly access requests are answered (accessRequestTimeliness): police ANALYST, SUPERVISOR (TIMELINESS in policy/statistics.ts). */
+  READ_TIMELINESS_STATISTICS = 'READ_TIMELINESS_STATISTICS',
   /** Register an involvement of one's own agency with a subject: care readers. */
   REGISTER_INVOLVEMENTS = 'REGISTER_INVOLVEMENTS',
   /** End an own-agency involvement: SAFEGUARDING_LEAD. */
@@ -140,6 +142,7 @@ const RULES: Record<Permission, Rule> = {
   // People, not partner apps: a service account only submits and reads back its own submissions.
   [Permission.READ_STATISTICS]: { anonymous: false, allows: (p) => p.kind === 'USER' },
   [Permission.READ_FLAG_STATISTICS]: { anonymous: false, allows: isPoliceAnalyst },
+  [Permission.READ_TIMELINESS_STATISTICS]: { anonymous: false, allows: isPoliceAnalyst },
   [Permission.REGISTER_INVOLVEMENTS]: { anonymous: false, allows: isCareReader },
   [Permission.MANAGE_INVOLVEMENTS]: { anonymous: false, allows: isSafeguardingLead },
   [Permission.READ_INVOLVEMENTS]: { anonymous: false, allows: (p) => isPoliceCaseReader(p) || isCareReader(p) },

@@ -23,6 +23,8 @@ export enum StatisticsMeasure {
   CRIME_PEOPLE = 'CRIME_PEOPLE',
   /** flagStats: flags in force, flags due for review, and the under-flagging check (police links and flags). */
   FLAGS = 'FLAGS',
+  /** accessRequestTimeliness: how promptly police answer access requests. */
+  TIMELINESS = 'TIMELINESS',
 }
 
 /**
@@ -52,10 +54,24 @@ const CONTROLLED_ACCESS: Record<StatisticsMeasure, MeasureAccess> = {
   [StatisticsMeasure.CRIMES]: 'GRID',
   [StatisticsMeasure.CRIME_PEOPLE]: 'WITHHELD',
   [StatisticsMeasure.FLAGS]: 'FORBIDDEN',
+  [StatisticsMeasure.TIMELINESS]: 'FORBIDDEN',
+};
+
+/**
+ * The timeliness of access requests (accessRequestTimeliness) is police's view of its own answers,
+ * so it is for police ANALYST and SUPERVISOR alone (READ_TIMELINESS_STATISTICS) — and even to them
+ * it is published on the grid, never exactly: an analyst reads no access request itself, and a
+ * count of one, or the median of one decision, would tell them about a single request (who asked,
+ * and how long police took). Its grid is UTC calendar month × urgency over the months of the range
+ * that have ended; each measure of a cell from 1 to 4 is withheld on its own, each row is the sum
+ * of the published cells, and a median is published only over 5 decisions or more.
+ */
+const FULL_ACCESS: Partial<Record<StatisticsMeasure, MeasureAccess>> = {
+  [StatisticsMeasure.TIMELINESS]: 'GRID',
 };
 
 export function measureAccess(p: Principal, measure: StatisticsMeasure): MeasureAccess {
-  return statisticsDetail(p) === 'FULL' ? 'EXACT' : CONTROLLED_ACCESS[measure];
+  return statisticsDetail(p) === 'FULL' ? (FULL_ACCESS[measure] ?? 'EXACT') : CONTROLLED_ACCESS[measure];
 }
 
 /**

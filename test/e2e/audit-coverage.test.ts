@@ -145,6 +145,13 @@ const CASES: Record<string, Case> = {
     permitted: { as: ANALYST, query: '{ flagStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { activeTotal } }' },
     refused: { as: LEAD, query: '{ flagStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { activeTotal } }' },
   },
+  accessRequestTimeliness: {
+    permitted: {
+      as: ANALYST,
+      query: '{ accessRequestTimeliness(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { countedFrom } }',
+    },
+    refused: { as: LEAD, query: '{ accessRequestTimeliness(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { countedFrom } }' },
+  },
   login: {
     permitted: anonymous(`mutation { login(email: "${LEAD}", password: "${DEMO_PASSWORD}") { accessToken } }`),
     refused: anonymous(`mutation { login(email: "${LEAD}", password: "not-the-password") { accessToken } }`),

@@ -147,14 +147,17 @@ describe('restricted measures (policy/statistics.ts)', () => {
   });
   const everyone = Object.values(Role).flatMap((role) => ROLE_AGENCY_KINDS[role].map((kind) => user(kind, [role])));
 
-  it('police ANALYST and SUPERVISOR read every measure exactly; everyone else the grid, no people, no flags', () => {
+  it('police ANALYST and SUPERVISOR read every measure exactly but timeliness (the grid); everyone else the grid, no people, no flags, no timeliness', () => {
     for (const p of everyone) {
       const analyst = p.agency.kind === AgencyKind.POLICE && (p.roles.includes(Role.ANALYST) || p.roles.includes(Role.SUPERVISOR));
       expect(Object.values(StatisticsMeasure).map((m) => measureAccess(p, m))).toEqual(
-        analyst ? ['EXACT', 'EXACT', 'EXACT', 'EXACT'] : ['GRID', 'GRID', 'WITHHELD', 'FORBIDDEN'],
+        analyst ? ['EXACT', 'EXACT', 'EXACT', 'EXACT', 'GRID'] : ['GRID', 'GRID', 'WITHHELD', 'FORBIDDEN', 'FORBIDDEN'],
       );
-      // The permission on flagStats says what the FLAGS measure says.
+      // The permission on flagStats says what the FLAGS measure says; on accessRequestTimeliness, TIMELINESS.
       expect(decide(Permission.READ_FLAG_STATISTICS, p) === 'ALLOW').toBe(measureAccess(p, StatisticsMeasure.FLAGS) !== 'FORBIDDEN');
+      expect(decide(Permission.READ_TIMELINESS_STATISTICS, p) === 'ALLOW').toBe(
+        measureAccess(p, StatisticsMeasure.TIMELINESS) !== 'FORBIDDEN',
+      );
     }
   });
 });

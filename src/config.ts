@@ -27,6 +27,10 @@ const envSchema = z.object({
   PUSH_WORKERS: optional(bool),
   PUSH_WORKER_CONCURRENCY: optional(int(1, 100)),
   ACCESS_NOTICE_SCAN_INTERVAL_MS: optional(int(100, 3_600_000)),
+  SUBSCRIPTION_MAX_CONNECTIONS_PER_PRINCIPAL: optional(int(1, 1000)),
+  SUBSCRIPTION_MAX_PER_CONNECTION: optional(int(1, 1000)),
+  SUBSCRIPTION_MAX_PAYLOAD_BYTES: optional(int(1024, 1024 * 1024)),
+  SUBSCRIPTION_RECHECK_INTERVAL_MS: optional(int(100, 600_000)),
   AUDIT_READS: optional(bool),
   AUDIT_SIGNING_KEY: optional(z.string()),
   AUDIT_VERIFICATION_KEYS: optional(z.string()),
@@ -172,6 +176,12 @@ export interface Config {
    * for access notices.
    */
   push: { workers: boolean; concurrency: number; accessScanIntervalMs: number };
+  /**
+   * GraphQL subscriptions over graphql-ws (docs/notifications.md, "Subscriptions"): sockets per
+   * principal, subscriptions per socket, the largest message a client may send, and how often each
+   * socket's session and account are checked again.
+   */
+  subscriptions: { maxConnectionsPerPrincipal: number; maxPerConnection: number; maxPayloadBytes: number; recheckIntervalMs: number };
   /** False only to measure audit overhead in bench/: reads then leave no audit event. */
   auditReads: boolean;
   /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
@@ -294,6 +304,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workers: e.PUSH_WORKERS ?? true,
       concurrency: e.PUSH_WORKER_CONCURRENCY ?? 4,
       accessScanIntervalMs: e.ACCESS_NOTICE_SCAN_INTERVAL_MS ?? 2_000,
+    },
+    subscriptions: {
+      maxConnectionsPerPrincipal: e.SUBSCRIPTION_MAX_CONNECTIONS_PER_PRINCIPAL ?? 5,
+      maxPerConnection: e.SUBSCRIPTION_MAX_PER_CONNECTION ?? 10,
+      maxPayloadBytes: e.SUBSCRIPTION_MAX_PAYLOAD_BYTES ?? 64 * 1024,
+      recheckIntervalMs: e.SUBSCRIPTION_RECHECK_INTERVAL_MS ?? 5_000,
     },
     auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,

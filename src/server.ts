@@ -29,7 +29,7 @@ import { buildAppSchema } from './graphql/schema';
 import { createMetrics, listenForMetrics, metricsOnMainPort, requireBearer } from './metrics';
 import { explorerRouter } from './http/explorer';
 import { startPushSharing } from './notifications/push';
-import { startSubscriptions } from './subscriptions/subscription.server';
+import { startSubscriptions } from './subscriptions/subscription.plugin';
 
 export interface RunningServer {
   url: string;

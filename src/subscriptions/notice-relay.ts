@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { NOTICES_CHANNEL } from '../notifications/notification.queries';
+import { listenForNotices, NOTICES_CHANNEL } from '../notifications/notification.queries';
 
 /** What the fan-out tells every instance at COMMIT: a notice, and the principals whose inbox now holds it. */
 export interface DeliveredNotice {
@@ -78,7 +78,7 @@ export class NoticeRelay {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${NOTICES_CHANNEL}`);
+      await listenForNotices(client);
       this.backoffMs = RECONNECT_MIN_MS;
     } catch (err) {
       this.lost(client, err);

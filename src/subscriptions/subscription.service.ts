@@ -6,7 +6,6 @@ import type { RequestContext } from '../context/request-context';
 import { RequestTransaction } from '../db/request-transaction';
 import { beginForPrincipal } from '../db/row-security';
 import { AppError, ErrorCode } from '../errors';
-import type { GraphQLContext } from '../graphql/context';
 import { findNoticeFor } from '../notifications/notification.queries';
 import type { Notification } from '../notifications/notification.types';
 import { authorize } from '../policy/authorize';
@@ -14,7 +13,7 @@ import { Permission } from '../policy/permissions';
 import { CloseCode, type LiveConnection } from './live-connection';
 
 /** A subscription's context: a request's, plus the socket it runs on (absent over HTTP). */
-export interface SubscriptionContext extends GraphQLContext {
+export interface SubscriptionContext extends RequestContext {
   live?: LiveConnection;
   maxSubscriptions?: number;
 }

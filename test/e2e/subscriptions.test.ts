@@ -165,7 +165,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((c) => c.dispose()));
+  await Promise.all(opened.splice(0).map(async (c) => c.dispose()));
 });
 
 afterAll(async () => {

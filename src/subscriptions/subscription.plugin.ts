@@ -16,7 +16,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { loadPrincipal } from '../auth/principal';
 import type { PrincipalCache } from '../auth/principal-cache';
-import { createRequestContext, type AppServices } from '../context/request-context';
+import { auditHttpRefusal } from '../audit/http-refusal';
+import type { Principal } from '../auth/principal';
+import { createRequestContext, type AppServices, type RequestContext } from '../context/request-context';
 import { dataSourceUrl } from '../db/migrate';
 import { storableText } from '../db/safe-text';
 import { AppError, createFormatError, ErrorCode } from '../errors';
@@ -50,6 +52,43 @@ const refusal = (error: AppError) => new GraphQLError(error.message, { originalE
 
 const MAX_USER_AGENT = 512;
 
+/** A request context for the socket's upgrade request: who (once known), from where, with which client. */
+function socketContext(
+  services: AppServices,
+  request: http.IncomingMessage,
+  principal: Principal | null,
+  requestId: string = randomUUID(),
+): RequestContext {
+  const userAgent = request.headers['user-agent'];
+  return createRequestContext(services, {
+    requestId,
+    principal,
+    clientAddress: request.socket.remoteAddress,
+    userAgent: userAgent === undefined ? undefined : storableText(userAgent, MAX_USER_AGENT),
+  });
+}
+
+/** A refused socket or operation leaves its event, as a refused HTTP request does (best effort: the refusal stands either way). */
+async function auditRefusal(ctx: RequestContext, code: string, details: Record<string, unknown>): Promise<void> {
+  try {
+    await auditHttpRefusal(ctx, { method: 'GET', path: '/graphql' }, code as ErrorCode, { transport: 'websocket', ...details });
+  } catch (err) {
+    ctx.log.error({ err }, 'refused subscription could not be audited');
+  }
+}
+
+const CLOSE_REASONS: Record<number, ErrorCode> = {
+  [CloseCode.Unauthorized]: ErrorCode.UNAUTHENTICATED,
+  [CloseCode.Forbidden]: ErrorCode.FORBIDDEN,
+  [CloseCode.TooManyConnections]: ErrorCode.RATE_LIMITED,
+};
+
+/** The code of a refused operation's first error, as the client sees it. */
+const codeOf = (errors: readonly GraphQLFormattedError[]): string => {
+  const code = errors[0]?.extensions?.code;
+  return typeof code === 'string' ? code : ErrorCode.BAD_USER_INPUT;
+};
+
 /**
  * GraphQL subscriptions on the HTTP server's `/graphql` path (graphql-ws over `ws`). A socket is
  * authenticated once, at `connection_init`, as an HTTP request is (the same token check, the same
@@ -75,15 +114,27 @@ export async function startSubscriptions(
   });
   await relay.start();
 
+  const auditOperationRefusal = (
+    extra: Extra & { request: http.IncomingMessage },
+    payload: SubscribePayload,
+    errors: GraphQLFormattedError[],
+  ) =>
+    auditRefusal(socketContext(services, extra.request, extra.live?.principal ?? null, extra.live?.requestId), codeOf(errors), {
+      operationName: payload.operationName ?? null,
+      documentHash: createHash('sha256').update(payload.query).digest('hex'),
+    });
+
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.maxPayloadBytes });
   type Extra = { live?: LiveConnection };
   const cleanup = useServer<ConnectionInitMessage['payload'], Extra>(
     {
       schema,
       onConnect: async (ctx) => {
-        const { socket } = ctx.extra;
-        const refuse = (code: number, reason: string) => {
+        const { socket, request } = ctx.extra;
+        let principal: Principal | null = null;
+        const refuse = async (code: number, reason: string) => {
           socket.close(code, reason);
+          await auditRefusal(socketContext(services, request, principal), CLOSE_REASONS[code], { closeCode: code });
           return false;
         };
         const token = tokenOf(ctx.connectionParams);
@@ -91,14 +142,11 @@ export async function startSubscriptions(
         if (!claims) return refuse(CloseCode.Unauthorized, 'Unauthorized');
         // As a mutation does: a cached principal is confirmed against the database before it is trusted.
         const resolved = await principals.resolve(db, claims);
-        const principal = resolved.cached ? await resolved.cached.reload() : resolved.principal;
+        principal = resolved.cached ? await resolved.cached.reload() : resolved.principal;
         if (!principal) return refuse(CloseCode.Unauthorized, 'Unauthorized');
         if (decide(Permission.READ_NOTIFICATIONS, principal) !== 'ALLOW') return refuse(CloseCode.Forbidden, 'Forbidden');
         const live = new LiveConnection(principal, claims, randomUUID(), (code, reason) => socket.close(code, reason));
-        if (!registry.add(live, limits.maxConnectionsPerPrincipal)) {
-          live.close(CloseCode.TooManyConnections, 'Too many connections');
-          return false;
-        }
+        if (!registry.add(live, limits.maxConnectionsPerPrincipal)) return refuse(CloseCode.TooManyConnections, 'Too many connections');
         ctx.extra.live = live;
         return true;
       },
@@ -127,16 +175,7 @@ export async function startSubscriptions(
         } catch (error) {
           return [error as GraphQLError];
         }
-        const { request } = ctx.extra;
-        const userAgent = request.headers['user-agent'];
-        const contextValue = withLoaders(
-          createRequestContext(services, {
-            requestId: live.requestId,
-            principal: live.principal,
-            clientAddress: request.socket.remoteAddress,
-            userAgent: userAgent === undefined ? undefined : storableText(userAgent, MAX_USER_AGENT),
-          }),
-        ) as SubscriptionContext;
+        const contextValue = withLoaders(socketContext(services, ctx.extra.request, live.principal, live.requestId)) as SubscriptionContext;
         contextValue.live = live;
         contextValue.maxSubscriptions = limits.maxPerConnection;
         contextValue.audit.operationName = payload.operationName ?? null;
@@ -144,8 +183,18 @@ export async function startSubscriptions(
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       // What leaves is formatted as over HTTP: public codes, no internals.
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
-      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onNext: async (ctx, _id, payload, _args, result) => {
+        if (!result.errors) return undefined;
+        const errors = format(result.errors);
+        // No data: the operation was refused (a subscription past the limit), not a notice.
+        if (!result.data) await auditOperationRefusal(ctx.extra, payload, errors);
+        return { ...result, errors };
+      },
+      onError: async (ctx, _id, payload, raw) => {
+        const errors = format(raw);
+        await auditOperationRefusal(ctx.extra, payload, errors);
+        return errors;
+      },
       onClose: (ctx) => {
         const live = ctx.extra.live;
         if (!live) return;

@@ -244,11 +244,22 @@ describe('notificationAdded', () => {
 describe('authentication', () => {
   it('refuses a socket with no token, a bad token or a refresh token with 4401', async () => {
     const { refreshToken } = await app.login('lead@brookfield-high.example');
-    for (const params of [undefined, {}, { authorization: 'Bearer not-a-token' }, { token: 'x.y.z' }, { token: refreshToken }]) {
+    const refusals = async () =>
+      (
+        (await app.ownerQuery(
+          `SELECT count(*)::int AS n FROM audit_events WHERE action = 'REQUEST' AND outcome = 'DENIED' AND reason = 'UNAUTHENTICATED'
+            AND details->>'transport' = 'websocket' AND (details->>'closeCode')::int = 4401`,
+        )) as { n: number }[]
+      )[0].n;
+    const before = await refusals();
+    const attempts = [undefined, {}, { authorization: 'Bearer not-a-token' }, { token: 'x.y.z' }, { token: refreshToken }];
+    for (const params of attempts) {
       const s = subscribe(app, params);
       expect(await s.closed).toMatchObject({ code: 4401 });
       expect(s.received).toEqual([]);
     }
+    // Each refused socket is audited, as a refused HTTP request is.
+    await until('the refusals’ events', async () => ((await refusals()) - before === attempts.length ? true : undefined), 5_000);
   });
 
   it('accepts the token as { token } as well as { authorization }', async () => {
@@ -327,6 +338,11 @@ describe('limits', () => {
       s.client.subscribe({ query: NOTIFICATION_ADDED }, { next: resolve, error: () => undefined, complete: () => undefined }),
     );
     expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    const events = (await app.ownerQuery(
+      `SELECT outcome FROM audit_events WHERE actor_id = $1 AND action = 'REQUEST' AND reason = 'RATE_LIMITED' AND details->>'transport' = 'websocket'`,
+      [await userId('practitioner@rochdale-csc.example')],
+    )) as { outcome: string }[];
+    expect(events.map((e) => e.outcome)).toEqual(['DENIED']);
   });
 
   it('applies the query limits to subscription documents', async () => {

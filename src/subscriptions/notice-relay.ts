@@ -9,6 +9,8 @@ export interface DeliveredNotice {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How the relay's connection shows in pg_stat_activity. */
+export const RELAY_APPLICATION_NAME = 'safeshare-notice-relay';
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
 
@@ -66,7 +68,7 @@ export class NoticeRelay {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.url });
+    const client = new Client({ connectionString: this.url, application_name: RELAY_APPLICATION_NAME });
     this.client = client;
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));

@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { buildKeyRing } from '../../src/auth/keys';
 import { type TokenClaims, TokenService } from '../../src/auth/tokens';
+import { RELAY_APPLICATION_NAME } from '../../src/subscriptions/notice-relay';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 // Subscriptions end to end: a real graphql-ws client over a real socket on loopback, against the
@@ -231,6 +232,24 @@ describe('notificationAdded', () => {
     // The socket lives on, and pushes the next notice.
     const next = await discloseToBrookfield();
     await until('the next notice', () => lead.received.find((n) => n.recordId === next));
+  });
+
+  it('keeps pushing after the relay’s connection is lost: it reconnects', async () => {
+    const lead = await subscribed(app, 'lead@brookfield-high.example');
+    const killed = (await app.ownerQuery(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
+      [RELAY_APPLICATION_NAME],
+    )) as { ok: boolean }[];
+    expect(killed.length).toBeGreaterThanOrEqual(1);
+    await until('the relay to listen again', async () => {
+      const rows = (await app.ownerQuery(
+        `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND query ILIKE 'LISTEN%'`,
+        [RELAY_APPLICATION_NAME],
+      )) as unknown[];
+      return rows.length >= killed.length ? true : undefined;
+    });
+    const id = await discloseToBrookfield();
+    await until('the notice after reconnecting', () => lead.received.find((n) => n.recordId === id));
   });
 
   it('reaches a subscriber on another instance of the service', async () => {

@@ -242,10 +242,10 @@ describe('notificationAdded', () => {
     )) as { ok: boolean }[];
     expect(killed.length).toBeGreaterThanOrEqual(1);
     await until('the relay to listen again', async () => {
-      const rows = (await app.ownerQuery(
+      const rows = await app.ownerQuery(
         `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND query ILIKE 'LISTEN%'`,
         [RELAY_APPLICATION_NAME],
-      )) as unknown[];
+      );
       return rows.length >= killed.length ? true : undefined;
     });
     const id = await discloseToBrookfield();

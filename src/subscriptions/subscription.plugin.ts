@@ -146,7 +146,16 @@ export async function startSubscriptions(
         if (!principal) return refuse(CloseCode.Unauthorized, 'Unauthorized');
         if (decide(Permission.READ_NOTIFICATIONS, principal) !== 'ALLOW') return refuse(CloseCode.Forbidden, 'Forbidden');
         const live = new LiveConnection(principal, claims, randomUUID(), (code, reason) => socket.close(code, reason));
-        if (!registry.add(live, limits.maxConnectionsPerPrincipal)) return refuse(CloseCode.TooManyConnections, 'Too many connections');
+        if (!registry.add(live, limits.maxConnectionsPerPrincipal)) {
+          live.close(CloseCode.TooManyConnections, 'Too many connections');
+          return refuse(CloseCode.TooManyConnections, 'Too many connections');
+        }
+        // The client may have gone while its principal was looked up: onClose has run, so forget it here.
+        if (socket.readyState !== socket.OPEN) {
+          registry.remove(live);
+          live.close(1000, 'Closed');
+          return false;
+        }
         ctx.extra.live = live;
         return true;
       },

@@ -37,6 +37,10 @@ const envSchema = z.object({
   ACCESS_REQUEST_DUE_HOURS_GREEN: optional(int(1, 24 * 365)),
   DEADLINE_SCAN_INTERVAL_MS: optional(int(100, 3_600_000)),
   FLAG_REVIEW_NOTICE_LOOKBACK_DAYS: optional(int(0, 366)),
+  SUBSCRIPTION_MAX_CONNECTIONS_PER_PRINCIPAL: optional(int(1, 1000)),
+  SUBSCRIPTION_MAX_PER_CONNECTION: optional(int(1, 1000)),
+  SUBSCRIPTION_MAX_PAYLOAD_BYTES: optional(int(1024, 1024 * 1024)),
+  SUBSCRIPTION_RECHECK_INTERVAL_MS: optional(int(100, 600_000)),
   AUDIT_READS: optional(bool),
   AUDIT_SIGNING_KEY: optional(z.string()),
   AUDIT_VERIFICATION_KEYS: optional(z.string()),
@@ -190,6 +194,12 @@ export interface Config {
    * flag's passed review date still raises its notice.
    */
   deadlines: { dueHours: { RED: number; AMBER: number; GREEN: number }; scanIntervalMs: number; flagReviewLookbackDays: number };
+  /**
+   * GraphQL subscriptions over graphql-ws (docs/notifications.md, "Subscriptions"): sockets per
+   * principal, subscriptions per socket, the largest message a client may send, and how often each
+   * socket's session and account are checked again.
+   */
+  subscriptions: { maxConnectionsPerPrincipal: number; maxPerConnection: number; maxPayloadBytes: number; recheckIntervalMs: number };
   /** False only to measure audit overhead in bench/: reads then leave no audit event. */
   auditReads: boolean;
   /** Generate a signing key into `dataDir` when none is configured (always so for the embedded demo). */
@@ -359,6 +369,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dueHours,
       scanIntervalMs: e.DEADLINE_SCAN_INTERVAL_MS ?? 60_000,
       flagReviewLookbackDays: e.FLAG_REVIEW_NOTICE_LOOKBACK_DAYS ?? 7,
+    },
+    subscriptions: {
+      maxConnectionsPerPrincipal: e.SUBSCRIPTION_MAX_CONNECTIONS_PER_PRINCIPAL ?? 5,
+      maxPerConnection: e.SUBSCRIPTION_MAX_PER_CONNECTION ?? 10,
+      maxPayloadBytes: e.SUBSCRIPTION_MAX_PAYLOAD_BYTES ?? 64 * 1024,
+      recheckIntervalMs: e.SUBSCRIPTION_RECHECK_INTERVAL_MS ?? 5_000,
     },
     auditReads: e.AUDIT_READS ?? true,
     seedDemo: e.SEED_DEMO,

@@ -29,6 +29,7 @@ import { buildAppSchema } from './graphql/schema';
 import { createMetrics, listenForMetrics, metricsOnMainPort, requireBearer } from './metrics';
 import { explorerRouter } from './http/explorer';
 import { startPushSharing } from './notifications/push';
+import { startSubscriptions } from './subscriptions/subscription.plugin';
 
 export interface RunningServer {
   url: string;
@@ -188,6 +189,8 @@ export async function startServer(services: AppServices, listen: { port: number;
   httpServer.keepAliveTimeout = 65_000;
 
   const schema = await buildAppSchema();
+  // Subscriptions share the HTTP server and the /graphql path (graphql-ws over WebSocket).
+  const subscriptions = await startSubscriptions(services, httpServer, schema, principals);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.introspection,
@@ -201,6 +204,7 @@ export async function startServer(services: AppServices, listen: { port: number;
     formatError: createFormatError(schema),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      subscriptions.plugin,
       ApolloServerPluginLandingPageDisabled(),
       // No response is HTTP-cacheable (every one is per principal and audited); the default plugin
       // still wrapped every field resolution to compute cache hints.

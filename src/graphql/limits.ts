@@ -118,6 +118,21 @@ function measure(
   check();
 }
 
+/** Throws QUERY_TOO_COMPLEX for an operation past the limits: for HTTP (the plugin) and subscriptions alike. */
+export function checkQueryLimits(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: QueryLimits,
+): void {
+  try {
+    measure(operation, fragmentsOf(document), variables, limits);
+  } catch (error) {
+    if (!(error instanceof TooComplex)) throw error;
+    throw new GraphQLError(TOO_COMPLEX, { originalError: tooComplex(), extensions: { http: { status: 400 } } });
+  }
+}
+
 /**
  * Refuses an operation past the limits with QUERY_TOO_COMPLEX before any resolver runs. A plugin,
  * not a validation rule: Apollo caches validation per document, and `first: $n` must count at the
@@ -129,14 +144,7 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
     requestDidStart: () =>
       Promise.resolve({
         didResolveOperation: ({ document, operation, request }) => {
-          if (!operation) return Promise.resolve();
-          const fragments = fragmentsOf(document);
-          try {
-            measure(operation, fragments, request.variables ?? {}, limits);
-          } catch (error) {
-            if (!(error instanceof TooComplex)) throw error;
-            throw new GraphQLError(TOO_COMPLEX, { originalError: tooComplex(), extensions: { http: { status: 400 } } });
-          }
+          if (operation) checkQueryLimits(document, operation, request.variables ?? {}, limits);
           return Promise.resolve();
         },
       }),

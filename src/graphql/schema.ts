@@ -2,7 +2,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { AuditResolver } from '../audit/audit.resolver';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { validateOrReject, type ValidatorOptions } from 'class-validator';
-import { ArgumentValidationError, buildSchema, getMetadataStorage, type ValidatorFn } from 'type-graphql';
+import { ArgumentValidationError, buildSchema, getMetadataStorage, type PubSub, type ValidatorFn } from 'type-graphql';
 import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
 import { authChecker } from './auth-checker';
@@ -22,6 +22,7 @@ import { BreakGlassResolver } from '../break-glass/break-glass.resolver';
 import { GrantResolver } from '../grants/grant.resolver';
 import { NotificationResolver } from '../notifications/notification.resolver';
 import { WebhookResolver } from '../webhooks/webhook.resolver';
+import { SubscriptionResolver } from '../subscriptions/subscription.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -43,6 +44,7 @@ export const RESOLVERS = [
   GrantResolver,
   NotificationResolver,
   WebhookResolver,
+  SubscriptionResolver,
 ] as const;
 
 /**
@@ -77,6 +79,13 @@ const validateArgument: ValidatorFn = async (value) => {
   }
 };
 
+const NO_TOPICS: PubSub = {
+  publish: () => undefined,
+  subscribe: () => {
+    throw new Error('subscriptions take their notices from src/subscriptions, not from topics');
+  },
+};
+
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const missing = operationsWithoutPermission();
   if (missing.length) throw new Error(`Operations without a declared permission: ${missing.join(', ')}`);
@@ -85,6 +94,8 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     authChecker,
     validateFn: validateArgument,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    // type-graphql insists on one; our only subscription brings its own source (src/subscriptions/).
+    pubSub: NO_TOPICS,
   });
   return withMutationSavepoints(normaliseIdArguments(schema));
 }
@@ -96,6 +107,7 @@ export function operationPermissions(): Record<string, string[]> {
   for (const [kind, ops] of [
     ['Query', storage.queries],
     ['Mutation', storage.mutations],
+    ['Subscription', storage.subscriptions],
   ] as const) {
     for (const op of ops.filter((o) => RESOLVERS.some((r) => r === o.target))) {
       const declared = storage.authorizedFields.find((f) => f.target === op.target && f.fieldName === op.methodName);

@@ -134,6 +134,11 @@ export async function noticeAgencies(db: Queryable, notice: PendingNotice): Prom
 /** The channel every instance LISTENs on for notices just delivered (src/subscriptions/). */
 export const NOTICES_CHANNEL = 'safeshare_notices';
 
+/** Starts hearing `NOTICES_CHANNEL` on a dedicated connection (the relay's, src/subscriptions/notice-relay.ts). */
+export async function listenForNotices(client: { query(text: string): Promise<unknown> }): Promise<void> {
+  await client.query(`LISTEN ${NOTICES_CHANNEL}`);
+}
+
 /**
  * Marks the notice fanned out and tells every instance which principals received it: NOTIFY is
  * sent at COMMIT, so a subscriber never hears of a notice that is not in its inbox.

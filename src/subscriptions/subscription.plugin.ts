@@ -232,7 +232,7 @@ export async function startSubscriptions(
       serverWillStart: () =>
         Promise.resolve({
           async drainServer() {
-            recheck.stop();
+            await recheck.stop();
             await cleanup.dispose();
             await relay.stop();
           },

@@ -19,6 +19,7 @@ import { AuditTrailIdentity1766500000000 } from './1766500000000-audit-trail-ide
 import { RowSecurity1766600000000 } from './1766600000000-row-security';
 import { KnownSubjects1766700000000 } from './1766700000000-known-subjects';
 import { PushSharing1766800000000 } from './1766800000000-push-sharing';
+import { Console1766900000000 } from './1766900000000-console';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -42,4 +43,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RowSecurity1766600000000,
   KnownSubjects1766700000000,
   PushSharing1766800000000,
+  Console1766900000000,
 ];

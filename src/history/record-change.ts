@@ -12,7 +12,8 @@ export type RecordKind =
   | 'agency'
   | 'user'
   | 'grant'
-  | 'notification';
+  | 'notification'
+  | 'access_anomaly_review';
 
 export interface RecordChange {
   kind: RecordKind;

@@ -70,6 +70,10 @@ export enum Permission {
   BREAK_GLASS = 'BREAK_GLASS',
   /** Read and mark one's own notices (inbox, subscription): any signed-in user or partner app (policy/notifications.ts decides who receives what). */
   READ_NOTIFICATIONS = 'READ_NOTIFICATIONS',
+  /** Look up staff and partner apps by name (the console's directory): AUDITORs and ADMINs (scope in policy/audit.ts directoryScope). */
+  READ_STAFF_DIRECTORY = 'READ_STAFF_DIRECTORY',
+  /** List and review break-glass grants: AUDITORs (within their scope, records.ts) and police SUPERVISORs; never one's own. */
+  REVIEW_BREAK_GLASS = 'REVIEW_BREAK_GLASS',
 }
 
 interface Rule {
@@ -146,6 +150,8 @@ const RULES: Record<Permission, Rule> = {
   [Permission.READ_ACCESS_REQUESTS]: { anonymous: false, allows: (p) => isPoliceSupervisor(p) || isCareReader(p) },
   [Permission.BREAK_GLASS]: { anonymous: false, allows: isCareReader },
   [Permission.READ_NOTIFICATIONS]: { anonymous: false, allows: () => true },
+  [Permission.READ_STAFF_DIRECTORY]: { anonymous: false, allows: (p) => isUserWithAny(p, [Role.AUDITOR, Role.ADMIN]) },
+  [Permission.REVIEW_BREAK_GLASS]: { anonymous: false, allows: (p) => isUserWith(p, Role.AUDITOR) || isPoliceSupervisor(p) },
 };
 
 export type Decision = 'ALLOW' | 'UNAUTHENTICATED' | 'FORBIDDEN';

@@ -4,7 +4,7 @@ import { runPeriodically } from '../periodic';
 import { foldReportCounts } from './stats.queries';
 
 /** Folds the deltas every `intervalMs`, so statistics read few of them (they are exact either way). */
-export function startRollupFold(db: Queryable, intervalMs: number, logger: Logger): { stop(): void } {
+export function startRollupFold(db: Queryable, intervalMs: number, logger: Logger): { stop(): Promise<void> } {
   return runPeriodically('statistics rollup fold', intervalMs, logger, async () => {
     const folded = await foldReportCounts(db);
     if (folded) logger.debug({ folded }, 'statistics deltas folded');

@@ -50,8 +50,12 @@ export class Console1766900000000 implements MigrationInterface {
       )`);
     await q.query(`ALTER TABLE access_anomaly_reviews ENABLE ROW LEVEL SECURITY`);
     for (const command of ['INSERT', 'UPDATE', 'DELETE']) {
-      const policy = command === 'INSERT' ? 'WITH CHECK ((SELECT rls_system()))' : command === 'UPDATE'
-        ? 'USING ((SELECT rls_system())) WITH CHECK ((SELECT rls_system()))' : 'USING ((SELECT rls_system()))';
+      const policy =
+        command === 'INSERT'
+          ? 'WITH CHECK ((SELECT rls_system()))'
+          : command === 'UPDATE'
+            ? 'USING ((SELECT rls_system())) WITH CHECK ((SELECT rls_system()))'
+            : 'USING ((SELECT rls_system()))';
       await q.query(`CREATE POLICY system_${command.toLowerCase()} ON access_anomaly_reviews FOR ${command} ${policy}`);
     }
     // accessAnomalyReviewScope: an OVERSIGHT auditor all; an agency's auditor its own staff's.

@@ -5,6 +5,8 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- anomalyReviewScope: none (null: no rows at all)
+
 -- auditReadScope: none (null: no rows at all)
 
 -- breakGlassReadScope: none (null: no rows at all)
@@ -14,6 +16,8 @@
 -- crimeSubjectLinkScope: none (null: no rows at all)
 
 -- declineReadScope: none (null: no rows at all)
+
+-- directoryScope: none (null: no rows at all)
 
 -- disclosureReadScope: none (null: no rows at all)
 
@@ -70,6 +74,8 @@ false
 
 -- Query.auditEvents: refused FORBIDDEN
 
+-- Query.breakGlassGrants: refused FORBIDDEN
+
 -- Query.crimes: refused FORBIDDEN
 
 -- Query.disclosures: refused FORBIDDEN
@@ -111,6 +117,8 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.pendingGrants: refused FORBIDDEN
 
 -- Query.searchIntelligence: refused FORBIDDEN
+
+-- Query.staffDirectory: refused FORBIDDEN
 
 -- Query.subjectAccessHistory: refused FORBIDDEN
 

@@ -88,7 +88,10 @@ export class AuditEventResolver {
 
 @Resolver(() => AccessAnomaly)
 export class AccessAnomalyResolver {
-  @FieldResolver(() => StaffMember, { nullable: true, description: 'Who reviewed it (null until reviewed, or outside your directory scope)' })
+  @FieldResolver(() => StaffMember, {
+    nullable: true,
+    description: 'Who reviewed it (null until reviewed, or outside your directory scope)',
+  })
   reviewedBy(@Root() anomaly: AccessAnomaly, @Ctx() ctx: GraphQLContext) {
     return anomaly.reviewedByUserId ? ctx.loaders.staffById.load(anomaly.reviewedByUserId) : null;
   }

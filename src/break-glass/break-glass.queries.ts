@@ -60,7 +60,10 @@ export async function insertBreakGlassGrant(db: Queryable, grant: NewBreakGlassG
 
 /** The grant within the reviewer's scope (alias `g`), locked for its review; null outside it. */
 export async function lockGrantForReview(db: Queryable, scope: Sql, id: string): Promise<BreakGlassGrant | null> {
-  const [row] = await run<GrantRow>(db, sql`SELECT ${GRANT_COLUMNS} FROM break_glass_grants g WHERE g.id = ${id}::uuid AND ${scope} FOR UPDATE`);
+  const [row] = await run<GrantRow>(
+    db,
+    sql`SELECT ${GRANT_COLUMNS} FROM break_glass_grants g WHERE g.id = ${id}::uuid AND ${scope} FOR UPDATE`,
+  );
   return row ? toBreakGlassGrant(row) : null;
 }
 

@@ -37,7 +37,10 @@ export class BreakGlassResolver {
     return ctx.loaders.staffById.load(grant.userId);
   }
 
-  @FieldResolver(() => StaffMember, { nullable: true, description: 'Who reviewed it (null until reviewed, or outside your directory scope)' })
+  @FieldResolver(() => StaffMember, {
+    nullable: true,
+    description: 'Who reviewed it (null until reviewed, or outside your directory scope)',
+  })
   reviewedBy(@Root() grant: BreakGlassGrant, @Ctx() ctx: GraphQLContext) {
     return grant.reviewedByUserId ? ctx.loaders.staffById.load(grant.reviewedByUserId) : null;
   }

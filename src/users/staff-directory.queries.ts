@@ -50,7 +50,13 @@ export function directoryWhere(scope: Sql, filter: DirectoryFilter): Sql {
 export async function listStaff(db: Queryable, scope: Sql, filter: DirectoryFilter, args: PageRequest): Promise<Page<StaffMember>> {
   const page = await offsetPage<StaffRow>(
     db,
-    { list: 'staffDirectory', select: COLUMNS, from: DIRECTORY, where: directoryWhere(scope, filter), orderBy: raw('lower(m.display_name), m.id') },
+    {
+      list: 'staffDirectory',
+      select: COLUMNS,
+      from: DIRECTORY,
+      where: directoryWhere(scope, filter),
+      orderBy: raw('lower(m.display_name), m.id'),
+    },
     args,
   );
   return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toStaffMember(e.node) })) };

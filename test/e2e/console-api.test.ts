@@ -66,40 +66,44 @@ const range = () => ({ from: new Date(Date.now() - 2 * DAY).toISOString(), to: n
 
 describe('who may use each new operation', () => {
   const isAuditor = (e: string) => has(e, Role.AUDITOR);
-  const OPERATIONS: { name: string; permission: Permission; allowed: (email: string) => boolean; run: (token: string) => Promise<unknown> }[] =
-    [
-      {
-        name: 'staffDirectory',
-        permission: Permission.READ_STAFF_DIRECTORY,
-        allowed: (e) => has(e, Role.AUDITOR, Role.ADMIN),
-        run: (t) => app.gql(STAFF, { f: 1 }, t),
-      },
-      { name: 'auditAccessesPerDay', permission: Permission.READ_AUDIT, allowed: isAuditor, run: (t) => app.gql(PER_DAY, range(), t) },
-      {
-        name: 'subjectAccessHistory(identifier)',
-        permission: Permission.READ_AUDIT,
-        allowed: isAuditor,
-        run: (t) => app.gql(HISTORY, { i: 'no-such-identifier' }, t),
-      },
-      {
-        name: 'breakGlassGrants',
-        permission: Permission.REVIEW_BREAK_GLASS,
-        allowed: (e) => isAuditor(e) || e === SUPERVISOR,
-        run: (t) => app.gql(GRANTS, { f: 1 }, t),
-      },
-      {
-        name: 'reviewBreakGlass',
-        permission: Permission.REVIEW_BREAK_GLASS,
-        allowed: (e) => isAuditor(e) || e === SUPERVISOR,
-        run: (t) => app.gql(REVIEW_BG, { id: randomUUID(), o: 'JUSTIFIED', n: 'checked' }, t),
-      },
-      {
-        name: 'reviewAccessAnomaly',
-        permission: Permission.READ_AUDIT,
-        allowed: isAuditor,
-        run: (t) => app.gql(REVIEW_ANOMALY, { id: 'bm90LWFuLWlk', o: 'JUSTIFIED', n: 'checked' }, t),
-      },
-    ];
+  const OPERATIONS: {
+    name: string;
+    permission: Permission;
+    allowed: (email: string) => boolean;
+    run: (token: string) => Promise<unknown>;
+  }[] = [
+    {
+      name: 'staffDirectory',
+      permission: Permission.READ_STAFF_DIRECTORY,
+      allowed: (e) => has(e, Role.AUDITOR, Role.ADMIN),
+      run: (t) => app.gql(STAFF, { f: 1 }, t),
+    },
+    { name: 'auditAccessesPerDay', permission: Permission.READ_AUDIT, allowed: isAuditor, run: (t) => app.gql(PER_DAY, range(), t) },
+    {
+      name: 'subjectAccessHistory(identifier)',
+      permission: Permission.READ_AUDIT,
+      allowed: isAuditor,
+      run: (t) => app.gql(HISTORY, { i: 'no-such-identifier' }, t),
+    },
+    {
+      name: 'breakGlassGrants',
+      permission: Permission.REVIEW_BREAK_GLASS,
+      allowed: (e) => isAuditor(e) || e === SUPERVISOR,
+      run: (t) => app.gql(GRANTS, { f: 1 }, t),
+    },
+    {
+      name: 'reviewBreakGlass',
+      permission: Permission.REVIEW_BREAK_GLASS,
+      allowed: (e) => isAuditor(e) || e === SUPERVISOR,
+      run: (t) => app.gql(REVIEW_BG, { id: randomUUID(), o: 'JUSTIFIED', n: 'checked' }, t),
+    },
+    {
+      name: 'reviewAccessAnomaly',
+      permission: Permission.READ_AUDIT,
+      allowed: isAuditor,
+      run: (t) => app.gql(REVIEW_ANOMALY, { id: 'bm90LWFuLWlk', o: 'JUSTIFIED', n: 'checked' }, t),
+    },
+  ];
   const cases = OPERATIONS.flatMap((op) => ALL_CALLERS.map((caller) => [op.name, caller, op] as const));
 
   it.each(cases)('%s as %s', async (_name, caller, op) => {
@@ -113,9 +117,10 @@ describe('who may use each new operation', () => {
     const [{ roles, kind }] = await app.db.query(`SELECT '{}'::text[] AS roles, 'VOLUNTARY' AS kind`);
     for (const op of OPERATIONS) {
       for (const email of DEMO_USERS.map((u) => u.email)) {
-        const [u] = await app.db.query(`SELECT u.id, a.id AS agency_id, a.kind FROM users u JOIN agencies a ON a.id = u.agency_id WHERE email = $1`, [
-          email,
-        ]);
+        const [u] = await app.db.query(
+          `SELECT u.id, a.id AS agency_id, a.kind FROM users u JOIN agencies a ON a.id = u.agency_id WHERE email = $1`,
+          [email],
+        );
         const p = principal('USER', u.id, u.agency_id, u.kind, rolesOf(email));
         expect({ op: op.name, email, decision: decide(op.permission, p) }).toEqual({
           op: op.name,
@@ -143,11 +148,9 @@ function principal(kind: 'USER' | 'SERVICE', id: string, agencyId: string, agenc
 
 describe('staffDirectory', () => {
   it('an oversight auditor sees people and partner apps of every agency; search is by name, any case', async () => {
-    const r = await app.gql<{ staffDirectory: { totalCount: number; edges: { node: { id: string; kind: string; displayName: string } }[] } }>(
-      STAFF,
-      { f: 100 },
-      tokens[OVERSIGHT],
-    );
+    const r = await app.gql<{
+      staffDirectory: { totalCount: number; edges: { node: { id: string; kind: string; displayName: string } }[] };
+    }>(STAFF, { f: 100 }, tokens[OVERSIGHT]);
     expect(codes(r)).toEqual([]);
     const [{ n }] = await app.db.query(`SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM service_accounts) AS n`);
     expect(r.body.data!.staffDirectory.totalCount).toBe(Number(n));
@@ -205,7 +208,7 @@ describe('staffDirectory', () => {
   });
 
   it('for random principals returns exactly the rows the scope allows (or FORBIDDEN)', async () => {
-    const agencies = (await app.db.query(`SELECT id, kind FROM agencies`)) as { id: string; kind: AgencyKind }[];
+    const agencies = await app.db.query<{ id: string; kind: AgencyKind }[]>(`SELECT id, kind FROM agencies`);
     const [{ id: someone }] = await app.db.query(`SELECT id FROM users LIMIT 1`);
     await fc.assert(
       fc.asyncProperty(
@@ -225,10 +228,10 @@ describe('staffDirectory', () => {
           }
           const everyAgency = roles.includes(Role.AUDITOR) && agency.kind === AgencyKind.OVERSIGHT;
           const expected = (
-            (await app.db.query(
+            await app.db.query<{ id: string }[]>(
               `SELECT id FROM users WHERE $1 OR agency_id = $2 UNION ALL SELECT id FROM service_accounts WHERE $1 OR agency_id = $2`,
               [everyAgency, agency.id],
-            )) as { id: string }[]
+            )
           )
             .map((r) => r.id)
             .sort();
@@ -251,7 +254,9 @@ describe('AuditEvent.actor', () => {
 
   type Node = { id: string; actorId: string | null; actorAgencyId: string | null; actor: { id: string; agency: { id: string } } | null };
   const events = async (token: string) =>
-    (await app.gql<{ auditEvents: { edges: { node: Node }[] } }>(EVENTS, { n: 100 }, token)).body.data!.auditEvents.edges.map((e) => e.node);
+    (await app.gql<{ auditEvents: { edges: { node: Node }[] } }>(EVENTS, { n: 100 }, token)).body.data!.auditEvents.edges.map(
+      (e) => e.node,
+    );
 
   it('names every actor for an oversight auditor, in one query for the whole page', async () => {
     app.queries.length = 0;
@@ -259,7 +264,7 @@ describe('AuditEvent.actor', () => {
     const directoryQueries = app.queries.filter((q) => q.includes('FROM service_accounts s) m'));
     expect(directoryQueries).toHaveLength(1);
     const principals = new Set(
-      ((await app.db.query(`SELECT id FROM users UNION ALL SELECT id FROM service_accounts`)) as { id: string }[]).map((r) => r.id),
+      (await app.db.query<{ id: string }[]>(`SELECT id FROM users UNION ALL SELECT id FROM service_accounts`)).map((r) => r.id),
     );
     expect(nodes.length).toBeGreaterThan(0);
     for (const n of nodes) {
@@ -337,13 +342,13 @@ describe('auditAccessesPerDay', () => {
   const key = (r: { day: string; agency: string | null; outcome: string }) => `${r.day}|${r.agency}|${r.outcome}`;
 
   async function direct(from: string, to: string, where: string, params: unknown[]) {
-    const rows = (await app.db.query(
+    const rows = await app.db.query<{ day: string; agency: string | null; outcome: string; count: number }[]>(
       `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, actor_agency_id AS agency, outcome, count(*)::int AS count
          FROM audit_events
         WHERE occurred_at >= $1 AND occurred_at < $2 AND (action IN ('READ', 'LIST', 'SEARCH', 'EXPORT') OR outcome = 'DENIED') AND ${where}
         GROUP BY 1, 2, 3`,
       [from, to, ...params],
-    )) as { day: string; agency: string | null; outcome: string; count: number }[];
+    );
     return Object.fromEntries(rows.map((r) => [key(r), r.count]));
   }
   const asMap = (rows: Row[]) => Object.fromEntries(rows.map((r) => [key({ ...r, agency: r.agency?.id ?? null }), r.count]));
@@ -489,8 +494,9 @@ describe('break-glass reviews', () => {
 
     // Their anomaly (the break-glass) is theirs too.
     const { from, to } = range();
-    const anomalies = (await app.gql<{ accessAnomalies: { id: string; kind: string; actorId: string }[] }>(ANOMALIES, { from, to }, both.token))
-      .body.data!.accessAnomalies;
+    const anomalies = (
+      await app.gql<{ accessAnomalies: { id: string; kind: string; actorId: string }[] }>(ANOMALIES, { from, to }, both.token)
+    ).body.data!.accessAnomalies;
     const mine = anomalies.find((a) => a.kind === 'BREAK_GLASS' && a.actorId === both.id)!;
     expect(mine).toBeDefined();
     expect(codes(await app.gql(REVIEW_ANOMALY, { id: mine.id, o: 'JUSTIFIED', n: 'mine' }, both.token))).toEqual(['FORBIDDEN']);
@@ -498,7 +504,14 @@ describe('break-glass reviews', () => {
 });
 
 describe('anomaly reviews', () => {
-  type Anomaly = { id: string; kind: string; actorId: string; reviewedAt: string | null; reviewOutcome: string | null; reviewedBy: { id: string } | null };
+  type Anomaly = {
+    id: string;
+    kind: string;
+    actorId: string;
+    reviewedAt: string | null;
+    reviewOutcome: string | null;
+    reviewedBy: { id: string } | null;
+  };
   const list = async (token: string) =>
     (await app.gql<{ accessAnomalies: Anomaly[] }>(ANOMALIES, range(), token)).body.data!.accessAnomalies;
 
@@ -530,7 +543,11 @@ describe('anomaly reviews', () => {
       tokens[OVERSIGHT],
     );
     expect(codes(r)).toEqual([]);
-    expect(r.body.data!.reviewAccessAnomaly).toMatchObject({ id: anomaly.id, reviewOutcome: 'REFERRED', reviewedBy: { id: ids[OVERSIGHT] } });
+    expect(r.body.data!.reviewAccessAnomaly).toMatchObject({
+      id: anomaly.id,
+      reviewOutcome: 'REFERRED',
+      reviewedBy: { id: ids[OVERSIGHT] },
+    });
     const [review] = await app.db.query(`SELECT id FROM access_anomaly_reviews WHERE anomaly_id = $1`, [anomaly.id]);
     expect(
       await app.db.query(`SELECT 1 FROM audit_events WHERE action = 'CHANGE' AND record_ids @> ARRAY[$1::uuid]`, [review.id]),

@@ -21,6 +21,7 @@ import { KnownSubjects1766700000000 } from './1766700000000-known-subjects';
 import { PushSharing1766800000000 } from './1766800000000-push-sharing';
 import { Webhooks1766800000100 } from './1766800000100-webhooks';
 import { Deadlines1766800000200 } from './1766800000200-deadlines';
+import { Console1766900000000 } from './1766900000000-console';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -46,4 +47,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PushSharing1766800000000,
   Webhooks1766800000100,
   Deadlines1766800000200,
+  Console1766900000000,
 ];

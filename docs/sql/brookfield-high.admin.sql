@@ -5,6 +5,8 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- anomalyReviewScope: none (null: no rows at all)
+
 -- auditReadScope: none (null: no rows at all)
 
 -- breakGlassReadScope: none (null: no rows at all)
@@ -14,6 +16,10 @@
 -- crimeSubjectLinkScope: none (null: no rows at all)
 
 -- declineReadScope: none (null: no rows at all)
+
+-- directoryScope
+m.agency_id = $1::uuid
+--   $1 = <agency:Brookfield High School>
 
 -- disclosureReadScope: none (null: no rows at all)
 
@@ -84,6 +90,8 @@ we.agency_id = $1::uuid
 -- Query.accessRequests: refused FORBIDDEN
 
 -- Query.auditEvents: refused FORBIDDEN
+
+-- Query.breakGlassGrants: refused FORBIDDEN
 
 -- Query.crimes: refused FORBIDDEN
 
@@ -174,6 +182,33 @@ AND ((g.requested_by_id = $2::uuid
 --   $5 = <agency:Brookfield High School>
 
 -- Query.searchIntelligence: refused FORBIDDEN
+
+-- Query.staffDirectory (1 of 2)
+SELECT m.id, m.kind, m.display_name, m.roles, m.enabled, a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind
+FROM (SELECT u.id, 'USER'::text AS kind, u.display_name, u.agency_id, u.roles::text[] AS roles, u.disabled_at IS NULL AS enabled
+  FROM users u
+  UNION ALL
+  SELECT s.id, 'SERVICE'::text, s.name, s.agency_id, '{}'::text[], s.disabled_at IS NULL
+  FROM service_accounts s) m
+JOIN agencies a ON a.id = m.agency_id
+WHERE (m.agency_id = $1::uuid)
+ORDER BY lower(m.display_name), m.id
+LIMIT $2
+OFFSET $3
+--   $1 = <agency:Brookfield High School>
+--   $2 = 21
+--   $3 = 0
+
+-- Query.staffDirectory (2 of 2)
+SELECT count(*)::int AS n
+FROM (SELECT u.id, 'USER'::text AS kind, u.display_name, u.agency_id, u.roles::text[] AS roles, u.disabled_at IS NULL AS enabled
+  FROM users u
+  UNION ALL
+  SELECT s.id, 'SERVICE'::text, s.name, s.agency_id, '{}'::text[], s.disabled_at IS NULL
+  FROM service_accounts s) m
+JOIN agencies a ON a.id = m.agency_id
+WHERE (m.agency_id = $1::uuid)
+--   $1 = <agency:Brookfield High School>
 
 -- Query.subjectAccessHistory: refused FORBIDDEN
 

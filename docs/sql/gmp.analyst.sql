@@ -5,6 +5,8 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- anomalyReviewScope: none (null: no rows at all)
+
 -- auditReadScope: none (null: no rows at all)
 
 -- breakGlassReadScope: none (null: no rows at all)
@@ -17,6 +19,8 @@ true
 
 -- declineReadScope
 true
+
+-- directoryScope: none (null: no rows at all)
 
 -- disclosureReadScope
 true
@@ -92,6 +96,8 @@ true
 -- Query.accessRequests: refused FORBIDDEN
 
 -- Query.auditEvents: refused FORBIDDEN
+
+-- Query.breakGlassGrants: refused FORBIDDEN
 
 -- Query.crimes (1 of 2)
 SELECT c.id, c.crime_reference, c.offence, c.division_id, c.recorded_on::text AS recorded_on, c.created_at, c.recorded_on::text AS keyset_sort_key
@@ -183,6 +189,8 @@ FROM intelligence_reports r
 WHERE (true)
 AND (r.id IN (SELECT reports_matching(websearch_to_tsquery('english', $1))))
 --   $1 = "school"
+
+-- Query.staffDirectory: refused FORBIDDEN
 
 -- Query.subjectAccessHistory: refused FORBIDDEN
 

@@ -5,19 +5,29 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- anomalyReviewScope
+ar.actor_agency_id = $1::uuid
+--   $1 = <agency:Greater Manchester Police>
+
 -- auditReadScope
 (e.actor_agency_id = $1::uuid
   OR e.record_agency_ids @> ARRAY[$2::uuid])
 --   $1 = <agency:Greater Manchester Police>
 --   $2 = <agency:Greater Manchester Police>
 
--- breakGlassReadScope: none (null: no rows at all)
+-- breakGlassReadScope
+g.agency_id = $1::uuid
+--   $1 = <agency:Greater Manchester Police>
 
 -- crimeReadScope: none (null: no rows at all)
 
 -- crimeSubjectLinkScope: none (null: no rows at all)
 
 -- declineReadScope: none (null: no rows at all)
+
+-- directoryScope
+m.agency_id = $1::uuid
+--   $1 = <agency:Greater Manchester Police>
 
 -- disclosureReadScope: none (null: no rows at all)
 
@@ -93,6 +103,23 @@ WHERE ((e.actor_agency_id = $1::uuid
 --   $1 = <agency:Greater Manchester Police>
 --   $2 = <agency:Greater Manchester Police>
 
+-- Query.breakGlassGrants (1 of 2)
+SELECT g.id, g.subject_id, g.user_id, g.reason, g.granted_at, g.expires_at, g.reviewed_at, g.reviewed_by_user_id, g.review_outcome, g.review_note, to_char(g.granted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM break_glass_grants g
+WHERE ((g.agency_id = $1::uuid)
+  AND (true))
+ORDER BY g.granted_at DESC, g.id DESC
+LIMIT $2
+--   $1 = <agency:Greater Manchester Police>
+--   $2 = 21
+
+-- Query.breakGlassGrants (2 of 2)
+SELECT count(*)::int AS n
+FROM break_glass_grants g
+WHERE (g.agency_id = $1::uuid)
+AND (true)
+--   $1 = <agency:Greater Manchester Police>
+
 -- Query.crimes: refused FORBIDDEN
 
 -- Query.disclosures: refused FORBIDDEN
@@ -122,28 +149,34 @@ WHERE (n.recipient_id = $1::uuid)
 
 -- Query.searchIntelligence: refused FORBIDDEN
 
--- Query.subjectAccessHistory (1 of 2)
-SELECT e.id::text AS id, e.occurred_at AS "occurredAt", e.action, e.outcome, e.reason, e.actor_id AS "actorId", e.actor_kind AS "actorKind", e.actor_agency_id AS "actorAgencyId", e.actor_roles AS "actorRoles", e.token_id AS "tokenId", e.operation_name AS "operationName", e.operation_field AS "operationField", e.document_hash AS "documentHash", e.client_address AS "clientAddress", e.user_agent AS "userAgent", e.request_id AS "requestId", e.record_kind AS "recordKind", e.record_ids AS "recordIds", e.subject_ids AS "subjectIds", e.record_count AS "recordCount", e.details, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
-FROM audit_events e
-WHERE (((e.actor_agency_id = $1::uuid
-      OR e.record_agency_ids @> ARRAY[$2::uuid]))
-  AND (e.subject_ids @> ARRAY[$3::uuid]))
-ORDER BY e.occurred_at DESC, e.id DESC
-LIMIT $4
+-- Query.staffDirectory (1 of 2)
+SELECT m.id, m.kind, m.display_name, m.roles, m.enabled, a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind
+FROM (SELECT u.id, 'USER'::text AS kind, u.display_name, u.agency_id, u.roles::text[] AS roles, u.disabled_at IS NULL AS enabled
+  FROM users u
+  UNION ALL
+  SELECT s.id, 'SERVICE'::text, s.name, s.agency_id, '{}'::text[], s.disabled_at IS NULL
+  FROM service_accounts s) m
+JOIN agencies a ON a.id = m.agency_id
+WHERE (m.agency_id = $1::uuid)
+ORDER BY lower(m.display_name), m.id
+LIMIT $2
+OFFSET $3
 --   $1 = <agency:Greater Manchester Police>
---   $2 = <agency:Greater Manchester Police>
---   $3 = <subject:fixture>
---   $4 = 21
+--   $2 = 21
+--   $3 = 0
 
--- Query.subjectAccessHistory (2 of 2)
+-- Query.staffDirectory (2 of 2)
 SELECT count(*)::int AS n
-FROM audit_events e
-WHERE ((e.actor_agency_id = $1::uuid
-    OR e.record_agency_ids @> ARRAY[$2::uuid]))
-AND (e.subject_ids @> ARRAY[$3::uuid])
+FROM (SELECT u.id, 'USER'::text AS kind, u.display_name, u.agency_id, u.roles::text[] AS roles, u.disabled_at IS NULL AS enabled
+  FROM users u
+  UNION ALL
+  SELECT s.id, 'SERVICE'::text, s.name, s.agency_id, '{}'::text[], s.disabled_at IS NULL
+  FROM service_accounts s) m
+JOIN agencies a ON a.id = m.agency_id
+WHERE (m.agency_id = $1::uuid)
 --   $1 = <agency:Greater Manchester Police>
---   $2 = <agency:Greater Manchester Police>
---   $3 = <subject:fixture>
+
+-- Query.subjectAccessHistory: refused BAD_USER_INPUT
 
 -- Query.subjects: refused FORBIDDEN
 

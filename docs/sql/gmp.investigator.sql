@@ -5,6 +5,8 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- anomalyReviewScope: none (null: no rows at all)
+
 -- auditReadScope: none (null: no rows at all)
 
 -- breakGlassReadScope: none (null: no rows at all)
@@ -17,6 +19,8 @@ true
 
 -- declineReadScope
 true
+
+-- directoryScope: none (null: no rows at all)
 
 -- disclosureReadScope
 true
@@ -93,6 +97,8 @@ true
 
 -- Query.auditEvents: refused FORBIDDEN
 
+-- Query.breakGlassGrants: refused FORBIDDEN
+
 -- Query.crimes (1 of 2)
 SELECT c.id, c.crime_reference, c.offence, c.division_id, c.recorded_on::text AS recorded_on, c.created_at, c.recorded_on::text AS keyset_sort_key
 FROM crimes c
@@ -165,6 +171,8 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.pendingGrants: refused FORBIDDEN
 
 -- Query.searchIntelligence: refused FORBIDDEN
+
+-- Query.staffDirectory: refused FORBIDDEN
 
 -- Query.subjectAccessHistory: refused FORBIDDEN
 

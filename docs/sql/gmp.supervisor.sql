@@ -6,6 +6,8 @@
 -- accessRequestReadScope
 true
 
+-- anomalyReviewScope: none (null: no rows at all)
+
 -- auditReadScope: none (null: no rows at all)
 
 -- breakGlassReadScope
@@ -19,6 +21,8 @@ true
 
 -- declineReadScope
 true
+
+-- directoryScope: none (null: no rows at all)
 
 -- disclosureReadScope
 true
@@ -106,6 +110,21 @@ FROM access_requests ar
 WHERE (true)
 
 -- Query.auditEvents: refused FORBIDDEN
+
+-- Query.breakGlassGrants (1 of 2)
+SELECT g.id, g.subject_id, g.user_id, g.reason, g.granted_at, g.expires_at, g.reviewed_at, g.reviewed_by_user_id, g.review_outcome, g.review_note, to_char(g.granted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM break_glass_grants g
+WHERE ((true)
+  AND (true))
+ORDER BY g.granted_at DESC, g.id DESC
+LIMIT $1
+--   $1 = 21
+
+-- Query.breakGlassGrants (2 of 2)
+SELECT count(*)::int AS n
+FROM break_glass_grants g
+WHERE (true)
+AND (true)
 
 -- Query.crimes (1 of 2)
 SELECT c.id, c.crime_reference, c.offence, c.division_id, c.recorded_on::text AS recorded_on, c.created_at, c.recorded_on::text AS keyset_sort_key
@@ -197,6 +216,8 @@ FROM intelligence_reports r
 WHERE (true)
 AND (r.id IN (SELECT reports_matching(websearch_to_tsquery('english', $1))))
 --   $1 = "school"
+
+-- Query.staffDirectory: refused FORBIDDEN
 
 -- Query.subjectAccessHistory: refused FORBIDDEN
 

@@ -7,6 +7,8 @@
 ar.requested_by_user_id = $1::uuid
 --   $1 = <user:nurse@northern-health.example>
 
+-- anomalyReviewScope: none (null: no rows at all)
+
 -- auditReadScope: none (null: no rows at all)
 
 -- breakGlassReadScope
@@ -23,6 +25,8 @@ EXISTS (SELECT 1
   WHERE ar.id = x.access_request_id
   AND ar.requested_by_user_id = $1::uuid)
 --   $1 = <user:nurse@northern-health.example>
+
+-- directoryScope: none (null: no rows at all)
 
 -- disclosureReadScope
 (d.recipient_agency_id = $1::uuid
@@ -181,6 +185,8 @@ WHERE (ar.requested_by_user_id = $1::uuid)
 
 -- Query.auditEvents: refused FORBIDDEN
 
+-- Query.breakGlassGrants: refused FORBIDDEN
+
 -- Query.crimes: refused FORBIDDEN
 
 -- Query.disclosures (1 of 2)
@@ -274,6 +280,8 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.pendingGrants: refused FORBIDDEN
 
 -- Query.searchIntelligence: refused FORBIDDEN
+
+-- Query.staffDirectory: refused FORBIDDEN
 
 -- Query.subjectAccessHistory: refused FORBIDDEN
 

@@ -5,16 +5,23 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- anomalyReviewScope
+true
+
 -- auditReadScope
 true
 
--- breakGlassReadScope: none (null: no rows at all)
+-- breakGlassReadScope
+true
 
 -- crimeReadScope: none (null: no rows at all)
 
 -- crimeSubjectLinkScope: none (null: no rows at all)
 
 -- declineReadScope: none (null: no rows at all)
+
+-- directoryScope
+true
 
 -- disclosureReadScope: none (null: no rows at all)
 
@@ -84,6 +91,21 @@ SELECT count(*)::int AS n
 FROM audit_events e
 WHERE (true)
 
+-- Query.breakGlassGrants (1 of 2)
+SELECT g.id, g.subject_id, g.user_id, g.reason, g.granted_at, g.expires_at, g.reviewed_at, g.reviewed_by_user_id, g.review_outcome, g.review_note, to_char(g.granted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM break_glass_grants g
+WHERE ((true)
+  AND (true))
+ORDER BY g.granted_at DESC, g.id DESC
+LIMIT $1
+--   $1 = 21
+
+-- Query.breakGlassGrants (2 of 2)
+SELECT count(*)::int AS n
+FROM break_glass_grants g
+WHERE (true)
+AND (true)
+
 -- Query.crimes: refused FORBIDDEN
 
 -- Query.disclosures: refused FORBIDDEN
@@ -113,22 +135,32 @@ WHERE (n.recipient_id = $1::uuid)
 
 -- Query.searchIntelligence: refused FORBIDDEN
 
--- Query.subjectAccessHistory (1 of 2)
-SELECT e.id::text AS id, e.occurred_at AS "occurredAt", e.action, e.outcome, e.reason, e.actor_id AS "actorId", e.actor_kind AS "actorKind", e.actor_agency_id AS "actorAgencyId", e.actor_roles AS "actorRoles", e.token_id AS "tokenId", e.operation_name AS "operationName", e.operation_field AS "operationField", e.document_hash AS "documentHash", e.client_address AS "clientAddress", e.user_agent AS "userAgent", e.request_id AS "requestId", e.record_kind AS "recordKind", e.record_ids AS "recordIds", e.subject_ids AS "subjectIds", e.record_count AS "recordCount", e.details, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
-FROM audit_events e
-WHERE ((true)
-  AND (e.subject_ids @> ARRAY[$1::uuid]))
-ORDER BY e.occurred_at DESC, e.id DESC
-LIMIT $2
---   $1 = <subject:fixture>
---   $2 = 21
-
--- Query.subjectAccessHistory (2 of 2)
-SELECT count(*)::int AS n
-FROM audit_events e
+-- Query.staffDirectory (1 of 2)
+SELECT m.id, m.kind, m.display_name, m.roles, m.enabled, a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind
+FROM (SELECT u.id, 'USER'::text AS kind, u.display_name, u.agency_id, u.roles::text[] AS roles, u.disabled_at IS NULL AS enabled
+  FROM users u
+  UNION ALL
+  SELECT s.id, 'SERVICE'::text, s.name, s.agency_id, '{}'::text[], s.disabled_at IS NULL
+  FROM service_accounts s) m
+JOIN agencies a ON a.id = m.agency_id
 WHERE (true)
-AND (e.subject_ids @> ARRAY[$1::uuid])
---   $1 = <subject:fixture>
+ORDER BY lower(m.display_name), m.id
+LIMIT $1
+OFFSET $2
+--   $1 = 21
+--   $2 = 0
+
+-- Query.staffDirectory (2 of 2)
+SELECT count(*)::int AS n
+FROM (SELECT u.id, 'USER'::text AS kind, u.display_name, u.agency_id, u.roles::text[] AS roles, u.disabled_at IS NULL AS enabled
+  FROM users u
+  UNION ALL
+  SELECT s.id, 'SERVICE'::text, s.name, s.agency_id, '{}'::text[], s.disabled_at IS NULL
+  FROM service_accounts s) m
+JOIN agencies a ON a.id = m.agency_id
+WHERE (true)
+
+-- Query.subjectAccessHistory: refused BAD_USER_INPUT
 
 -- Query.subjects: refused FORBIDDEN
 

@@ -5,6 +5,8 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- anomalyReviewScope: none (null: no rows at all)
+
 -- auditReadScope: none (null: no rows at all)
 
 -- breakGlassReadScope: none (null: no rows at all)
@@ -14,6 +16,8 @@
 -- crimeSubjectLinkScope: none (null: no rows at all)
 
 -- declineReadScope: none (null: no rows at all)
+
+-- directoryScope: none (null: no rows at all)
 
 -- disclosureReadScope: none (null: no rows at all)
 
@@ -74,6 +78,8 @@ false
 
 -- Query.auditEvents: refused FORBIDDEN
 
+-- Query.breakGlassGrants: refused FORBIDDEN
+
 -- Query.crimes: refused FORBIDDEN
 
 -- Query.disclosures: refused FORBIDDEN
@@ -115,6 +121,8 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.pendingGrants: refused FORBIDDEN
 
 -- Query.searchIntelligence: refused FORBIDDEN
+
+-- Query.staffDirectory: refused FORBIDDEN
 
 -- Query.subjectAccessHistory: refused FORBIDDEN
 

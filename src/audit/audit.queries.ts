@@ -4,7 +4,7 @@ import { and, join, type Queryable, raw, run, type Sql, sql } from '../db/sql';
 import { keysetPage, type Page, type PageRequest } from '../db/paging';
 import { AuditAction, type AuditedRecord, AuditOutcome } from './audit-event';
 import { AnomalyKind } from './audit.enums';
-import type { AccessAnomaly, AuditEvent, AuditFilter } from './audit.types';
+import type { AuditEvent, AuditFilter, ComputedAnomaly } from './audit.types';
 
 /*
  * The audit trail's repository, by purpose: reading events, exporting them, unusual access,
@@ -38,13 +38,14 @@ export function auditFilterSql(filter: AuditFilter = {}): Sql[] {
   return c;
 }
 
-/** Newest first, within the auditor's scope; `list` names the list its cursors belong to. */
+/** Newest first, within the auditor's scope; `list` names the list its cursors belong to; `extra`: further conditions. */
 export function listAuditEvents(
   db: Queryable,
   list: 'auditEvents' | 'subjectAccessHistory',
   scope: Sql,
   filter: AuditFilter | undefined,
   args: PageRequest,
+  extra: Sql[] = [],
 ): Promise<Page<AuditEvent>> {
   return keysetPage<AuditEvent>(
     db,
@@ -52,7 +53,7 @@ export function listAuditEvents(
       list,
       select: EVENT_COLUMNS,
       from: raw('audit_events e'),
-      where: and([scope, ...auditFilterSql(filter)]),
+      where: and([scope, ...auditFilterSql(filter), ...extra]),
       sortColumn: raw('e.occurred_at'),
       idColumn: raw('e.id'),
       sortType: 'timestamptz',
@@ -60,6 +61,98 @@ export function listAuditEvents(
     },
     args,
   );
+}
+
+/**
+ * The subjects carrying this identifier (any of the four identifier columns, exactly) that some event
+ * within the auditor's scope concerns: an identifier of a child the scope never touched is unknown.
+ */
+export async function subjectsByIdentifierInScope(db: Queryable, scope: Sql, identifier: string): Promise<string[]> {
+  const rows = await run<{ id: string }>(
+    db,
+    sql`SELECT s.id FROM subjects_with_identifier(${identifier}) AS s(id)
+         WHERE EXISTS (SELECT 1 FROM audit_events e WHERE e.subject_ids @> ARRAY[s.id] AND ${scope})`,
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Events concerning any of these subjects (alias `e`). */
+export const concernsAnySubject = (ids: string[]): Sql => sql`e.subject_ids && ${ids}::uuid[]`;
+
+/** The actions that hand records out; with every refused attempt, what "accesses" counts. */
+export const ACCESS_ACTIONS = [AuditAction.READ, AuditAction.LIST, AuditAction.SEARCH, AuditAction.EXPORT];
+
+export interface DayCountRow {
+  day: string;
+  agency_id: string | null;
+  agency_name: string | null;
+  agency_kind: string | null;
+  outcome: AuditOutcome;
+  count: number;
+}
+
+/** Accesses in [from, to) within the scope, per UTC day, actor agency and outcome. */
+export function accessesPerDay(db: Queryable, scope: Sql, from: Date, to: Date, agencyId: string | undefined): Promise<DayCountRow[]> {
+  const agency = agencyId ? sql`e.actor_agency_id = ${agencyId.toLowerCase()}::uuid` : raw('true');
+  return run<DayCountRow>(
+    db,
+    sql`SELECT c.day, c.agency_id, a.name AS agency_name, a.kind AS agency_kind, c.outcome, c.count
+          FROM (SELECT to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, e.actor_agency_id AS agency_id, e.outcome,
+                       count(*)::int AS count
+                  FROM audit_events e
+                 WHERE ${scope} AND ${agency} AND e.occurred_at >= ${from} AND e.occurred_at < ${to}
+                   AND (e.action = ANY(${ACCESS_ACTIONS}::text[]) OR e.outcome = ${AuditOutcome.DENIED})
+                 GROUP BY 1, 2, 3) c
+          LEFT JOIN agencies a ON a.id = c.agency_id
+         ORDER BY c.day, a.name NULLS LAST, c.agency_id, c.outcome`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reviews of unusual access
+
+export interface AnomalyReviewRow {
+  anomaly_id: string;
+  outcome: string;
+  note: string;
+  reviewed_by_user_id: string;
+  reviewed_at: Date;
+}
+
+/** The reviews of these anomalies within the reviewer scope (alias `ar`). */
+export function anomalyReviews(db: Queryable, scope: Sql, ids: string[]): Promise<AnomalyReviewRow[]> {
+  return run<AnomalyReviewRow>(
+    db,
+    sql`SELECT ar.anomaly_id, ar.outcome, ar.note, ar.reviewed_by_user_id, ar.reviewed_at
+          FROM access_anomaly_reviews ar WHERE ar.anomaly_id = ANY(${ids}::text[]) AND ${scope}`,
+  );
+}
+
+export interface NewAnomalyReview {
+  anomalyId: string;
+  kind: string;
+  actorId: string;
+  actorAgencyId: string | null;
+  eventId: string | null;
+  from: Date | null;
+  to: Date | null;
+  outcome: string;
+  note: string;
+  reviewerId: string;
+}
+
+/** Records the review; null when the anomaly was reviewed already (one review each). */
+export async function insertAnomalyReview(db: Queryable, r: NewAnomalyReview): Promise<(AnomalyReviewRow & { id: string }) | null> {
+  const [row] = await run<AnomalyReviewRow & { id: string }>(
+    db,
+    sql`INSERT INTO access_anomaly_reviews
+          (anomaly_id, kind, actor_id, actor_agency_id, event_id, period_from, period_to, outcome, note, reviewed_by_user_id)
+        VALUES (${r.anomalyId}, ${r.kind}, ${r.actorId}::uuid, ${r.actorAgencyId}::uuid, ${r.eventId}::bigint, ${r.from}, ${r.to},
+                ${r.outcome}, ${r.note}, ${r.reviewerId}::uuid)
+        ON CONFLICT (anomaly_id) DO NOTHING
+        RETURNING id, anomaly_id, outcome, note, reviewed_by_user_id, reviewed_at`,
+  );
+  return row ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,7 +226,7 @@ const OWN_HISTORY_DAYS = 28;
  * with the same roles); every break-glass; reads of many records at once outside working hours
  * (07:00-19:00 Monday to Friday, UK time).
  */
-export async function findAnomalies(db: Queryable, scope: Sql, from: Date, to: Date, factor: number): Promise<AccessAnomaly[]> {
+export async function findAnomalies(db: Queryable, scope: Sql, from: Date, to: Date, factor: number): Promise<ComputedAnomaly[]> {
   const periodMs = to.getTime() - from.getTime();
   const historyFrom = new Date(from.getTime() - OWN_HISTORY_DAYS * 86_400_000);
   const volumes = await run<{ actor_id: string; actor_agency_id: string | null; reads: number; own: number; role_norm: number }>(
@@ -157,7 +250,7 @@ export async function findAnomalies(db: Queryable, scope: Sql, from: Date, to: D
                round(r.median)::int AS role_norm
           FROM period p LEFT JOIN history h USING (actor_id) JOIN roles r USING (actor_roles)`,
   );
-  const anomalies: AccessAnomaly[] = [];
+  const anomalies: ComputedAnomaly[] = [];
   for (const v of volumes) {
     const base = { actorId: v.actor_id, actorAgencyId: v.actor_agency_id, count: v.reads, eventId: null, occurredAt: null };
     if (v.reads > factor * Math.max(v.own, MIN_NORM)) anomalies.push({ ...base, kind: AnomalyKind.ABOVE_OWN_NORM, baseline: v.own });
@@ -209,7 +302,7 @@ export const GRANT_CHAIN_WINDOW_HOURS = 24;
  * is how one person who created an agency's first account would use it. Scoped by the audit event of
  * the closing request, so an auditor sees the chains whose requests it may see.
  */
-async function findGrantChains(db: Queryable, scope: Sql, from: Date, to: Date): Promise<AccessAnomaly[]> {
+async function findGrantChains(db: Queryable, scope: Sql, from: Date, to: Date): Promise<ComputedAnomaly[]> {
   const window = sql`make_interval(hours => ${GRANT_CHAIN_WINDOW_HOURS})`;
   const rows = await run<{ actor_id: string; agency_id: string; links: number; event_id: string | null; occurred_at: Date }>(
     db,

@@ -2,16 +2,20 @@ import type { RequestContext } from '../context/request-context';
 import type { RecordChange } from '../history/record-change';
 import { type AuditActor, AuditAction, AuditOutcome } from './audit-event';
 import { writeAuditEvents } from './audit.writer';
-import { badInput } from '../errors';
+import { badInput, notFound } from '../errors';
 import type { Page } from '../db/paging';
 import { authorize } from '../policy/authorize';
 import { auditReadScope } from '../policy/audit';
 import { Permission } from '../policy/permissions';
 import { requireScope } from '../policy/records';
-import { findAnomalies, listAuditEvents } from './audit.queries';
+import { accessesPerDay, concernsAnySubject, findAnomalies, listAuditEvents, subjectsByIdentifierInScope } from './audit.queries';
+import { withReviews } from './anomaly-reviews';
+import type { AgencyKind } from '../agencies/agency-kind';
 import type {
   AccessAnomaliesArgs,
   AccessAnomaly,
+  AuditAccessesPerDayArgs,
+  AuditDayCount,
   AuditEvent,
   AuditEventsArgs,
   AuditRangeArgs,
@@ -83,9 +87,36 @@ export function auditEvents(ctx: RequestContext, args: AuditEventsArgs): Promise
   return listAuditEvents(ctx.db, 'auditEvents', scope, args.filter, args);
 }
 
-/** Who has accessed this subject's records, when, through which operation, and whether allowed. */
-export function subjectAccessHistory(ctx: RequestContext, args: SubjectAccessHistoryArgs): Promise<Page<AuditEvent>> {
-  return listAuditEvents(ctx.db, 'subjectAccessHistory', scopeFor(ctx), { subjectId: args.subjectId }, args);
+/**
+ * Who has accessed this subject's records, when, through which operation, and whether allowed. By
+ * id, or by an identifier (matched exactly in SQL, trimmed): a subject no event within the
+ * auditor's scope concerns is NOT_FOUND, as is an identifier nobody has. Events only, never content.
+ */
+export async function subjectAccessHistory(ctx: RequestContext, args: SubjectAccessHistoryArgs): Promise<Page<AuditEvent>> {
+  const scope = scopeFor(ctx);
+  const identifier = args.identifier?.trim();
+  if ((args.subjectId == null) === (args.identifier == null)) throw badInput('Give exactly one of subjectId and identifier', 'identifier');
+  if (args.subjectId != null) return listAuditEvents(ctx.db, 'subjectAccessHistory', scope, { subjectId: args.subjectId }, args);
+  if (!identifier) throw badInput('identifier must not be blank', 'identifier');
+  const subjects = await subjectsByIdentifierInScope(ctx.db, scope, identifier);
+  if (subjects.length === 0) throw notFound('Subject', 'identifier');
+  return listAuditEvents(ctx.db, 'subjectAccessHistory', scope, {}, args, [concernsAnySubject(subjects)]);
+}
+
+const MAX_PERIOD_MS = 366 * 86_400_000;
+
+/** Accesses (records handed out, and refusals) per UTC day, actor agency and outcome, within the auditor's scope. */
+export async function auditAccessesPerDay(ctx: RequestContext, args: AuditAccessesPerDayArgs): Promise<AuditDayCount[]> {
+  const scope = scopeFor(ctx);
+  if (args.from >= args.to) throw badInput('from must be before to', 'from');
+  if (args.to.getTime() - args.from.getTime() > MAX_PERIOD_MS) throw badInput('The period may be at most 366 days', 'to');
+  const rows = await accessesPerDay(ctx.db, scope, args.from, args.to, args.agencyId);
+  return rows.map((r) => ({
+    day: r.day,
+    agency: r.agency_id ? { id: r.agency_id, name: r.agency_name ?? '', kind: r.agency_kind as AgencyKind } : null,
+    outcome: r.outcome,
+    count: r.count,
+  }));
 }
 
 const keyRings = new WeakMap<AuditSigningConfig, AuditKeyRing>();
@@ -130,11 +161,14 @@ export async function auditCheckpoint(ctx: RequestContext): Promise<IssuedCheckp
 
 const MAX_ANOMALY_PERIOD_MS = 366 * 86_400_000;
 
-export function accessAnomalies(ctx: RequestContext, args: AccessAnomaliesArgs): Promise<AccessAnomaly[]> {
+/** Unusual access in the period, each with its stable id and, within the reviewer's scope, its review. */
+export async function accessAnomalies(ctx: RequestContext, args: AccessAnomaliesArgs): Promise<AccessAnomaly[]> {
+  const principal = authorize(ctx, Permission.READ_AUDIT);
   const scope = scopeFor(ctx);
   checkRange(args.from, args.to);
   if (args.to.getTime() - args.from.getTime() > MAX_ANOMALY_PERIOD_MS) throw badInput('The period may be at most a year', 'to');
-  return findAnomalies(ctx.db, scope, args.from, args.to, args.factor ?? 3);
+  const found = await findAnomalies(ctx.db, scope, args.from, args.to, args.factor ?? 3);
+  return withReviews(ctx, principal, found, args.from, args.to);
 }
 
 function checkRange(from: Date | undefined, to: Date | undefined): void {

@@ -1,5 +1,6 @@
 import { IsEnum, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Agency } from '../agencies/agency.types';
 import { connectionOf, PageArgs } from '../graphql/pagination';
 import { JsonScalar } from '../graphql/scalars';
 import { AuditAction, AuditOutcome } from './audit-event';
@@ -128,9 +129,67 @@ export class AuditEventsArgs extends PageArgs {
 
 @ArgsType()
 export class SubjectAccessHistoryArgs extends PageArgs {
-  @Field(() => ID)
+  @Field(() => ID, { nullable: true, description: 'The subject; or give `identifier` instead (exactly one of the two)' })
+  @IsOptional()
   @IsUUID('all', { message: 'subjectId must be a subject id' })
-  subjectId!: string;
+  subjectId?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'An NHS number (spaces allowed), school UPN, police reference or social care id, matched exactly; NOT_FOUND when no subject within your audit scope has it',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100, { message: 'identifier must be at most 100 characters' })
+  identifier?: string;
+}
+
+@ObjectType({ description: 'Accesses on one UTC day by one agency’s staff with one outcome' })
+export class AuditDayCount {
+  @Field({ description: 'YYYY-MM-DD (UTC)' })
+  day!: string;
+
+  @Field(() => Agency, { nullable: true, description: 'The actors’ agency (null: no signed-in actor)' })
+  agency!: Agency | null;
+
+  @Field(() => AuditOutcome)
+  outcome!: AuditOutcome;
+
+  @Field(() => Int)
+  count!: number;
+}
+
+@ArgsType()
+export class AuditAccessesPerDayArgs {
+  @Field({ description: 'Inclusive' })
+  from!: Date;
+
+  @Field({ description: 'Exclusive; at most 366 days after from' })
+  to!: Date;
+
+  @Field(() => ID, { nullable: true, description: 'Only accesses by this agency’s staff' })
+  @IsOptional()
+  @IsUUID('all', { message: 'agencyId must be an agency id' })
+  agencyId?: string;
+}
+
+@ArgsType()
+export class ReviewArgs {
+  @Field(() => ID)
+  @IsString()
+  @MaxLength(300, { message: 'id is not a reviewable id' })
+  id!: string;
+
+  @Field({ description: 'JUSTIFIED, NOT_JUSTIFIED or REFERRED (any case)' })
+  @IsString()
+  @MaxLength(40, { message: 'outcome must be one of JUSTIFIED, NOT_JUSTIFIED, REFERRED' })
+  outcome!: string;
+
+  @Field({ description: '1 to 2000 characters: what was checked, and why this outcome' })
+  @IsString()
+  @MaxLength(8000, { message: 'note must be 1 to 2000 characters' })
+  note!: string;
 }
 
 @InputType({ description: 'A checkpoint kept from auditCheckpoint: its statement and signature, exactly as issued' })
@@ -229,6 +288,21 @@ registerEnumType(AnomalyKind, { name: 'AnomalyKind' });
 
 @ObjectType({ description: 'Access that deserves a second look' })
 export class AccessAnomaly {
+  @Field(() => ID, { description: 'Stable: the same anomaly has the same id in every list that finds it (docs/audit.md, "Reviews")' })
+  id!: string;
+
+  @Field(() => Date, { nullable: true, description: 'Null until reviewed' })
+  reviewedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'JUSTIFIED, NOT_JUSTIFIED or REFERRED' })
+  reviewOutcome!: string | null;
+
+  @Field(() => String, { nullable: true })
+  reviewNote!: string | null;
+
+  /** The reviewer, for `reviewedBy` (the directory decides whether it is shown). */
+  reviewedByUserId!: string | null;
+
   @Field(() => AnomalyKind)
   kind!: AnomalyKind;
 
@@ -272,3 +346,6 @@ export class AccessAnomaliesArgs {
   @Max(100, { message: 'factor must be between 2 and 100' })
   factor?: number;
 }
+
+/** An anomaly as found in the trail, before its id and review are attached. */
+export type ComputedAnomaly = Omit<AccessAnomaly, 'id' | 'reviewedAt' | 'reviewOutcome' | 'reviewNote' | 'reviewedByUserId'>;

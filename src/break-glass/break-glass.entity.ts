@@ -14,6 +14,14 @@ import { UserEntity } from '../users/user.entity';
 // The scope check: a user's unexpired grants on a subject.
 @Index('IDX_break_glass_scope', ['userId', 'subjectId', 'expiresAt'])
 @Index('IDX_break_glass_granted', ['grantedAt', 'id'])
+// Reviews: outcome and note with the reviewer (migrations/1766900000000-console.ts); the review queue.
+@Check(
+  'chk_break_glass_review_outcome',
+  `(reviewed_at IS NULL) = (review_outcome IS NULL) AND (review_outcome IS NULL) = (review_note IS NULL)
+               AND (review_outcome IS NULL OR review_outcome IN ('JUSTIFIED', 'NOT_JUSTIFIED', 'REFERRED'))
+               AND (review_note IS NULL OR char_length(review_note) BETWEEN 1 AND 2000)`,
+)
+@Index('idx_break_glass_unreviewed', ['grantedAt', 'id'], { where: 'reviewed_at IS NULL' })
 export class BreakGlassGrantEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -54,6 +62,13 @@ export class BreakGlassGrantEntity {
 
   @Column({ type: 'uuid', nullable: true })
   reviewedByUserId!: string | null;
+
+  /** JUSTIFIED, NOT_JUSTIFIED or REFERRED; set with `reviewed_at`. */
+  @Column({ type: 'text', nullable: true })
+  reviewOutcome!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  reviewNote!: string | null;
 
   @ManyToOne(() => UserEntity, { onDelete: 'RESTRICT', nullable: true })
   @JoinColumn({ name: 'reviewed_by_user_id' })

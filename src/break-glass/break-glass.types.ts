@@ -1,5 +1,6 @@
-import { IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { ArgsType, Field, ID, ObjectType } from 'type-graphql';
+import { connectionOf, PageArgs } from '../graphql/pagination';
 
 @ObjectType({ description: 'Emergency, time-boxed read of one subject and its reports outside normal scope; every grant is reviewed' })
 export class BreakGlassGrant {
@@ -23,6 +24,25 @@ export class BreakGlassGrant {
 
   @Field(() => Date, { nullable: true, description: 'Null until reviewed' })
   reviewedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'JUSTIFIED, NOT_JUSTIFIED or REFERRED' })
+  reviewOutcome!: string | null;
+
+  @Field(() => String, { nullable: true })
+  reviewNote!: string | null;
+
+  /** The reviewer, for `reviewedBy` (the directory decides whether it is shown). */
+  reviewedByUserId!: string | null;
+}
+
+export const BreakGlassGrantConnection = connectionOf('BreakGlassGrant', BreakGlassGrant);
+
+@ArgsType()
+export class BreakGlassGrantsArgs extends PageArgs {
+  @Field(() => Boolean, { nullable: true, description: 'true: reviewed only; false: awaiting review only; omitted: both' })
+  @IsOptional()
+  @IsBoolean()
+  reviewed?: boolean;
 }
 
 @ArgsType()

@@ -13,6 +13,7 @@ import {
   insertDemoAgency,
   insertDemoServiceAccount,
   insertDemoUser,
+  insertDemoBreakGlass,
   pendingNoticeIds,
   raiseDemoNotices,
 } from './demo.queries';
@@ -73,6 +74,20 @@ export const DEMO_USERS: { email: string; displayName: string; agency: string; r
   { email: 'admin@brookfield-high.example', displayName: 'Demo School Admin', agency: 'brookfield-high', roles: [Role.ADMIN] },
 ];
 
+/** Past break-glass uses awaiting an auditor's review (synthetic reasons). */
+export const DEMO_BREAK_GLASS = [
+  {
+    email: 'practitioner@rochdale-csc.example',
+    reason: 'Out-of-hours placement decision: police history needed before the duty manager could agree a return home',
+    daysAgo: 2,
+  },
+  {
+    email: 'nurse@northern-health.example',
+    reason: 'Child presented at A&E late at night with an older adult; checking for known exploitation risks',
+    daysAgo: 3,
+  },
+];
+
 /**
  * Seeds the synthetic demo: agencies, users, a partner app and the GMP records; with
  * `currentCohort` (the service's start and `npm run seed`) also the cohort of the ten months before
@@ -102,6 +117,7 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params, options: { 
     ]);
   });
   await seedDemoRecords(db, options.currentCohort ? { alsoSeed: (tx, ids) => seedCurrentCohort(tx, ids) } : {});
+  await withSystemContext(db, (tx) => insertDemoBreakGlass(tx, DEMO_BREAK_GLASS));
   // Every demo inbox has something in it from the first sign-in, whether or not workers run yet.
   const pending = await withSystemContext(db, async (tx) => {
     await raiseDemoNotices(tx);

@@ -311,3 +311,25 @@ export async function pendingNoticeIds(tx: Queryable): Promise<string[]> {
   }[];
   return rows.map((r) => r.id);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Break-glass uses awaiting review (demo-seed.ts)
+
+/**
+ * A past, expired break-glass use by each of these users, awaiting audit review, unless they have
+ * one already: the auditors' console has something to review from the first sign-in. It opens
+ * nothing now (expired two days ago, an hour after it was granted).
+ */
+export async function insertDemoBreakGlass(tx: Queryable, uses: { email: string; reason: string; daysAgo: number }[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO break_glass_grants (subject_id, user_id, agency_id, reason, granted_at, expires_at)
+     SELECT (SELECT s.id FROM subjects s WHERE s.police_reference IS NOT NULL ORDER BY s.police_reference LIMIT 1),
+            u.id, u.agency_id, x.reason, now() - make_interval(days => x.days_ago),
+            now() - make_interval(days => x.days_ago) + interval '1 hour'
+       FROM unnest($1::text[], $2::text[], $3::int[]) AS x(email, reason, days_ago)
+       JOIN users u ON u.email = x.email
+      WHERE NOT EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.user_id = u.id)
+        AND EXISTS (SELECT 1 FROM subjects s WHERE s.police_reference IS NOT NULL)`,
+    [uses.map((u) => u.email), uses.map((u) => u.reason), uses.map((u) => u.daysAgo)],
+  );
+}

@@ -7,6 +7,7 @@ import { reportLoaders } from '../intelligence/intelligence.loader';
 import { subjectLoaders } from '../subjects/subject.loader';
 import { involvementLoaders } from '../involvements/involvement.loader';
 import { disclosureLoaders } from '../disclosures/disclosure.loader';
+import { staffLoader } from '../users/staff-directory.loader';
 
 /** Per-request batch loaders: nested fields cost one query per field, not one per row. */
 export function createLoaders(db: EntityManager, principal: Principal | null) {
@@ -19,6 +20,7 @@ export function createLoaders(db: EntityManager, principal: Principal | null) {
     ...involvementLoaders(db, principal),
     ...disclosureLoaders(db, principal),
     history: historyLoader(db, principal),
+    staffById: staffLoader(db, principal),
   };
 }
 

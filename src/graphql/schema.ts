@@ -1,5 +1,5 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { AuditResolver } from '../audit/audit.resolver';
+import { AccessAnomalyResolver, AuditEventResolver, AuditResolver } from '../audit/audit.resolver';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { validateOrReject, type ValidatorOptions } from 'class-validator';
 import { ArgumentValidationError, buildSchema, getMetadataStorage, type PubSub, type ValidatorFn } from 'type-graphql';
@@ -9,6 +9,7 @@ import { authChecker } from './auth-checker';
 import { normaliseIdArguments } from './ids';
 import { withMutationSavepoints } from './mutation-savepoint';
 import { UserResolver } from '../users/user.resolver';
+import { StaffDirectoryResolver } from '../users/staff-directory.resolver';
 import { CrimeResolver } from '../crimes/crime.resolver';
 import { FlagResolver } from '../flags/flag.resolver';
 import { IntelligenceResolver } from '../intelligence/intelligence.resolver';
@@ -29,11 +30,14 @@ export const RESOLVERS = [
   AgencyResolver,
   DivisionResolver,
   UserResolver,
+  StaffDirectoryResolver,
   IntelligenceResolver,
   SubjectResolver,
   FlagResolver,
   CrimeResolver,
   AuditResolver,
+  AuditEventResolver,
+  AccessAnomalyResolver,
   StatsResolver,
   InvolvementResolver,
   DisclosureResolver,

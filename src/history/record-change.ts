@@ -14,7 +14,8 @@ export type RecordKind =
   | 'grant'
   | 'notification'
   | 'webhook_endpoint'
-  | 'webhook_delivery';
+  | 'webhook_delivery'
+  | 'access_anomaly_review';
 
 export interface RecordChange {
   kind: RecordKind;

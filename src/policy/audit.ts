@@ -13,3 +13,33 @@ export function auditReadScope(p: Principal): Sql | null {
   if (p.agency.kind === AgencyKind.OVERSIGHT) return raw('true');
   return sql`(e.actor_agency_id = ${p.agency.id}::uuid OR e.record_agency_ids @> ARRAY[${p.agency.id}::uuid])`;
 }
+
+/**
+ * Whose names an auditor or administrator may look up in the staff directory (people and partner
+ * apps, as SQL on the directory alias `m`): an OVERSIGHT auditor every agency's; an agency's
+ * AUDITOR or ADMIN its own agency's only (an OVERSIGHT ADMIN too: administering is not oversight).
+ * Null: none. A directory entry is a name, agency, roles and whether enabled: never an email.
+ */
+export function directoryScope(p: Principal): Sql | null {
+  if (p.kind !== 'USER') return null;
+  if (p.roles.includes(Role.AUDITOR) && p.agency.kind === AgencyKind.OVERSIGHT) return raw('true');
+  if (p.roles.includes(Role.AUDITOR) || p.roles.includes(Role.ADMIN)) return sql`m.agency_id = ${p.agency.id}::uuid`;
+  return null;
+}
+
+/**
+ * Which computed anomalies an auditor may review (SQL on the reviews alias `ar`, by the actor's
+ * agency): an OVERSIGHT auditor all; an agency's auditor its own staff's. Mirrors the anomalies it
+ * can list, which are found among the events of its audit scope by its own staff.
+ */
+export function anomalyReviewScope(p: Principal): Sql | null {
+  if (p.kind !== 'USER' || !p.roles.includes(Role.AUDITOR)) return null;
+  if (p.agency.kind === AgencyKind.OVERSIGHT) return raw('true');
+  return sql`ar.actor_agency_id = ${p.agency.id}::uuid`;
+}
+
+/** anomalyReviewScope for one anomaly: whether `p` may review one whose actor belongs to `actorAgencyId`. */
+export function mayReviewAnomalyOf(p: Principal, actorAgencyId: string | null): boolean {
+  if (p.kind !== 'USER' || !p.roles.includes(Role.AUDITOR)) return false;
+  return p.agency.kind === AgencyKind.OVERSIGHT || actorAgencyId === p.agency.id;
+}

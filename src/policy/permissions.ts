@@ -75,6 +75,10 @@ export enum Permission {
   READ_NOTIFICATIONS = 'READ_NOTIFICATIONS',
   /** Register, rotate, disable and redeliver one's own agency's webhooks, and read their delivery log: an agency's ADMIN (policy/webhooks.ts). */
   MANAGE_WEBHOOKS = 'MANAGE_WEBHOOKS',
+  /** Look up staff and partner apps by name (the console's directory): AUDITORs and ADMINs (scope in policy/audit.ts directoryScope). */
+  READ_STAFF_DIRECTORY = 'READ_STAFF_DIRECTORY',
+  /** List and review break-glass grants: AUDITORs (within their scope, records.ts) and police SUPERVISORs; never one's own. */
+  REVIEW_BREAK_GLASS = 'REVIEW_BREAK_GLASS',
 }
 
 interface Rule {
@@ -153,6 +157,8 @@ const RULES: Record<Permission, Rule> = {
   [Permission.BREAK_GLASS]: { anonymous: false, allows: isCareReader },
   [Permission.READ_NOTIFICATIONS]: { anonymous: false, allows: () => true },
   [Permission.MANAGE_WEBHOOKS]: { anonymous: false, allows: managesWebhooks },
+  [Permission.READ_STAFF_DIRECTORY]: { anonymous: false, allows: (p) => isUserWithAny(p, [Role.AUDITOR, Role.ADMIN]) },
+  [Permission.REVIEW_BREAK_GLASS]: { anonymous: false, allows: (p) => isUserWith(p, Role.AUDITOR) || isPoliceSupervisor(p) },
 };
 
 export type Decision = 'ALLOW' | 'UNAUTHENTICATED' | 'FORBIDDEN';

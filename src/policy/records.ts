@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal';
 import { type Sql, join, raw, sql } from '../db/sql';
 import { AgencyKind } from '../agencies/agency-kind';
 import { SourceType } from '../intelligence/intelligence.enums';
+import { Role } from './roles';
 import { isCareReader, isPoliceCaseReader, isPoliceSupervisor, isSafeguardingLead, readsOwnSubmissions } from './permissions';
 
 /** OR of the conditions; null (nothing at all) when there are none. */
@@ -136,11 +137,17 @@ export function accessRequestReadScope(p: Principal): Sql | null {
   return null;
 }
 
-/** Which break-glass grants a principal may read (alias `g`): a police SUPERVISOR all (review); a user their own. */
+const isAuditor = (p: Principal) => p.kind === 'USER' && p.roles.includes(Role.AUDITOR);
+
+/**
+ * Which break-glass grants a principal may read (alias `g`): a police SUPERVISOR all (review); an
+ * OVERSIGHT auditor all, an agency's auditor its own staff's (review); a user their own.
+ */
 export function breakGlassReadScope(p: Principal): Sql | null {
-  if (isPoliceSupervisor(p)) return raw('true');
-  if (isCareReader(p)) return sql`g.user_id = ${p.id}::uuid`;
-  return null;
+  const own = isCareReader(p) ? sql`g.user_id = ${p.id}::uuid` : null;
+  if (isPoliceSupervisor(p) || (isAuditor(p) && p.agency.kind === AgencyKind.OVERSIGHT)) return raw('true');
+  if (isAuditor(p)) return own ? sql`(g.agency_id = ${p.agency.id}::uuid OR ${own})` : sql`g.agency_id = ${p.agency.id}::uuid`;
+  return own;
 }
 
 /**

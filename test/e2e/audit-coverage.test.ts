@@ -43,6 +43,9 @@ interface Fixtures {
   webhookId: string;
   webhookToDisable: string;
   deadDeliveryId: string;
+  /** A break-glass grant awaiting review (the demo's), and a break-glass anomaly's id. */
+  breakGlassGrantId: string;
+  anomalyId: string;
 }
 interface Call {
   /** Demo account email, or null for no token. */
@@ -125,6 +128,42 @@ const CASES: Record<string, Case> = {
   auditCheckpoint: {
     permitted: { as: AUDITOR, query: '{ auditCheckpoint { sealNumber } }' },
     refused: { as: ANALYST, query: '{ auditCheckpoint { sealNumber } }' },
+  },
+  auditAccessesPerDay: {
+    permitted: { as: AUDITOR, query: '{ auditAccessesPerDay(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { count } }' },
+    refused: { as: ANALYST, query: '{ auditAccessesPerDay(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { count } }' },
+  },
+  staffDirectory: {
+    permitted: { as: AUDITOR, query: '{ staffDirectory(first: 2) { totalCount } }' },
+    refused: { as: ANALYST, query: '{ staffDirectory(first: 2) { totalCount } }' },
+  },
+  breakGlassGrants: {
+    permitted: { as: SUPERVISOR, query: '{ breakGlassGrants(first: 2) { totalCount } }' },
+    refused: { as: LEAD, query: '{ breakGlassGrants(first: 2) { totalCount } }' },
+  },
+  reviewBreakGlass: {
+    permitted: {
+      as: AUDITOR,
+      query: 'mutation($id: ID!) { reviewBreakGlass(id: $id, outcome: "JUSTIFIED", note: "Coverage") { id } }',
+      vars: (f) => ({ id: f.breakGlassGrantId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { reviewBreakGlass(id: $id, outcome: "JUSTIFIED", note: "Coverage") { id } }',
+      vars: (f) => ({ id: f.breakGlassGrantId }),
+    },
+  },
+  reviewAccessAnomaly: {
+    permitted: {
+      as: AUDITOR,
+      query: 'mutation($id: ID!) { reviewAccessAnomaly(id: $id, outcome: "REFERRED", note: "Coverage") { id } }',
+      vars: (f) => ({ id: f.anomalyId }),
+    },
+    refused: {
+      as: SUPERVISOR,
+      query: 'mutation($id: ID!) { reviewAccessAnomaly(id: $id, outcome: "REFERRED", note: "Coverage") { id } }',
+      vars: (f) => ({ id: f.anomalyId }),
+    },
   },
   accessAnomalies: {
     permitted: { as: AUDITOR, query: '{ accessAnomalies(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { kind } }' },
@@ -516,9 +555,30 @@ beforeAll(async () => {
     grantToApprove: await pendingAuditorGrant('grant-approve@oversight.example'),
     grantToReject: await pendingAuditorGrant('grant-reject@oversight.example'),
     ...(await webhookFixtures()),
+    breakGlassGrantId: await one(`SELECT id FROM break_glass_grants WHERE reviewed_at IS NULL ORDER BY granted_at LIMIT 1`),
+    anomalyId: await breakGlassAnomaly(),
   };
   faults = await installAuditFaults(owner, app.config.dbAppRole);
 });
+
+/** A break-glass use (an anomaly by definition) by the social worker, and its anomaly id as the auditor's list gives it. */
+async function breakGlassAnomaly(): Promise<string> {
+  const practitioner = 'practitioner@rochdale-csc.example';
+  const subject = await one(`SELECT id FROM subjects ORDER BY id LIMIT 1`);
+  await app.gql(
+    'mutation($s: ID!) { breakGlass(subjectId: $s, reason: "Coverage: child missing tonight") { id } }',
+    { s: subject },
+    (await app.login(practitioner)).accessToken,
+  );
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  const to = new Date(Date.now() + 60_000).toISOString();
+  const r = await app.gql<{ accessAnomalies: { id: string; kind: string }[] }>(
+    'query($from: DateTime!, $to: DateTime!) { accessAnomalies(from: $from, to: $to) { id kind } }',
+    { from, to },
+    (await app.login(AUDITOR)).accessToken,
+  );
+  return r.body.data!.accessAnomalies.find((a) => a.kind === 'BREAK_GLASS')!.id;
+}
 
 /** A new oversight user whose AUDITOR role awaits approval, requested by the oversight admin: its grant's id. */
 async function pendingAuditorGrant(email: string): Promise<string> {

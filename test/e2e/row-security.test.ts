@@ -35,6 +35,7 @@ import {
 } from '../../src/policy/records';
 import { ownInboxScope } from '../../src/policy/notifications';
 import { webhookDeliveryScope, webhookEndpointScope } from '../../src/policy/webhooks';
+import { anomalyReviewScope } from '../../src/policy/audit';
 import { Role } from '../../src/policy/roles';
 import { principalContextSql, SYSTEM_CONTEXT_SQL } from '../../src/db/row-security';
 import { crimeStats, intelligenceStats } from '../../src/stats/stats.service';
@@ -88,6 +89,7 @@ const EXPECTED: Record<string, (p: Principal) => { from: string; where: Sql }> =
   disclosure_declines: (p) => ({ from: 'disclosure_declines x', where: orNone(declineReadScope(p)) }),
   access_requests: (p) => ({ from: 'access_requests ar', where: orNone(accessRequestReadScope(p)) }),
   break_glass_grants: (p) => ({ from: 'break_glass_grants g', where: orNone(breakGlassReadScope(p)) }),
+  access_anomaly_reviews: (p) => ({ from: 'access_anomaly_reviews ar', where: orNone(anomalyReviewScope(p)) }),
   notifications: (p) => ({ from: 'notifications n', where: ownInboxScope(p) }),
   notification_events: (p) => ({
     from: 'notification_events e',
@@ -201,7 +203,7 @@ beforeAll(async () => {
   actorIds = [...demo.values()].map((p) => p.id);
 
   // Rows every arm of the policy reaches: a partner app's report with an informant, live and
-  // expired break-glass grants (the demo has none).
+  // expired break-glass grants (the demo's are all expired), anomaly reviews.
   await app.ownerQuery(`SELECT report_counts_fold()`);
   const w = recordWriter(app);
   const practitioner = byEmail('practitioner@rochdale-csc.example');
@@ -226,6 +228,15 @@ beforeAll(async () => {
             ev AS (INSERT INTO notification_events (type, record_kind, record_id) VALUES ('FLAG_APPROVED', 'flag', gen_random_uuid()) RETURNING id)
        INSERT INTO webhook_deliveries (endpoint_id, event_id, type) SELECT we.id, ev.id, 'FLAG_APPROVED' FROM we, ev`,
       [admin.agency.id, `whsec_${Buffer.alloc(32, 3).toString('base64')}`, admin.id],
+    );
+  }
+  // Anomaly reviews of two agencies' staff: an agency's auditor reads its own staff's only.
+  const reviewer = byEmail('auditor@oversight.example');
+  for (const [i, actor] of [byEmail('analyst@gmp.example'), practitioner].entries()) {
+    await app.ownerQuery(
+      `INSERT INTO access_anomaly_reviews (anomaly_id, kind, actor_id, actor_agency_id, period_from, period_to, outcome, note, reviewed_by_user_id)
+       VALUES ($1, 'ABOVE_OWN_NORM', $2, $3, now() - interval '1 day', now(), 'JUSTIFIED', 'Synthetic review', $4)`,
+      [`row-security-${i}`, actor.id, actor.agency.id, reviewer.id],
     );
   }
 }, 60_000);

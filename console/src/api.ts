@@ -63,5 +63,13 @@ export async function request<T>(query: string, variables: Record<string, unknow
   return body.data;
 }
 
-/** The schema does not have a field or argument the query names (an older service). */
-export const isMissingFromSchema = (error: unknown) => error instanceof ApiError && error.code === 'GRAPHQL_VALIDATION_FAILED';
+const MISSING = /Cannot query field|Unknown argument|Unknown type|Unknown field|is not defined by type/;
+
+/**
+ * The schema does not have a field or argument the query names (a service without it yet): the
+ * service answers validation failures as BAD_USER_INPUT, naming what it does not know.
+ */
+export const isMissingFromSchema = (error: unknown) =>
+  error instanceof ApiError &&
+  (error.code === 'GRAPHQL_VALIDATION_FAILED' || error.code === 'BAD_USER_INPUT') &&
+  MISSING.test(error.detail ?? '');

@@ -72,6 +72,11 @@ export function EventsView({ session }: { session: Session }) {
   const [exported, setExported] = useState('');
 
   const [load, fetchPage] = useTask(async (filter: Record<string, string>, after: string | null) => {
+    // A new search forgets the last one's results at once, so nothing stale is read as its answer.
+    if (!after) {
+      setEvents([]);
+      setPage(undefined);
+    }
     const { auditEvents } = await withActors<{ auditEvents: EventPage }>(
       session,
       (fields) =>

@@ -9,7 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 25;
 
 const query = (argument: 'subjectId' | 'identifier') => (fields: string) =>
-  `query History($key: ${argument === 'subjectId' ? 'ID' : 'String'}, $first: Int, $after: String) {
+  `query History($key: ${argument === 'subjectId' ? 'ID!' : 'String!'}, $first: Int, $after: String) {
     subjectAccessHistory(${argument}: $key, first: $first, after: $after) { ${fields} } }`;
 
 /**
@@ -25,6 +25,10 @@ export function HistoryView({ session }: { session: Session }) {
 
   const [load, fetchPage] = useTask(async (value: string, after: string | null) => {
     const argument = UUID.test(value) ? 'subjectId' : 'identifier';
+    if (!after) {
+      setEvents([]);
+      setPage(undefined);
+    }
     const variables = { key: value, first: PAGE, after };
     let history: EventPage;
     try {

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { runPeriodically } from '../periodic';
+import { type PeriodicTask, runPeriodically } from '../periodic';
 import { ensureAuditPartitions } from './audit.queries';
 import { sealAuditTrail } from './seal';
 
@@ -12,7 +12,7 @@ const MONTHS_AHEAD = 2;
  * events sealed, every `intervalMs`. Failures are logged and retried next time; they never touch
  * requests (a missing partition would make audit writes, and so reads, fail: hence months ahead).
  */
-export function startAuditMaintenance(db: DataSource, intervalMs: number, logger: Logger): { stop(): void } {
+export function startAuditMaintenance(db: DataSource, intervalMs: number, logger: Logger): PeriodicTask {
   return runPeriodically('audit maintenance', intervalMs, logger, async () => {
     await ensureAuditPartitions(db, MONTHS_AHEAD);
     const seals = await sealAuditTrail(db);

@@ -25,9 +25,15 @@ export function Chart({ title, categories, series, bars }: { title: string; cate
         title,
         width,
         height: 300,
-        scales: { x: { time: false } },
+        // One slot per category, half a slot of room either side, a tick (and label) on each.
+        scales: { x: { time: false, range: () => [-0.5, categories.length - 0.5] } },
         axes: [
-          { values: (_u, ticks) => ticks.map((t) => categories[Math.round(t)] ?? ''), rotate: categories.length > 6 ? -45 : 0, size: 80 },
+          {
+            splits: () => categories.map((_c, i) => i),
+            values: (_u, ticks) => ticks.map((t) => categories[Math.round(t)] ?? ''),
+            rotate: categories.length > 6 ? -45 : 0,
+            size: 80,
+          },
           {},
         ],
         series: [

@@ -39,7 +39,17 @@ beforeAll(async () => {
   built = mkdtempSync(path.join(tmpdir(), 'safeshare-console-'));
   execFileSync(
     process.execPath,
-    [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'console/vite.config.mts', '--outDir', built, '--emptyOutDir', '--logLevel', 'warn'],
+    [
+      path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'console/vite.config.mts',
+      '--outDir',
+      built,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
     { cwd: ROOT, stdio: 'inherit' },
   );
   app = await startTestApp({ CONSOLE_DIR: built });
@@ -96,9 +106,10 @@ async function open(): Promise<Page> {
   const response = await page.goto(`${app.baseUrl}/console`);
   expect(response?.status()).toBe(200);
   expect(response?.headers()['content-security-policy']).toBe(CONSOLE_CSP);
-  await page.evaluate(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
-  });
+  // Page scripts are strings here: this file is typed for Node, not the DOM.
+  await page.evaluate(
+    "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
+  );
   return page;
 }
 
@@ -118,11 +129,9 @@ const go = async (page: Page, link: string) => {
 
 async function expectAccessible(page: Page, label: string) {
   await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-  });
+  const violations = await page.evaluate<{ id: string; impact: string; nodes: number }[]>(
+    'axe.run().then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))',
+  );
   expect({ label, serious: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ label, serious: [] });
 }
 
@@ -182,7 +191,7 @@ describe('the oversight auditor', () => {
   it('signs in to the audit events, keeping the tokens out of storage', async () => {
     await page.waitForSelector('table.events tbody tr');
     expect(await page.textContent('body')).toMatch(/access history|anomal|verif/i);
-    expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, '']);
+    expect(await page.evaluate('[localStorage.length, sessionStorage.length, document.cookie]')).toEqual([0, 0, '']);
     await expectAccessible(page, 'events');
     await shot(page, 'events');
   });
@@ -207,8 +216,10 @@ describe('the oversight auditor', () => {
       await card.locator('select[name=outcome]').selectOption('JUSTIFIED');
       await card.locator('textarea[name=note]').fill('Police confirmed the child was missing; access was proportionate.');
       await card.locator('button:has-text("Record review")').click();
-      await page.waitForFunction(() => !document.body.textContent?.includes('Child missing overnight'));
-      const [row] = await app.db.query<{ review_outcome: string }[]>('SELECT review_outcome FROM break_glass_grants WHERE id = $1', [grantId]);
+      await page.waitForFunction("!document.body.textContent.includes('Child missing overnight')");
+      const [row] = await app.db.query<{ review_outcome: string }[]>('SELECT review_outcome FROM break_glass_grants WHERE id = $1', [
+        grantId,
+      ]);
       expect(row.review_outcome).toBe('JUSTIFIED');
     } else {
       await page.waitForSelector('text=Break-glass review is not available on this service yet.');
@@ -233,9 +244,12 @@ describe('the oversight auditor', () => {
     await page.selectOption('select[name=action]', 'BREAK_GLASS');
     await search(page);
     for (const format of ['csv', 'ndjson'] as const) {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`button:has-text("Export ${format.toUpperCase()}")`)]);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click(`button:has-text("Export ${format.toUpperCase()}")`),
+      ]);
       expect(download.suggestedFilename()).toBe(`audit-events.${format}`);
-      const text = readFileSync((await download.path())!, 'utf8');
+      const text = readFileSync(await download.path(), 'utf8');
       const lines = text.trim().split('\n');
       if (format === 'csv') expect(lines.slice(1).every((l) => l.includes('BREAK_GLASS'))).toBe(true);
       else expect(lines.map((l) => (JSON.parse(l) as { action: string }).action)).toEqual(lines.map(() => 'BREAK_GLASS'));
@@ -243,9 +257,16 @@ describe('the oversight auditor', () => {
     }
   });
 
-  it('shows the statistics over the GMP figures range, with the published total', async () => {
+  it('shows the statistics by division over the GMP figures range, readable at 200% zoom', async () => {
     await go(page, 'Statistics');
     await page.waitForSelector('table >> text=Rochdale');
+    expect(await page.inputValue('input[name=from]')).toBe('2013-04-01');
+    expect(await page.inputValue('input[name=to]')).toBe('2014-02-01');
+    expect(await page.locator('.chart canvas').count()).toBe(1);
+    // 200% zoom of a 1280 px window is a 640 px one: the page reflows, nothing scrolls sideways.
+    await page.setViewportSize({ width: 640, height: 900 });
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 900 });
     await expectAccessible(page, 'statistics');
     await shot(page, 'statistics');
   });
@@ -264,7 +285,7 @@ describe('an agency auditor', () => {
     const logins = async (email: string) => {
       const page = await signIn(email);
       await page.waitForSelector('table.events tbody tr');
-      const agencies = await page.locator('table.events tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-agency')));
+      const agencies = await Promise.all((await page.locator('table.events tbody tr').all()).map((r) => r.getAttribute('data-agency')));
       const total = Number(/([\d,]+) events? match/.exec((await page.textContent('main')) ?? '')![1].replaceAll(',', ''));
       await page.fill('input[name=actorId]', practitionerId);
       await page.selectOption('select[name=action]', 'LOGIN');
@@ -300,7 +321,7 @@ describe('a non-auditor', () => {
     expect(links).toEqual(['Statistics']);
     await page.goto(`${app.baseUrl}/console/events`);
     await page.waitForSelector('input[name=email]');
-    const cells = await page.evaluate(() => document.body.textContent);
+    const cells = await page.textContent('body');
     expect(cells).not.toMatch(/Audit events/);
     await page.context().close();
   });

@@ -30,6 +30,7 @@ let built: string;
 let subjectId: string;
 let grantId: string;
 let reviewable: boolean;
+let directory: boolean;
 const problems: string[] = [];
 
 beforeAll(async () => {
@@ -54,7 +55,9 @@ beforeAll(async () => {
   );
   app = await startTestApp({ CONSOLE_DIR: built });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
-  reviewable = Boolean((await buildAppSchema()).getMutationType()?.getFields().reviewBreakGlass);
+  const schema = await buildAppSchema();
+  reviewable = Boolean(schema.getMutationType()?.getFields().reviewBreakGlass);
+  directory = Boolean(schema.getQueryType()?.getFields().staffDirectory);
 
   // A child Rochdale's practitioner may not see, read through break-glass: its history has them.
   const [{ id }] = await app.db.query<{ id: string }[]>(
@@ -271,6 +274,19 @@ describe('the oversight auditor', () => {
     await shot(page, 'statistics');
   });
 
+  it('finds an actor by name where the service has a staff directory, else asks for the id', async () => {
+    await go(page, 'Audit events');
+    await page.fill('input[name=staffSearch]', 'Demo Social Worker');
+    await page.click('button:has-text("Find staff")');
+    if (directory) {
+      await page.locator('ul.staff li', { hasText: ROCHDALE }).locator('button:has-text("Choose")').click();
+      const [{ id }] = await app.db.query<{ id: string }[]>('SELECT id FROM users WHERE email = $1', [PRACTITIONER]);
+      expect(await page.inputValue('input[name=actorId]')).toBe(id);
+    } else {
+      await page.waitForSelector('text=Finding staff by name is not available on this service yet');
+    }
+  });
+
   it('signs out: the sign-in form returns, and a reload asks again', async () => {
     await page.click('button:has-text("Sign out")');
     await page.waitForSelector('input[name=email]');
@@ -292,8 +308,16 @@ describe('an agency auditor', () => {
       await search(page);
       const rows = await page.locator('table.events tbody tr').allTextContents();
       await shot(page, `logins-${email.split('@')[1]}`);
+      // Its staff directory: another agency's people are not in it.
+      let staff = 0;
+      if (directory) {
+        await page.fill('input[name=staffSearch]', 'Demo Social Worker');
+        await Promise.all([page.waitForResponse((r) => r.url().endsWith('/graphql')), page.click('button:has-text("Find staff")')]);
+        await page.waitForSelector('ul.staff, main >> text=Nothing to show');
+        staff = await page.locator('ul.staff li', { hasText: ROCHDALE }).count();
+      }
       await page.context().close();
-      return { agencies, rows, total };
+      return { agencies, rows, total, staff };
     };
     const oversight = await logins(OVERSIGHT_AUDITOR);
     expect(oversight.rows.length).toBeGreaterThan(0);
@@ -304,6 +328,7 @@ describe('an agency auditor', () => {
     expect(gmp.agencies).toContain(GMP);
     expect(gmp.total).toBeGreaterThan(0);
     expect(gmp.total).toBeLessThan(oversight.total);
+    if (directory) expect([oversight.staff, gmp.staff]).toEqual([1, 0]);
   });
 });
 

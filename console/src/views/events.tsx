@@ -4,6 +4,7 @@ import { type Agency, type AuditEvent, type EventPage, loadAgencies, withActors 
 import type { Session } from '../session';
 import { Field, isoOf, Status, useLoad, useTask } from '../ui';
 import { EventTable } from './event-table';
+import { StaffSearch } from './staff-search';
 
 const ACTIONS = [
   'ACCESS_REQUEST',
@@ -105,6 +106,7 @@ export function EventsView({ session }: { session: Session }) {
   return (
     <section aria-labelledby="events-title">
       <h1 id="events-title">Audit events</h1>
+      <StaffSearch session={session} onChoose={(actorId) => setDraft({ ...draft, actorId })} />
       <form class="filters" onSubmit={search} aria-label="Filter audit events">
         <Field label="Actor id">
           <input name="actorId" value={draft.actorId} onInput={set('actorId')} />

@@ -363,3 +363,36 @@ describe('a non-auditor', () => {
     await page.context().close();
   });
 });
+
+describe('tokens', () => {
+  it('refreshes the access token before it expires, and signing out ends the session on the service', async () => {
+    // Tokens that live 60 s: the page refreshes 60 s early, so at the earliest it allows (5 s).
+    const short = await startTestApp({ CONSOLE_DIR: built, ACCESS_TOKEN_TTL_SECONDS: '60' });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      await page.goto(`${short.baseUrl}/console`);
+      await page.fill('input[name=email]', PRACTITIONER);
+      await page.fill('input[name=password]', DEMO_PASSWORD);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('h1:has-text("Statistics")');
+      const refreshed = await page.waitForRequest((r) => r.url().endsWith('/graphql') && (r.postData() ?? '').includes('refreshToken('), {
+        timeout: 15_000,
+      });
+      const response = await refreshed.response();
+      const body = (await response!.json()) as { data?: { refreshToken?: { accessToken: string } } };
+      const token = body.data!.refreshToken!.accessToken;
+      expect((await short.gql('{ me { displayName } }', {}, token)).body.data).toEqual({ me: { displayName: 'Demo Social Worker' } });
+      // The page still works on the new token.
+      await page.click('button:has-text("Show")');
+      await page.waitForSelector('table >> text=Rochdale');
+      await page.click('button:has-text("Sign out")');
+      await page.waitForSelector('input[name=email]');
+      expect((await short.gql('{ me { displayName } }', {}, token)).body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await context.close();
+      await short.close();
+    }
+  });
+});

@@ -34,7 +34,7 @@ export function serverEnv(databaseUrl, extra = {}) {
   };
 }
 
-/** The demo accounts' password (docs/demo.md). */
+/** The demo accounts' password (docs/api.md). */
 export const DEMO_PASSWORD = 'safeshare-demo';
 
 /**

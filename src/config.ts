@@ -64,6 +64,8 @@ const envSchema = z.object({
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   GRAPHQL_INTROSPECTION: optional(bool),
   GRAPHQL_EXPLORER: optional(bool),
+  CONSOLE_ENABLED: optional(bool),
+  CONSOLE_DIR: optional(z.string().min(1)),
   METRICS_TOKEN: optional(z.string().min(16)),
   METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   TRUST_PROXY: optional(bool),
@@ -211,6 +213,8 @@ export interface Config {
   introspection: boolean;
   /** Serve GraphiQL on GET /graphql to browsers (its assets from our own node_modules). */
   explorer: boolean;
+  /** The auditors' and statistics console at /console (docs/console.md), built by `npm run build` into `dir`. */
+  console: { enabled: boolean; dir?: string };
   /** Bearer token /metrics requires on the main port; absent: /metrics is not served there. */
   metricsToken?: string;
   /** A port of its own for /metrics (loopback or HOST), open without a token. */
@@ -384,6 +388,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // The embedded demo (no DATABASE_URL) is learnt by exploring: schema and explorer on by default.
     introspection: e.GRAPHQL_INTROSPECTION ?? (nodeEnv === 'development' || !e.DATABASE_URL),
     explorer: e.GRAPHQL_EXPLORER ?? (nodeEnv === 'development' || !e.DATABASE_URL),
+    // A page for people, unlike the explorer: on in production too; it reads nothing the API would not give.
+    console: { enabled: e.CONSOLE_ENABLED ?? true, dir: e.CONSOLE_DIR },
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
     trustProxy: e.TRUST_PROXY ?? false,

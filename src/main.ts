@@ -117,6 +117,9 @@ async function serve(config: Config, logger: Logger): Promise<void> {
         `Demo accounts, all with the password "${DEMO_PASSWORD}" (each user's guide: docs/guides/):`,
         ...DEMO_USERS.map((u) => `  ${u.email.padEnd(36)} ${demoAgencyName(u.agency).padEnd(44)} ${u.roles.join(', ')}`),
         `Demo partner app: clientId "${DEMO_CLIENT_ID}", clientSecret "${DEMO_CLIENT_SECRET}" (Safe Futures; submits and reads back its own)`,
+        ...(config.console.enabled
+          ? [`Console: open ${server.url.replace(/\/graphql$/, '/console')} in a browser (auditors' views and statistics: docs/console.md)`]
+          : []),
         ...(config.explorer
           ? [`Explorer: open ${server.url} in a browser (GraphiQL; paste an accessToken into the Authorization header)`]
           : []),

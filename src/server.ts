@@ -28,6 +28,7 @@ import { createRateLimiter, rateLimitDetails } from './http/rate-limit';
 import { buildAppSchema } from './graphql/schema';
 import { createMetrics, listenForMetrics, metricsOnMainPort, requireBearer } from './metrics';
 import { explorerRouter } from './http/explorer';
+import { consoleRouter } from './http/console';
 import { startPushSharing } from './notifications/push';
 import { startSubscriptions } from './subscriptions/subscription.plugin';
 
@@ -288,6 +289,8 @@ export async function startServer(services: AppServices, listen: { port: number;
       logger.warn({ err: error }, 'GraphiQL explorer unavailable: run npm install (graphiql, react, react-dom)');
     }
   }
+
+  if (config.console.enabled) app.use(consoleRouter(config.console.dir));
 
   app.use(
     '/graphql',

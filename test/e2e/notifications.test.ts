@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { recordWriter } from '../support/policy-records';
+import { discloseAnyReport } from '../support/disclosures';
 import { codes, startTestApp, type TestApp } from '../support/test-app';
 
 // The outbox end to end: changes raise notices in their own transaction, workers fan them out to
@@ -62,32 +63,7 @@ const agencyId = async (name: string) =>
   ((await app.ownerQuery(`SELECT id FROM agencies WHERE name = $1`, [name])) as { id: string }[])[0].id;
 
 async function disclose(recipientAgencyId: string, summary: string) {
-  const sup = await token('supervisor@gmp.example');
-  const reports = await app.gql<{ intelligenceReports: { edges: { node: { id: string } }[] } }>(
-    '{ intelligenceReports(first: 40) { edges { node { id } } } }',
-    {},
-    sup,
-  );
-  for (const { node } of reports.body.data!.intelligenceReports.edges) {
-    const r = await app.gql<{ discloseIntelligence: { id: string } }>(
-      'mutation($i: DiscloseInput!) { discloseIntelligence(input: $i) { id } }',
-      {
-        i: {
-          reportId: node.id,
-          recipientAgencyId,
-          gateway: 'CHILDREN_ACT_2004_S11',
-          purpose: 'Safeguarding a pupil',
-          summary,
-          conditions: 'Designated safeguarding lead only',
-          expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-          acknowledgeSensitive: true,
-        },
-      },
-      sup,
-    );
-    if (r.body.data?.discloseIntelligence) return r.body.data.discloseIntelligence.id;
-  }
-  throw new Error('no report could be disclosed');
+  return discloseAnyReport(app, await token('supervisor@gmp.example'), recipientAgencyId, summary);
 }
 
 beforeAll(async () => {

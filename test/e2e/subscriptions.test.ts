@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { buildKeyRing } from '../../src/auth/keys';
 import { type TokenClaims, TokenService } from '../../src/auth/tokens';
 import { RELAY_APPLICATION_NAME } from '../../src/subscriptions/notice-relay';
+import { discloseAnyReport } from '../support/disclosures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 // Subscriptions end to end: a real graphql-ws client over a real socket on loopback, against the
@@ -113,32 +114,7 @@ const userId = async (email: string) =>
 
 /** The supervisor discloses a report to `recipientAgencyId` (any report that may be); returns the disclosure id. */
 async function disclose(recipientAgencyId: string, summary: string) {
-  const sup = await token('supervisor@gmp.example');
-  const reports = await app.gql<{ intelligenceReports: { edges: { node: { id: string } }[] } }>(
-    '{ intelligenceReports(first: 40) { edges { node { id } } } }',
-    {},
-    sup,
-  );
-  for (const { node } of reports.body.data!.intelligenceReports.edges) {
-    const r = await app.gql<{ discloseIntelligence: { id: string } }>(
-      'mutation($i: DiscloseInput!) { discloseIntelligence(input: $i) { id } }',
-      {
-        i: {
-          reportId: node.id,
-          recipientAgencyId,
-          gateway: 'CHILDREN_ACT_2004_S11',
-          purpose: 'Safeguarding a pupil',
-          summary,
-          conditions: 'Designated safeguarding lead only',
-          expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-          acknowledgeSensitive: true,
-        },
-      },
-      sup,
-    );
-    if (r.body.data?.discloseIntelligence) return r.body.data.discloseIntelligence.id;
-  }
-  throw new Error('no report could be disclosed');
+  return discloseAnyReport(app, await token('supervisor@gmp.example'), recipientAgencyId, summary);
 }
 const discloseToBrookfield = async () => disclose(await agencyId('Brookfield High School'), `SYNTHETIC-SUMMARY-${randomUUID()}`);
 

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { post } from '../../src/webhooks/delivery';
+import { discloseAnyReport } from '../support/disclosures';
 import { codes, startTestApp, type TestApp } from '../support/test-app';
 
 // Signed webhooks end to end: a real receiver on the loopback, real workers, real retries.
@@ -135,39 +136,11 @@ const agencyId = async (name: string) =>
 
 /** Discloses a report to Brookfield High with `summary`; returns the notice it raises. */
 async function discloseToSchool(summary = `SYNTHETIC-SUMMARY-${randomUUID()}`): Promise<{ noticeId: string; summary: string }> {
-  const sup = await token('supervisor@gmp.example');
-  const recipientAgencyId = await agencyId('Brookfield High School');
-  const reports = await app.gql<{ intelligenceReports: { edges: { node: { id: string } }[] } }>(
-    '{ intelligenceReports(first: 40) { edges { node { id } } } }',
-    {},
-    sup,
-  );
-  for (const { node } of reports.body.data!.intelligenceReports.edges) {
-    const r = await app.gql<{ discloseIntelligence: { id: string } }>(
-      'mutation($i: DiscloseInput!) { discloseIntelligence(input: $i) { id } }',
-      {
-        i: {
-          reportId: node.id,
-          recipientAgencyId,
-          gateway: 'CHILDREN_ACT_2004_S11',
-          purpose: 'Safeguarding a pupil',
-          summary,
-          conditions: 'Designated safeguarding lead only',
-          expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-          acknowledgeSensitive: true,
-        },
-      },
-      sup,
-    );
-    const id = r.body.data?.discloseIntelligence?.id;
-    if (id) {
-      const [notice] = (await app.ownerQuery(`SELECT id FROM notification_events WHERE record_id = $1 AND type = 'DISCLOSURE_RECEIVED'`, [
-        id,
-      ])) as { id: string }[];
-      return { noticeId: notice.id, summary };
-    }
-  }
-  throw new Error('no report could be disclosed');
+  const id = await discloseAnyReport(app, await token('supervisor@gmp.example'), await agencyId('Brookfield High School'), summary);
+  const [notice] = (await app.ownerQuery(`SELECT id FROM notification_events WHERE record_id = $1 AND type = 'DISCLOSURE_RECEIVED'`, [
+    id,
+  ])) as { id: string }[];
+  return { noticeId: notice.id, summary };
 }
 
 /** Verifies a delivery's signature with plain crypto, as docs/notifications.md shows a receiver doing. */

@@ -148,6 +148,12 @@ function kindOfIdArg(name: string): string | undefined {
 }
 
 /** Root query fields that reach records, each as a document (null when an argument cannot be made up). */
+/**
+ * Root fields that need one of their optional arguments (GraphQL cannot say "exactly one of"): the
+ * walk gives them the first, as if it were required.
+ */
+const ONE_OF_REQUIRED: Record<string, string> = { subjectAccessHistory: 'subjectId' };
+
 function rootQueries(ids: Map<string, string[]>): { name: string; query: string }[] {
   const out: { name: string; query: string }[] = [];
   for (const field of Object.values(schema.getQueryType()!.getFields())) {
@@ -157,7 +163,7 @@ function rootQueries(ids: Map<string, string[]>): { name: string; query: string 
     let possible = true;
     for (const arg of field.args) {
       if (arg.name === 'first') args.push(`first: ${ROOT_FIRST}`);
-      else if (isNonNullType(arg.type)) {
+      else if (isNonNullType(arg.type) || ONE_OF_REQUIRED[field.name] === arg.name) {
         const value = literal(arg.type, arg.name, ids);
         if (value === undefined) possible = false;
         else args.push(`${arg.name}: ${value}`);

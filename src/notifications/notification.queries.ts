@@ -139,15 +139,23 @@ export async function listenForNotices(client: { query(text: string): Promise<un
   await client.query(`LISTEN ${NOTICES_CHANNEL}`);
 }
 
+/** Recipients named in one NOTIFY: PostgreSQL refuses a payload of 8,000 bytes or more. */
+export const RECIPIENTS_PER_MESSAGE = 100;
+
 /**
- * Marks the notice fanned out and tells every instance which principals received it: NOTIFY is
- * sent at COMMIT, so a subscriber never hears of a notice that is not in its inbox.
+ * Marks the notice fanned out and tells every instance which principals received it, in messages
+ * of at most RECIPIENTS_PER_MESSAGE (a force-wide notice has hundreds): NOTIFY is sent at COMMIT,
+ * so a subscriber never hears of a notice that is not in its inbox.
  */
 export async function markFannedOut(db: Queryable, id: string, recipientIds: readonly string[]): Promise<void> {
   await run(
     db,
-    sql`WITH done AS (UPDATE notification_events SET fanned_out_at = now() WHERE id = ${id}::uuid RETURNING id)
-        SELECT pg_notify(${NOTICES_CHANNEL}, json_build_object('eventId', id, 'recipientIds', ${recipientIds}::uuid[])::text) FROM done`,
+    sql`WITH done AS (UPDATE notification_events SET fanned_out_at = now() WHERE id = ${id}::uuid RETURNING id),
+             chunks AS (SELECT array_agg(r.id ORDER BY r.n) AS ids
+                          FROM unnest(${recipientIds}::uuid[]) WITH ORDINALITY AS r(id, n)
+                         GROUP BY (r.n - 1) / ${RECIPIENTS_PER_MESSAGE})
+        SELECT pg_notify(${NOTICES_CHANNEL}, json_build_object('eventId', done.id, 'recipientIds', coalesce(chunks.ids, '{}'))::text)
+          FROM done LEFT JOIN chunks ON true`,
   );
 }
 

@@ -87,7 +87,9 @@ const POLICE_SUPERVISORS: Audience = { agencies: 'POLICE', roles: [Role.SUPERVIS
  * review break-glass); a requester or submitter directly.
  */
 export const AUDIENCES: Record<NotificationType, readonly Audience[]> = {
-  [NotificationType.FLAG_PROPOSED]: [{ agencies: 'KNOWING_SUBJECT', roles: CARE_PEOPLE }, POLICE_SUPERVISORS],
+  // A proposed flag is police's alone until a supervisor approves it (care readers see active flags
+  // only, records.ts flagReadScope): a notice never names a record its recipient may not read.
+  [NotificationType.FLAG_PROPOSED]: [POLICE_SUPERVISORS],
   [NotificationType.FLAG_APPROVED]: [{ agencies: 'KNOWING_SUBJECT', roles: CARE_PEOPLE }],
   [NotificationType.FLAG_ENDED]: [{ agencies: 'KNOWING_SUBJECT', roles: CARE_PEOPLE }],
   [NotificationType.FLAG_REVIEW_DUE]: [POLICE_SUPERVISORS],

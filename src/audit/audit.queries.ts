@@ -64,14 +64,15 @@ export function listAuditEvents(
 }
 
 /**
- * The subjects carrying this identifier (any of the four identifier columns, exactly) that some event
- * within the auditor's scope concerns: an identifier of a child the scope never touched is unknown.
+ * The subjects carrying this identifier (any of the four identifier columns, exactly) that the
+ * auditor may find by one (policy/audit.ts identifierLookupScope) and that some event within its
+ * scope concerns: an identifier of a child the scope never touched is unknown.
  */
-export async function subjectsByIdentifierInScope(db: Queryable, scope: Sql, identifier: string): Promise<string[]> {
+export async function subjectsByIdentifierInScope(db: Queryable, scope: Sql, lookupScope: Sql, identifier: string): Promise<string[]> {
   const rows = await run<{ id: string }>(
     db,
     sql`SELECT s.id FROM subjects_with_identifier(${identifier}) AS s(id)
-         WHERE EXISTS (SELECT 1 FROM audit_events e WHERE e.subject_ids @> ARRAY[s.id] AND ${scope})`,
+         WHERE ${lookupScope} AND EXISTS (SELECT 1 FROM audit_events e WHERE e.subject_ids @> ARRAY[s.id] AND ${scope})`,
   );
   return rows.map((r) => r.id);
 }

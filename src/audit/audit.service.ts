@@ -5,7 +5,7 @@ import { writeAuditEvents } from './audit.writer';
 import { badInput, notFound } from '../errors';
 import type { Page } from '../db/paging';
 import { authorize } from '../policy/authorize';
-import { auditReadScope } from '../policy/audit';
+import { auditReadScope, identifierLookupScope } from '../policy/audit';
 import { Permission } from '../policy/permissions';
 import { requireScope } from '../policy/records';
 import { accessesPerDay, concernsAnySubject, findAnomalies, listAuditEvents, subjectsByIdentifierInScope } from './audit.queries';
@@ -98,7 +98,12 @@ export async function subjectAccessHistory(ctx: RequestContext, args: SubjectAcc
   if ((args.subjectId == null) === (args.identifier == null)) throw badInput('Give exactly one of subjectId and identifier', 'identifier');
   if (args.subjectId != null) return listAuditEvents(ctx.db, 'subjectAccessHistory', scope, { subjectId: args.subjectId }, args);
   if (!identifier) throw badInput('identifier must not be blank', 'identifier');
-  const subjects = await subjectsByIdentifierInScope(ctx.db, scope, identifier);
+  const subjects = await subjectsByIdentifierInScope(
+    ctx.db,
+    scope,
+    requireScope(identifierLookupScope(authorize(ctx, Permission.READ_AUDIT))),
+    identifier,
+  );
   if (subjects.length === 0) throw notFound('Subject', 'identifier');
   return listAuditEvents(ctx.db, 'subjectAccessHistory', scope, {}, args, [concernsAnySubject(subjects)]);
 }

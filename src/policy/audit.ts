@@ -1,6 +1,7 @@
 import { AgencyKind } from '../agencies/agency-kind';
 import type { Principal } from '../auth/principal';
 import { raw, type Sql, sql } from '../db/sql';
+import { knownToAgency } from './records';
 import { Role } from './roles';
 
 /**
@@ -12,6 +13,19 @@ export function auditReadScope(p: Principal): Sql | null {
   if (p.kind !== 'USER' || !p.roles.includes(Role.AUDITOR)) return null;
   if (p.agency.kind === AgencyKind.OVERSIGHT) return raw('true');
   return sql`(e.actor_agency_id = ${p.agency.id}::uuid OR e.record_agency_ids @> ARRAY[${p.agency.id}::uuid])`;
+}
+
+/**
+ * Which children an auditor may find by an identifier (NHS number, UPN, police reference, social
+ * care id), as SQL on the subjects alias `s`: an OVERSIGHT auditor any; a police auditor any (its
+ * force reads every subject); another agency's auditor only the children its agency knows
+ * (records.ts knownToAgency). Else one lookup would tell it which child an identifier belongs to:
+ * any subject id it once asked about, even refused, is "concerned" by an event of its own.
+ */
+export function identifierLookupScope(p: Principal): Sql | null {
+  if (p.kind !== 'USER' || !p.roles.includes(Role.AUDITOR)) return null;
+  if (p.agency.kind === AgencyKind.OVERSIGHT || p.agency.kind === AgencyKind.POLICE) return raw('true');
+  return knownToAgency(p.agency.id);
 }
 
 /**

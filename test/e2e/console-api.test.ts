@@ -330,6 +330,21 @@ describe('subjectAccessHistory by identifier', () => {
     }
   });
 
+  it("finds no child outside a care agency's knowledge for its auditor, though the auditor once asked about it", async () => {
+    const school = await app.db.query<{ id: string }[]>(`SELECT id FROM agencies WHERE name = 'Brookfield High School'`);
+    const auditor = await createPrincipal(app, school[0].id, [Role.AUDITOR]);
+    // Asking by id leaves an event of the auditor's own agency that names the child.
+    expect(codes(await app.gql(HISTORY, { id: subjectId }, auditor.token))).toEqual([]);
+    const known = await app.db.query<{ known: boolean }[]>(`SELECT $1::uuid IN (SELECT subjects_known_to($2)) AS known`, [
+      subjectId,
+      school[0].id,
+    ]);
+    expect(known[0].known).toBe(false);
+    for (const i of [IDS.nhs, IDS.upn, IDS.care]) expect(codes(await app.gql(HISTORY, { i }, auditor.token))).toEqual(['NOT_FOUND']);
+    // The oversight auditor still finds it.
+    expect(codes(await app.gql(HISTORY, { i: IDS.nhs }, tokens[OVERSIGHT]))).toEqual([]);
+  });
+
   it('is BAD_USER_INPUT for neither or both', async () => {
     expect(codes(await app.gql(HISTORY, {}, tokens[OVERSIGHT]))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await app.gql(HISTORY, { id: subjectId, i: IDS.nhs }, tokens[OVERSIGHT]))).toEqual(['BAD_USER_INPUT']);

@@ -363,7 +363,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooks: {
       // The embedded demo runs on a laptop: its receivers are local, plain http, on the loopback.
       requireHttps: nodeEnv === 'production' && Boolean(e.DATABASE_URL),
-      allowedHosts: allowedHosts ?? (nodeEnv === 'production' && e.DATABASE_URL ? [] : ['127.0.0.1', 'localhost']),
+      // Only the embedded demo trusts the loopback by default: a staging server must say so itself.
+      allowedHosts: allowedHosts ?? (e.DATABASE_URL ? [] : ['127.0.0.1', 'localhost']),
       timeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000,
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS ?? 30_000,
       retryMaxMs: e.WEBHOOK_RETRY_MAX_MS ?? 6 * 3_600_000,

@@ -46,10 +46,8 @@ describe('loadConfig', () => {
       maxAttempts: 8,
     });
     expect(loadConfig({}).webhooks).toMatchObject({ requireHttps: false, allowedHosts: ['127.0.0.1', 'localhost'] });
-    expect(loadConfig({ ...production, NODE_ENV: 'test' }).webhooks).toMatchObject({
-      requireHttps: false,
-      allowedHosts: ['127.0.0.1', 'localhost'],
-    });
+    // Outside production http is allowed, but the loopback is trusted by default only in the embedded demo.
+    expect(loadConfig({ ...production, NODE_ENV: 'test' }).webhooks).toMatchObject({ requireHttps: false, allowedHosts: [] });
     expect(loadConfig({ ...production, WEBHOOK_ALLOWED_HOSTS: ' Receiver.Internal , [::1] ' }).webhooks.allowedHosts).toEqual([
       'receiver.internal',
       '::1',

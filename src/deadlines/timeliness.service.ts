@@ -42,7 +42,8 @@ type Measure = (typeof MEASURES)[number];
 /**
  * One urgency's row from its month cells and its whole-range figures: each measure of each cell
  * on its own, a withheld one (1 to 4) dropped before anything is summed, so no number published
- * depends on a withheld cell; null when every non-zero cell of a measure is withheld.
+ * depends on a withheld cell; null when every non-zero cell of a measure is withheld. The median
+ * needs more than SMALL_MAX decisions and no withheld cell of them.
  */
 export function publishTimeliness(
   cells: readonly Pick<TimelinessCellRow, Measure>[],
@@ -59,7 +60,12 @@ export function publishTimeliness(
     decidedInTime: sum('in_time'),
     decidedLate: sum('late'),
     pendingOverdue: sum('pending_overdue'),
-    medianDecisionHours: whole && whole.decided > SMALL_MAX && whole.median_hours !== null ? whole.median_hours : null,
+    // Over every decision of the range: published only when no cell of decisions is withheld, else
+    // comparing ranges would place a withheld decision above or below it.
+    medianDecisionHours:
+      whole && whole.decided > SMALL_MAX && whole.median_hours !== null && !cells.some((c) => isSmall(c.in_time) || isSmall(c.late))
+        ? whole.median_hours
+        : null,
     withheldCells: cells.filter((c) => MEASURES.some((m) => isSmall(c[m]))).length,
   };
 }

@@ -47,5 +47,10 @@ describe('publishTimeliness', () => {
     expect(publishTimeliness([], { decided: 4, median_hours: 3 }).medianDecisionHours).toBeNull();
     expect(publishTimeliness([], { decided: 5, median_hours: 3 }).medianDecisionHours).toBe(3);
     expect(publishTimeliness([], undefined).medianDecisionHours).toBeNull();
+    // Not when a cell of decisions is withheld: comparing ranges would place that decision.
+    const cell = (in_time: number, late: number) => ({ requested: in_time + late, in_time, late, pending_overdue: 0 });
+    expect(publishTimeliness([cell(6, 0), cell(0, 5)], { decided: 11, median_hours: 3 }).medianDecisionHours).toBe(3);
+    expect(publishTimeliness([cell(6, 0), cell(0, 2)], { decided: 8, median_hours: 3 }).medianDecisionHours).toBeNull();
+    expect(publishTimeliness([cell(3, 0), cell(0, 5)], { decided: 8, median_hours: 3 }).medianDecisionHours).toBeNull();
   });
 });

@@ -41,6 +41,8 @@ f.status = 'ACTIVE'
 -- historyScope
 false
 
+-- identifierLookupScope: none (null: no rows at all)
+
 -- involvedAgencyScope: none (null: no rows at all)
 
 -- involvementReadScope: none (null: no rows at all)

@@ -38,6 +38,8 @@ false
 -- historyScope
 true
 
+-- identifierLookupScope: none (null: no rows at all)
+
 -- involvedAgencyScope
 (i.ended_at IS NULL
   AND true)

@@ -42,6 +42,9 @@ false
 -- historyScope
 false
 
+-- identifierLookupScope
+true
+
 -- involvedAgencyScope: none (null: no rows at all)
 
 -- involvementReadScope: none (null: no rows at all)

@@ -34,6 +34,8 @@ true
 -- historyScope
 false
 
+-- identifierLookupScope: none (null: no rows at all)
+
 -- involvedAgencyScope: none (null: no rows at all)
 
 -- involvementReadScope: none (null: no rows at all)

@@ -36,6 +36,9 @@ false
 -- historyScope
 false
 
+-- identifierLookupScope
+true
+
 -- involvedAgencyScope: none (null: no rows at all)
 
 -- involvementReadScope: none (null: no rows at all)

@@ -57,6 +57,8 @@ false
 -- historyScope
 false
 
+-- identifierLookupScope: none (null: no rows at all)
+
 -- involvedAgencyScope
 (i.ended_at IS NULL
   AND (s.id IN (SELECT subjects_known_to($1::uuid))

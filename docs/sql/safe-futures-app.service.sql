@@ -32,6 +32,8 @@ false
 -- historyScope
 false
 
+-- identifierLookupScope: none (null: no rows at all)
+
 -- involvedAgencyScope: none (null: no rows at all)
 
 -- involvementReadScope: none (null: no rows at all)

@@ -24,6 +24,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     // The outbox's workers write (inboxes, audit events) on their own schedule, beside a test's
     // requests; tests of push sharing turn them on (PUSH_WORKERS=true), the rest count exactly.
     PUSH_WORKERS: 'false',
+    // Tests' webhook receivers listen on the loopback, which a server on its own database refuses by default.
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     ...env,
   });
 }

@@ -1,4 +1,5 @@
 import { Logger as WorkerLogger, run, type Runner, type Task, type TaskList } from 'graphile-worker';
+import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { AppServices } from '../context/request-context';
 import { dataSourceUrl } from '../db/migrate';
@@ -60,8 +61,13 @@ export function pushTasks(services: AppServices): TaskList {
 export async function startPushSharing(services: AppServices): Promise<PushSharing> {
   const { config, db, logger } = services;
   if (!config.push.workers) return { stop: () => Promise.resolve() };
+  // Our own pool rather than graphile-worker's: its pool is ended without being awaited, after its
+  // error handler is gone, so a connection dropped during shutdown would be an unhandled error.
+  const pool = new Pool({ connectionString: dataSourceUrl(db), max: Math.max(10, config.push.concurrency + 2) });
+  pool.on('error', (err) => logger.warn({ err: err.message }, 'push worker idle connection lost'));
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err: err.message }, 'push worker connection lost')));
   const runner: Runner = await run({
-    connectionString: dataSourceUrl(db),
+    pgPool: pool,
     concurrency: config.push.concurrency,
     taskList: pushTasks(services),
     noHandleSignals: true,
@@ -78,6 +84,7 @@ export async function startPushSharing(services: AppServices): Promise<PushShari
   return {
     async stop() {
       await Promise.all([accessScan.stop(), clocks.stop(), runner.stop()]);
+      await pool.end();
     },
   };
 }

@@ -2,6 +2,7 @@ import { DataSource, type Logger } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './naming';
+import { PreparingClient } from './prepared-statements';
 import { PRINCIPAL_SETTING, SYSTEM_SETTING } from './row-security';
 
 export interface DataSourceOptions {
@@ -40,13 +41,17 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     logger: options.logger,
     extra: {
       max: options.poolMax ?? 10,
+      Client: PreparingClient,
       // Applied by the server to every statement on every pooled connection.
       statement_timeout: options.statementTimeoutMs ?? 10_000,
       application_name: options.applicationName ?? 'safeshare',
       // JIT compiles each scoped count and list afresh (hundreds of ms) for queries that run in a few:
       // off for the service's short OLTP statements.
+      // UTC: timestamps read back the same everywhere, and the audit row hash takes its fast path
+      // (migrations/1767000000000-audit-write-plans.ts).
       options: [
         '-c jit=off',
+        '-c TimeZone=UTC',
         ...(options.role ? [`-c role=${roleName(options.role)}`] : []),
         ...(options.systemContext ? [`-c ${PRINCIPAL_SETTING}=${SYSTEM_SETTING}`] : []),
       ].join(' '),

@@ -35,6 +35,9 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Numb
 /** @type {GraphileConfig.Preset} */
 const preset = {
   extends: [PostGraphileAmberPreset],
+  // Read-only: a superuser's CRUD mutations on the benchmark dataset would only be a way to change it.
+  // (Database functions stay, as amber exposes them; the suite calls none.)
+  disablePlugins: ['PgMutationCreatePlugin', 'PgMutationUpdateDeletePlugin'],
   pgServices: [makePgService({ pool, schemas: ['public'] })],
   grafserv: { graphqlPath: '/graphql', graphiql: false, watch: false, maxRequestLength: 1024 * 1024 },
   grafast: { explain: false },

@@ -10,6 +10,7 @@
 //   DATABASE_URL=... JWT_SECRET=... NODE_ENV=production PORT=4202 node bench/unaudited-server.mjs [path/to/dist/src/main.js]
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { setImmediate } from 'node:timers';
 import { MAIN } from './common.mjs';
 
 const main = path.resolve(process.argv[2] ?? process.env.BENCH_MAIN ?? MAIN);

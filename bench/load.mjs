@@ -248,7 +248,7 @@ async function hasOperation(port, token, name, kind = 'query') {
   return !(answer.errors ?? []).some((e) => e.message.includes(`Cannot query field "${name}"`));
 }
 
-/** Warm-up, drain, the dataset check, the timed run, drain; one row of figures. */
+/** The dataset check (reads only), warm-up, drain, the timed run, drain; one row of figures. */
 async function measure(s, server, token, client = db) {
   if (!s.writes) await verifyDataset(s.title);
   if (warmup > 0) await drive(server.port, token, s.bodies, warmup, server.child.pid, connections);

@@ -367,7 +367,7 @@ try {
           analyst[key] ?? null,
         );
         results.push(row);
-        listRuns.push({ round, key, rps: row.rps });
+        listRuns.push({ round, key, rps: row.rps, row });
       }
     }
   }
@@ -495,7 +495,26 @@ const perRound = Array.from({ length: rounds }, (_, round) => {
   return Object.fromEntries(Object.entries(ratioDefs).map(([name, [a, b]]) => [name, rps(a) / rps(b)]));
 });
 const ratios = Object.fromEntries(Object.keys(ratioDefs).map((name) => [name, median(perRound.map((r) => r[name]))]));
+// Each list server's figures, median over the rounds (the rows above are each round's).
+const listMedians = Object.fromEntries(
+  ['on', 'off', 'baseline', 'postgraphile']
+    .filter((key) => listRuns.some((r) => r.key === key))
+    .map((key) => {
+      const rows = listRuns.filter((r) => r.key === key).map((r) => r.row);
+      const of = (column) => Math.round(median(rows.map((r) => r[column])) * 100) / 100;
+      return [
+        key,
+        {
+          server: rows[0].server,
+          'req/s': Math.round(median(rows.map((r) => r.rps))),
+          ...Object.fromEntries(['p50 ms', 'p95 ms', 'p99 ms', 'node ms/req', 'pg ms/req', 'RSS MB'].map((c) => [c, of(c)])),
+        },
+      ];
+    }),
+);
 if (listRuns.length) {
+  console.log(`list, each server's median over ${rounds} round${rounds === 1 ? '' : 's'}:`);
+  console.table(Object.values(listMedians));
   console.log('list throughput ratios (per round; median):');
   for (const name of Object.keys(ratioDefs)) {
     console.log(`  ${name.padEnd(24)} ${perRound.map((r) => fmt(r[name])).join('  ')}   median ${fmt(ratios[name])}`);
@@ -558,6 +577,7 @@ if (process.env.BENCH_JSON) {
         checks,
         results: results.map(({ rps: _rps, ...rest }) => rest),
         ratios: { perRound, median: ratios },
+        listMedians,
         rssMaxMb: rssMax,
         targets: targets.map(([target, met, value]) => ({ target, met, value })),
         ...(aborted ? { aborted } : {}),

@@ -27,7 +27,7 @@ import { spawn } from 'node:child_process';
 import { openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setInterval, clearInterval } from 'node:timers';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import pg from 'pg';
 import { drained, drive, gql, login, MAIN, ready, rssMb, serverEnv } from './common.mjs';
 
@@ -122,7 +122,12 @@ const stop = (child) =>
   child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve()
     : new Promise((resolve) => {
-        child.once('exit', resolve);
+        // Safeshare drains for up to 20 s on SIGTERM; a server still there after 25 s is killed.
+        const kill = setTimeout(() => child.kill('SIGKILL'), 25_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
         child.kill('SIGTERM');
       });
 const stopAll = () => Promise.all(children.map(stop));

@@ -1,6 +1,7 @@
 // The cost of auditing reads: throughput of a 20-row list query with audit on, divided by the same
-// with audit off (AUDIT_READS=false, a benchmark-only switch), measured in the same run on the
-// same data. Goal: at least 0.85.
+// with audit off, measured in the same run on the same data, both in production mode. Production
+// refuses AUDIT_READS=false, so the audit-off server is bench/unaudited-server.mjs. Goal: at least 0.9
+// (npm run bench measures the same, interleaved in rounds, on the large dataset).
 //
 //   npm run bench:audit
 //
@@ -35,8 +36,9 @@ async function ensureDatabase() {
 }
 
 async function startServer(port, auditReads) {
-  const child = spawn('node', [main, 'serve'], {
-    env: { ...baseEnv, PORT: String(port), AUDIT_READS: String(auditReads) },
+  const args = auditReads ? [main, 'serve'] : [new URL('./unaudited-server.mjs', import.meta.url).pathname, main];
+  const child = spawn('node', args, {
+    env: { ...baseEnv, PORT: String(port) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {
@@ -113,7 +115,7 @@ try {
   });
   console.table(rows);
   const ratio = rows[0]['req/s'] / rows[1]['req/s'];
-  console.log(`audit-on / audit-off throughput: ${ratio.toFixed(3)} (goal >= 0.85), ${connections} connections, ${seconds} s each`);
+  console.log(`audit-on / audit-off throughput: ${ratio.toFixed(3)} (goal >= 0.9), ${connections} connections, ${seconds} s each`);
   if (rows.some((r) => r.errors || r.non2xx)) process.exitCode = 1;
 } finally {
   for (const s of servers) s.kill('SIGTERM');

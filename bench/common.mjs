@@ -1,6 +1,7 @@
 // What every benchmark script shares: the build it runs, the environment its servers get, and the
 // helpers that start, sign in to and load them.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setInterval, clearInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -12,10 +13,11 @@ export const SERVER_NODE_OPTIONS = '--max-old-space-size=160';
 export const MAIN = new URL('../dist/src/main.js', import.meta.url).pathname;
 
 /**
- * Environment for a Safeshare process on a benchmark database: development mode (so AUDIT_READS
- * may be switched off), loopback only, no demo re-seeding, and rate limits far above the load so
- * the limiter still runs (and costs what it costs) but refuses nothing. The baseline gets the same
- * heap limits as Safeshare.
+ * Environment for a Safeshare process on a benchmark database: production mode (what is deployed;
+ * graphql-js skips its development-only checks), loopback only, no demo re-seeding, and rate
+ * limits far above the load so the limiter still runs (and costs what it costs) but refuses
+ * nothing. Production refuses AUDIT_READS=false: the audit-off server is bench/unaudited-server.mjs.
+ * The peers get the same environment and heap limits as Safeshare.
  */
 export function serverEnv(databaseUrl, extra = {}) {
   return {
@@ -23,7 +25,7 @@ export function serverEnv(databaseUrl, extra = {}) {
     NODE_OPTIONS: process.env.NODE_OPTIONS ?? SERVER_NODE_OPTIONS,
     DATABASE_URL: databaseUrl,
     JWT_SECRET: 'bench-only-secret-bench-only-secret-0123456789',
-    NODE_ENV: 'development',
+    NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
     HOST: '127.0.0.1',
@@ -87,13 +89,63 @@ export async function login(port, email) {
   return body.data.login.accessToken;
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on Linux unless built otherwise). */
+export const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
+function statFields(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const close = stat.lastIndexOf(')');
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), rest: stat.slice(close + 2).split(' ') };
+}
+
+/** CPU time (user + system, clock ticks) a process has used so far, from /proc (Linux); NaN if gone. */
+export function cpuTicks(pid) {
+  try {
+    const { rest } = statFields(pid);
+    // rest[0] is field 3 (state): utime and stime are fields 14 and 15.
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU time (clock ticks) of every process named `postgres` on the machine: each one's user and
+ * system time, plus the time of the children it has reaped (the postmaster reaps backends and
+ * parallel workers, so one that exits mid-measurement still counts). Whatever else uses this
+ * PostgreSQL at the time (another database, another suite) counts too.
+ */
+export function postgresCpuTicks() {
+  let total = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const { comm, rest } = statFields(name);
+      if (comm !== 'postgres') continue;
+      // utime, stime, cutime, cstime: fields 14 to 17.
+      total += Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return total;
+}
+
 const percentile = (sorted, p) =>
   sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] * 10) / 10 : NaN;
 
 /**
  * Drives `port` with `bodies` (rotated, one per request) for `duration` seconds; returns throughput,
- * exact latency percentiles from every response, errors (transport, non-2xx, GraphQL `errors`) and
- * the server's largest RSS while loaded, over `connections` connections.
+ * exact latency percentiles from every response, errors (transport, non-2xx, GraphQL `errors`), the
+ * server's largest RSS while loaded and the CPU per request of the server (`pid`) and of PostgreSQL,
+ * over `connections` connections. `token` null sends no authorization header.
  */
 export async function drive(port, token, bodies, duration, pid, connections) {
   const latencies = [];
@@ -108,7 +160,8 @@ export async function drive(port, token, bodies, duration, pid, connections) {
     connections,
     duration,
     timeout: 60,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    // The peers take no token: they are sent none rather than one they would ignore.
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     requests: [
       {
         setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
@@ -123,7 +176,11 @@ export async function drive(port, token, bodies, duration, pid, connections) {
     ],
   });
   instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  const nodeBefore = cpuTicks(pid);
+  const pgBefore = postgresCpuTicks();
   const result = await instance;
+  const nodeTicks = cpuTicks(pid) - nodeBefore;
+  const pgTicks = postgresCpuTicks() - pgBefore;
   clearInterval(sampler);
   maxRss = Math.max(maxRss, rssMb(pid));
   latencies.sort((a, b) => a - b);
@@ -140,5 +197,8 @@ export async function drive(port, token, bodies, duration, pid, connections) {
       (result.errors + result.timeouts ? `${result.errors} transport errors, ${result.timeouts} timeouts` : null) ??
       (latencies.length ? null : `no response within ${duration} s`),
     rssMb: maxRss,
+    // CPU milliseconds per request over the timed window: the server's process, and all of PostgreSQL.
+    nodeCpuMs: result.requests.total ? (nodeTicks * 1000) / CLOCK_TICKS / result.requests.total : NaN,
+    pgCpuMs: result.requests.total ? (pgTicks * 1000) / CLOCK_TICKS / result.requests.total : NaN,
   };
 }

@@ -44,7 +44,8 @@ const children = [];
 function startServer(port, databaseUrl, extra) {
   const log = openSync(path.join(tmpdir(), `safeshare-bench-push-${port}.log`), 'w');
   const child = spawn('node', [MAIN, 'serve'], {
-    env: serverEnv(databaseUrl, { PORT: String(port), ...extra }),
+    // Development mode: its webhook receivers are plain http on the loopback, which production refuses.
+    env: serverEnv(databaseUrl, { PORT: String(port), NODE_ENV: 'development', ...extra }),
     stdio: ['ignore', log, log],
   });
   children.push(child);

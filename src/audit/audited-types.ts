@@ -18,6 +18,8 @@ export const AUDITED_TYPES: Record<string, string> = {
   Notification: 'notification',
   WebhookEndpoint: 'webhook_endpoint',
   WebhookDelivery: 'webhook_delivery',
+  InformationSharingAgreement: 'agreement',
+  RetentionDecisionRecord: 'retention_decision',
 };
 
 /** Object types with an `id` that are not case content (reference data, identities). */

@@ -373,7 +373,7 @@ const CASES: Record<string, Case> = {
     permitted: {
       as: SUPERVISOR,
       query:
-        'mutation($r: ID!, $a: ID!, $e: DateTime!) { discloseIntelligence(input: { reportId: $r, recipientAgencyId: $a, gateway: CHILDREN_ACT_2004_S11, purpose: "Coverage", summary: "Coverage summary", expiresAt: $e }) { id } }',
+        'mutation($r: ID!, $a: ID!, $e: DateTime!) { discloseIntelligence(input: { reportId: $r, recipientAgencyId: $a, gateway: CHILDREN_ACT_2004_S11, purpose: "Coverage", summary: "Coverage summary", expiresAt: $e, noAgreementReason: "Coverage" }) { id } }',
       vars: (f) => ({ r: f.gradedReportId, a: f.brookfieldId, e: inAMonth() }),
     },
     refused: {
@@ -630,8 +630,9 @@ async function lawfulDisclosureFixtures() {
   await involve(known.id);
   const gradedReportId = await one(`SELECT id FROM intelligence_reports WHERE handling_code = 'P' AND classification = 'OFFICIAL' LIMIT 1`);
   const disclosureId =
-    await one(`INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, expires_at, disclosed_by_user_id)
-     VALUES ('${gradedReportId}', '${brookfieldId}', 'CHILDREN_ACT_2004_S11', 'Coverage', 'Coverage summary', now() + interval '1 day', '${supervisorId}') RETURNING id`);
+    await one(`INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, expires_at, disclosed_by_user_id, no_agreement_reason)
+     VALUES ('${gradedReportId}', '${brookfieldId}', 'CHILDREN_ACT_2004_S11', 'Coverage', 'Coverage summary', now() + interval '1 day', '${supervisorId}',
+             'Coverage fixture') RETURNING id`);
   return {
     brookfieldId,
     pupilId: pupil.id,

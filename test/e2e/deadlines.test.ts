@@ -1,4 +1,5 @@
 import { runDeadlineClocks } from '../../src/deadlines/clocks';
+import { demoAgreementId } from '../support/disclosures';
 import { codes, startTestApp, type TestApp } from '../support/test-app';
 import { testConfig } from '../support/test-config';
 
@@ -76,6 +77,7 @@ async function disclose(expiresInHours: number): Promise<string> {
     {},
     sup,
   );
+  const agreementId = await demoAgreementId(app);
   for (const { node } of reports.body.data!.intelligenceReports.edges) {
     const r = await app.gql<{ discloseIntelligence: { id: string } }>(
       'mutation($i: DiscloseInput!) { discloseIntelligence(input: $i) { id } }',
@@ -84,6 +86,7 @@ async function disclose(expiresInHours: number): Promise<string> {
           reportId: node.id,
           recipientAgencyId,
           gateway: 'CHILDREN_ACT_2004_S11',
+          agreementId,
           purpose: 'Safeguarding a pupil',
           summary: 'Synthetic summary',
           conditions: 'Designated safeguarding lead only',

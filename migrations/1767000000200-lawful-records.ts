@@ -44,7 +44,9 @@ export class LawfulRecords1767000000200 implements MigrationInterface {
         CONSTRAINT chk_agreements_review CHECK (review_on >= starts_on),
         CONSTRAINT chk_agreements_end CHECK (ends_on IS NULL OR ends_on >= starts_on))`);
     await q.query(`CREATE INDEX idx_agreements_registered ON information_sharing_agreements (registered_at, id)`);
-    await q.query(`CREATE INDEX idx_agreements_review ON information_sharing_agreements (review_on) WHERE status IN ('ACTIVE', 'SUSPENDED')`);
+    await q.query(
+      `CREATE INDEX idx_agreements_review ON information_sharing_agreements (review_on) WHERE status IN ('ACTIVE', 'SUSPENDED')`,
+    );
     await q.query(`CREATE TABLE agreement_parties (
         agreement_id uuid NOT NULL REFERENCES information_sharing_agreements (id) ON DELETE CASCADE,
         agency_id uuid NOT NULL REFERENCES agencies (id),
@@ -87,11 +89,15 @@ export class LawfulRecords1767000000200 implements MigrationInterface {
         decided_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT chk_retention_next CHECK ((decision = 'RETAIN') = (next_review_at IS NOT NULL)))`);
     await q.query(`CREATE INDEX idx_retention_decisions_record ON retention_decisions (record_kind, record_id, decided_at DESC)`);
-    await q.query(`CREATE UNIQUE INDEX idx_retention_disposed_once ON retention_decisions (record_kind, record_id) WHERE decision = 'DISPOSE'`);
+    await q.query(
+      `CREATE UNIQUE INDEX idx_retention_disposed_once ON retention_decisions (record_kind, record_id) WHERE decision = 'DISPOSE'`,
+    );
 
     for (const table of DISPOSABLE) {
       await q.query(`ALTER TABLE ${table} ADD COLUMN disposed_at timestamptz`);
-      await q.query(`CREATE POLICY not_disposed ON ${table} AS RESTRICTIVE FOR SELECT USING (disposed_at IS NULL OR (SELECT rls_system()))`);
+      await q.query(
+        `CREATE POLICY not_disposed ON ${table} AS RESTRICTIVE FOR SELECT USING (disposed_at IS NULL OR (SELECT rls_system()))`,
+      );
     }
     await q.query(HISTORY_GUARD);
     await q.query(`DROP TRIGGER record_history_append_only ON record_history`);

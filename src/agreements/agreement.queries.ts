@@ -59,6 +59,11 @@ export async function findAgreement(db: Queryable, scope: Sql, id: string, lock 
   return row && toView(row);
 }
 
+/** An agreement just written or changed by its manager (who reads every agreement), as it now stands. */
+export async function readBackAgreement(db: Queryable, id: string): Promise<InformationSharingAgreement> {
+  return (await findAgreement(db, raw('true'), id))!;
+}
+
 /** Agreements newest registered first within `scope` (alias `isa`), filtered. */
 export async function listAgreementPage(
   db: Queryable,

@@ -24,7 +24,9 @@ export class AgreementResolver {
   }
 
   @Authorized(Permission.MANAGE_AGREEMENTS)
-  @Mutation(() => InformationSharingAgreement, { description: 'Police SUPERVISOR or OVERSIGHT ADMIN: register an agreement (DRAFT or ACTIVE)' })
+  @Mutation(() => InformationSharingAgreement, {
+    description: 'Police SUPERVISOR or OVERSIGHT ADMIN: register an agreement (DRAFT or ACTIVE)',
+  })
   registerAgreement(@Ctx() ctx: GraphQLContext, @Args(() => RegisterAgreementArgs) { input }: RegisterAgreementArgs) {
     return registerAgreement(ctx, input);
   }
@@ -33,12 +35,17 @@ export class AgreementResolver {
   @Mutation(() => InformationSharingAgreement, {
     description: 'Police SUPERVISOR or OVERSIGHT ADMIN: start, suspend, resume or end an agreement, with a reason',
   })
-  changeAgreementStatus(@Ctx() ctx: GraphQLContext, @Args(() => ChangeAgreementStatusArgs) { id, status, reason }: ChangeAgreementStatusArgs) {
+  changeAgreementStatus(
+    @Ctx() ctx: GraphQLContext,
+    @Args(() => ChangeAgreementStatusArgs) { id, status, reason }: ChangeAgreementStatusArgs,
+  ) {
     return changeAgreementStatus(ctx, id, status, reason);
   }
 
   @Authorized(Permission.MANAGE_AGREEMENTS)
-  @Mutation(() => InformationSharingAgreement, { description: 'Police SUPERVISOR or OVERSIGHT ADMIN: record an agreement’s review and its next review date' })
+  @Mutation(() => InformationSharingAgreement, {
+    description: 'Police SUPERVISOR or OVERSIGHT ADMIN: record an agreement’s review and its next review date',
+  })
   reviewAgreement(@Ctx() ctx: GraphQLContext, @Args(() => ReviewAgreementArgs) { id, nextReviewOn, note }: ReviewAgreementArgs) {
     return reviewAgreement(ctx, id, nextReviewOn, note);
   }

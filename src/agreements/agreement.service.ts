@@ -10,16 +10,15 @@ import { AGREEMENT_TRANSITIONS, AgreementStatus } from './agreement.enums';
 import {
   countAgencies,
   findAgreement,
+  readBackAgreement,
   insertAgreement,
   listAgreementPage,
   updateAgreementReview,
   updateAgreementStatus,
 } from './agreement.queries';
 import type { AgreementInput, AgreementListArgs, InformationSharingAgreement } from './agreement.types';
-import { raw } from '../db/sql';
 
 const today = () => new Date().toISOString().slice(0, 10);
-const ALL = raw('true');
 
 /** The register within the caller's scope (policy/agreements.ts), newest registered first. */
 export function listAgreements(ctx: RequestContext, args: AgreementListArgs): Promise<Page<InformationSharingAgreement>> {
@@ -63,7 +62,7 @@ export async function registerAgreement(ctx: RequestContext, input: AgreementInp
       if ((error as { code?: string }).code === '23505') throw conflict('An agreement with this reference is registered already');
       throw error;
     });
-    const after = (await findAgreement(ctx.db, ALL, id))!;
+    const after = await readBackAgreement(ctx.db, id);
     await recordChange(ctx, { kind: 'agreement', id, action: 'registered', before: null, after });
     return after;
   });
@@ -93,22 +92,28 @@ export async function changeAgreementStatus(
       throw badInput(`An agreement that is ${before.status} cannot become ${status}`, 'status');
     }
     await updateAgreementStatus(ctx.db, id, status, reason.trim());
-    const after = (await findAgreement(ctx.db, ALL, id))!;
+    const after = await readBackAgreement(ctx.db, id);
     await recordChange(ctx, { kind: 'agreement', id, action: `status_${status.toLowerCase()}`, before, after });
     return after;
   });
 }
 
 /** Records an agreement's review: the note, and its next review date (after today). */
-export async function reviewAgreement(ctx: RequestContext, id: string, nextReviewOn: string, note: string): Promise<InformationSharingAgreement> {
+export async function reviewAgreement(
+  ctx: RequestContext,
+  id: string,
+  nextReviewOn: string,
+  note: string,
+): Promise<InformationSharingAgreement> {
   authorize(ctx, Permission.MANAGE_AGREEMENTS);
   if (nextReviewOn <= today()) throw badInput('nextReviewOn must be after today', 'nextReviewOn');
   return inTransaction(ctx, async (ctx) => {
     const before = await lockForChange(ctx, id);
     if (before.status === AgreementStatus.ENDED) throw badInput('An ended agreement is not reviewed', 'id');
-    if (before.endsOn != null && nextReviewOn > before.endsOn) throw badInput('nextReviewOn must be on or before the agreement ends', 'nextReviewOn');
+    if (before.endsOn != null && nextReviewOn > before.endsOn)
+      throw badInput('nextReviewOn must be on or before the agreement ends', 'nextReviewOn');
     await updateAgreementReview(ctx.db, id, nextReviewOn, note.trim());
-    const after = (await findAgreement(ctx.db, ALL, id))!;
+    const after = await readBackAgreement(ctx.db, id);
     await recordChange(ctx, { kind: 'agreement', id, action: 'reviewed', before, after });
     return after;
   });

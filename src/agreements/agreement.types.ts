@@ -1,4 +1,16 @@
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsEnum, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsBoolean,
+  IsEnum,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 import { ArgsType, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { LegalGateway } from '../disclosures/disclosure.enums';
 import { connectionOf, PageArgs } from '../graphql/pagination';
@@ -9,7 +21,10 @@ registerEnumType(AgreementStatus, {
   name: 'AgreementStatus',
   description: 'DRAFT until it starts (ACTIVE); SUSPENDED or ENDED after. Only an ACTIVE agreement in force covers a disclosure.',
 });
-registerEnumType(SharedDataCategory, { name: 'SharedDataCategory', description: 'A kind of information an agreement lets its parties share' });
+registerEnumType(SharedDataCategory, {
+  name: 'SharedDataCategory',
+  description: 'A kind of information an agreement lets its parties share',
+});
 
 const notBlank = (field: string) => Matches(/\S/, { message: `${field} must not be blank` });
 

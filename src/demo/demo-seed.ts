@@ -101,7 +101,14 @@ export const DEMO_AGREEMENTS = () => [
     reference: 'ISA-GM-CSE-2012',
     title: 'Rochdale multi-agency child sexual exploitation information-sharing protocol',
     purpose: 'Sharing what partners know of children at risk of sexual exploitation and of those who exploit them, to safeguard them',
-    gateways: ['CHILDREN_ACT_1989_S47', 'CHILDREN_ACT_1989_S17', 'CHILDREN_ACT_2004_S11', 'CRIME_AND_DISORDER_ACT_1998_S115', 'DPA_2018_SCH8_SAFEGUARDING', 'CONSENT'],
+    gateways: [
+      'CHILDREN_ACT_1989_S47',
+      'CHILDREN_ACT_1989_S17',
+      'CHILDREN_ACT_2004_S11',
+      'CRIME_AND_DISORDER_ACT_1998_S115',
+      'DPA_2018_SCH8_SAFEGUARDING',
+      'CONSENT',
+    ],
     dataCategories: ['INTELLIGENCE_SUMMARY', 'SUBJECT_IDENTITY', 'RISK_FLAGS', 'INVOLVEMENTS', 'EDUCATION', 'HEALTH', 'SOCIAL_CARE'],
     conditions: 'Shared with the named practitioner or designated safeguarding lead only; not passed on without police consent',
     startsOn: '2012-04-01',
@@ -151,7 +158,16 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params, options: { 
     for (const a of DEMO_AGREEMENTS()) {
       const parties = a.parties.map((key) => DEMO_AGENCIES.find((agency) => agency.key === key)!.name);
       await insertDemoAgreement(tx, [
-        a.reference, a.title, a.purpose, a.gateways, a.dataCategories, a.conditions, a.startsOn, a.reviewOn, 'supervisor@gmp.example', parties,
+        a.reference,
+        a.title,
+        a.purpose,
+        a.gateways,
+        a.dataCategories,
+        a.conditions,
+        a.startsOn,
+        a.reviewOn,
+        'supervisor@gmp.example',
+        parties,
       ]);
     }
   });

@@ -66,7 +66,10 @@ export class Disclosure {
   @Field(() => DisclosureStatus)
   status!: DisclosureStatus;
 
-  @Field(() => ID, { nullable: true, description: 'The information-sharing agreement it was made under (null: noAgreementReason says why none applied)' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The information-sharing agreement it was made under (null: noAgreementReason says why none applied)',
+  })
   agreementId!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Why no agreement applied, when none is cited' })
@@ -151,13 +154,17 @@ export class DiscloseInput {
 
   @Field(() => ID, {
     nullable: true,
-    description: 'The ACTIVE information-sharing agreement in force that covers it (both agencies parties, the gateway its own); or give noAgreementReason',
+    description:
+      'The ACTIVE information-sharing agreement in force that covers it (both agencies parties, the gateway its own); or give noAgreementReason',
   })
   @IsOptional()
   @IsUUID('all', { message: 'agreementId must be an information-sharing agreement id' })
   agreementId?: string;
 
-  @Field({ nullable: true, description: 'Why no agreement applies (e.g. a one-off emergency share): required when no agreementId is given' })
+  @Field({
+    nullable: true,
+    description: 'Why no agreement applies (e.g. a one-off emergency share): required when no agreementId is given',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 2000)

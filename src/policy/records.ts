@@ -10,7 +10,9 @@ import { notDisposed } from './retention';
 /** The scope, for records not disposed of (policy/retention.ts): a disposed record is NOT_FOUND to everyone. */
 const live = (alias: 'r' | 's' | 'f' | 'c', scope: Sql | null): Sql | null => {
   if (!scope) return null;
-  return scope.values.length === 0 && scope.parts.join('').trim() === 'true' ? notDisposed(alias) : sql`(${notDisposed(alias)} AND ${scope})`;
+  return scope.values.length === 0 && scope.parts.join('').trim() === 'true'
+    ? notDisposed(alias)
+    : sql`(${notDisposed(alias)} AND ${scope})`;
 };
 
 /** OR of the conditions; null (nothing at all) when there are none. */

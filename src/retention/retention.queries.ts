@@ -52,7 +52,10 @@ interface ReviewRow {
   last_reviewed_at: Date | null;
 }
 
-const KIND_OF_RECORD = Object.fromEntries(Object.entries(RECORD_KIND_OF).map(([api, db]) => [db, api])) as Record<string, RetentionRecordKind>;
+const KIND_OF_RECORD = Object.fromEntries(Object.entries(RECORD_KIND_OF).map(([api, db]) => [db, api])) as Record<
+  string,
+  RetentionRecordKind
+>;
 
 const toReview = (row: ReviewRow): RetentionReview => ({
   recordKind: KIND_OF_RECORD[row.record_kind],
@@ -107,7 +110,12 @@ export interface ReviewableRecord {
  * One record under review (not disposed, within `scope`), with what the decision rules need;
  * serialised per record (a transaction-level advisory lock) so two decisions on it are one after the other.
  */
-export async function lockReviewable(db: Queryable, scope: Sql, kind: RetentionRecordKind, id: string): Promise<ReviewableRecord | undefined> {
+export async function lockReviewable(
+  db: Queryable,
+  scope: Sql,
+  kind: RetentionRecordKind,
+  id: string,
+): Promise<ReviewableRecord | undefined> {
   const recordKind = RECORD_KIND_OF[kind];
   await run(db, sql`SELECT pg_advisory_xact_lock(hashtextextended(${`retention:${recordKind}:${id}`}, 0))`);
   const [row] = await run<{
@@ -146,7 +154,15 @@ interface DecisionRow {
 
 export async function insertDecision(
   db: Queryable,
-  d: { kind: RetentionRecordKind; id: string; reviewGroup: number; decision: RetentionDecision; reason: string; nextReviewAt: Date | null; by: string },
+  d: {
+    kind: RetentionRecordKind;
+    id: string;
+    reviewGroup: number;
+    decision: RetentionDecision;
+    reason: string;
+    nextReviewAt: Date | null;
+    by: string;
+  },
 ): Promise<RetentionDecisionRecord> {
   const [row] = await run<DecisionRow>(
     db,

@@ -21,7 +21,9 @@ export class RetentionResolver {
   }
 
   @Authorized(Permission.REVIEW_RETENTION)
-  @Query(() => [RetentionReviewGroup], { description: 'Police SUPERVISOR: the retention review groups (MoPI) as configured, with their source' })
+  @Query(() => [RetentionReviewGroup], {
+    description: 'Police SUPERVISOR: the retention review groups (MoPI) as configured, with their source',
+  })
   retentionReviewGroups(@Ctx() ctx: GraphQLContext) {
     return retentionReviewGroups(ctx);
   }

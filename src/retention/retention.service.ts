@@ -7,8 +7,21 @@ import { Permission } from '../policy/permissions';
 import { requireScope } from '../policy/records';
 import { retentionReviewScope } from '../policy/retention';
 import { RECORD_KIND_OF, RetentionDecision } from './retention.enums';
-import { disposeRecord, insertDecision, listReviewGroups, listReviewPage, lockReviewable, type ReviewableRecord } from './retention.queries';
-import type { DecideRetentionArgs, RetentionDecisionRecord, RetentionReview, RetentionReviewGroup, RetentionReviewsArgs } from './retention.types';
+import {
+  disposeRecord,
+  insertDecision,
+  listReviewGroups,
+  listReviewPage,
+  lockReviewable,
+  type ReviewableRecord,
+} from './retention.queries';
+import type {
+  DecideRetentionArgs,
+  RetentionDecisionRecord,
+  RetentionReview,
+  RetentionReviewGroup,
+  RetentionReviewsArgs,
+} from './retention.types';
 
 const YEAR_MS = 365.25 * 86_400_000;
 /** A RETAIN's next review is at most this far ahead when its group has no repeat period. */
@@ -56,7 +69,10 @@ export async function decideRetention(ctx: RequestContext, args: DecideRetention
       const longest = (record.repeatReviewYears ?? LONGEST_REVIEW_YEARS) * YEAR_MS;
       const next = args.nextReviewAt!.getTime();
       if (next <= now || next > now + longest) {
-        throw badInput(`The next review must be after now and within ${record.repeatReviewYears ?? LONGEST_REVIEW_YEARS} years`, 'nextReviewAt');
+        throw badInput(
+          `The next review must be after now and within ${record.repeatReviewYears ?? LONGEST_REVIEW_YEARS} years`,
+          'nextReviewAt',
+        );
       }
     } else if (keptForAge(record, now)) {
       throw new AppError(

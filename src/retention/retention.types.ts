@@ -68,7 +68,10 @@ export class RetentionReview {
   @Field(() => ID)
   recordId!: string;
 
-  @Field(() => String, { description: 'Its reference (a report’s or crime’s reference, a subject’s police reference, a flag’s kind)', nullable: true })
+  @Field(() => String, {
+    description: 'Its reference (a report’s or crime’s reference, a subject’s police reference, a flag’s kind)',
+    nullable: true,
+  })
   label!: string | null;
 
   @Field(() => Int)
@@ -114,7 +117,10 @@ export class DecideRetentionArgs {
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason!: string;
 
-  @Field(() => Date, { nullable: true, description: 'RETAIN: the next review (after now, within the group’s review period); DISPOSE: none' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'RETAIN: the next review (after now, within the group’s review period); DISPOSE: none',
+  })
   @IsOptional()
   @IsDate()
   nextReviewAt?: Date;

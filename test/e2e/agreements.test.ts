@@ -1,4 +1,6 @@
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/demo-seed';
+import { runDeadlineClocks } from '../../src/deadlines/clocks';
+import { fanOutNotice } from '../../src/notifications/fan-out';
 import { demoAgreementId } from '../support/disclosures';
 import { codes, startTestApp, type TestApp } from '../support/test-app';
 
@@ -201,7 +203,11 @@ describe('a disclosure cites its agreement', () => {
   it('with neither an agreement nor a reason it is refused (AGREEMENT_REQUIRED) and nothing is written', async () => {
     const before = await disclosureCount();
     const r = await app.gql(DISCLOSE, { i: disclosure({}) }, t.supervisor);
-    expect(r.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'AGREEMENT_REQUIRED', field: 'input.agreementId' });
+    expect(r.body.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'AGREEMENT_REQUIRED',
+      field: 'input.agreementId',
+    });
     const both = await app.gql(DISCLOSE, { i: disclosure({ agreementId: partnershipId, noAgreementReason: 'x' }) }, t.supervisor);
     expect(both.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.noAgreementReason' });
     const blank = await app.gql(DISCLOSE, { i: disclosure({ noAgreementReason: '  ' }) }, t.supervisor);
@@ -261,7 +267,67 @@ describe('a disclosure cites its agreement', () => {
       `SELECT count(*)::int AS n FROM disclosures WHERE agreement_id IS NULL AND no_agreement_reason IS NULL`,
     )) as { n: number }[];
     expect(rows[0].n).toBe(0);
-    const cited = (await app.ownerQuery(`SELECT count(*)::int AS n FROM disclosures WHERE agreement_id = $1`, [partnershipId])) as { n: number }[];
+    const cited = (await app.ownerQuery(`SELECT count(*)::int AS n FROM disclosures WHERE agreement_id = $1`, [partnershipId])) as {
+      n: number;
+    }[];
     expect(cited[0].n).toBeGreaterThan(0);
+  });
+});
+
+describe('review notices', () => {
+  const INBOX = `{ notifications(first: 100) { edges { node { type recordId } } } }`;
+  const noticed = async (token: string, id: string) => {
+    const r = await app.gql<{ notifications: { edges: { node: { type: string; recordId: string } }[] } }>(INBOX, {}, token);
+    expect(r.body.errors).toBeUndefined();
+    return r.body.data!.notifications.edges.some((e) => e.node.type === 'AGREEMENT_REVIEW_DUE' && e.node.recordId === id);
+  };
+
+  it('an agreement due for review raises AGREEMENT_REVIEW_DUE once, to its parties only', async () => {
+    const r = await app.gql<{ registerAgreement: { id: string } }>(
+      REGISTER,
+      { i: newAgreement('TEST-ISA-REVIEW', { status: 'ACTIVE', startsOn: day(-60), reviewOn: day(-1) }) },
+      t.admin,
+    );
+    const id = r.body.data!.registerAgreement.id;
+    await runDeadlineClocks(app.db, app.config);
+    await runDeadlineClocks(app.db, app.config);
+    const events = (await app.ownerQuery(
+      `SELECT dedupe_key FROM notification_events WHERE type = 'AGREEMENT_REVIEW_DUE' AND record_id = $1`,
+      [id],
+    )) as { dedupe_key: string }[];
+    expect(events.map((e) => e.dedupe_key)).toEqual([`AGREEMENT_REVIEW_DUE:${id}:${day(-1)}`]);
+    // Fanned out here (the tests' servers run no push workers): to the parties' people only.
+    const [{ id: eventId }] = (await app.ownerQuery(`SELECT id FROM notification_events WHERE record_id = $1`, [id])) as { id: string }[];
+    await fanOutNotice(app.db, eventId);
+    expect(await noticed(t.supervisor, id)).toBe(true);
+    expect(await noticed(t.lead, id)).toBe(true);
+    expect(await noticed(t.social, id)).toBe(false);
+    expect(await noticed(t.admin, id)).toBe(false);
+    // Reviewed: a new date; nothing more is raised until it comes.
+    const reviewed = await app.gql(
+      `mutation($id: ID!, $on: Date!) { reviewAgreement(id: $id, nextReviewOn: $on, note: "Reviewed with both parties") { reviewOn dueForReview } }`,
+      { id, on: day(365) },
+      t.supervisor,
+    );
+    expect(reviewed.body.data).toEqual({ reviewAgreement: { reviewOn: day(365), dueForReview: false } });
+    await runDeadlineClocks(app.db, app.config);
+    expect(
+      (
+        (await app.ownerQuery(`SELECT count(*)::int AS n FROM notification_events WHERE type = 'AGREEMENT_REVIEW_DUE' AND record_id = $1`, [
+          id,
+        ])) as {
+          n: number;
+        }[]
+      )[0].n,
+    ).toBe(1);
+    expect(
+      codes(
+        await app.gql(
+          `mutation($id: ID!) { reviewAgreement(id: $id, nextReviewOn: "2001-01-01", note: "x") { id } }`,
+          { id },
+          t.supervisor,
+        ),
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
   });
 });

@@ -122,7 +122,16 @@ it('revoking ends access at once; revoking twice is BAD_USER_INPUT', async () =>
   const d = await app.gql<{ discloseIntelligence: { id: string } }>(
     DISCLOSE,
     {
-      i: { reportId, recipientAgencyId: brookfield, gateway: 'CONSENT', agreementId, purpose: 'p', summary: 's', conditions: 'c', expiresAt: inDays(3) },
+      i: {
+        reportId,
+        recipientAgencyId: brookfield,
+        gateway: 'CONSENT',
+        agreementId,
+        purpose: 'p',
+        summary: 's',
+        conditions: 'c',
+        expiresAt: inDays(3),
+      },
     },
     t.supervisor,
   );

@@ -17,8 +17,17 @@ const t: Record<string, string> = {};
 const QUEUE = `query($first: Int, $after: String, $kind: RetentionRecordKind) {
   retentionReviews(first: $first, after: $after, recordKind: $kind) {
     totalCount pageInfo { hasNextPage endCursor } edges { node { recordKind recordId reviewGroup basisAt reviewDueAt lastReviewedAt } } } }`;
-type Review = { recordKind: string; recordId: string; reviewGroup: number; basisAt: string; reviewDueAt: string; lastReviewedAt: string | null };
-type QueueResult = { retentionReviews: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: Review }[] } };
+type Review = {
+  recordKind: string;
+  recordId: string;
+  reviewGroup: number;
+  basisAt: string;
+  reviewDueAt: string;
+  lastReviewedAt: string | null;
+};
+type QueueResult = {
+  retentionReviews: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: Review }[] };
+};
 const DECIDE = `mutation($kind: RetentionRecordKind!, $id: ID!, $decision: RetentionDecision!, $reason: String!, $next: DateTime) {
   decideRetention(recordKind: $kind, recordId: $id, decision: $decision, reason: $reason, nextReviewAt: $next) {
     id recordKind recordId reviewGroup decision reason nextReviewAt decidedAt } }`;
@@ -129,7 +138,10 @@ describe('deciding', () => {
     expect(r.body.data!.decideRetention).toMatchObject({ decision: 'RETAIN', reviewGroup: 2, reason: 'Linked to an open investigation' });
     expect((await queue(t.supervisor, { kind: 'CRIME', first: 1 })).totalCount).toBe(totalCount - 1);
     // Recorded, with its history and audit; the crime itself is untouched.
-    const decision = await one<{ n: number }>(`SELECT count(*)::int AS n FROM retention_decisions WHERE record_id = $1 AND decision = 'RETAIN'`, [id]);
+    const decision = await one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM retention_decisions WHERE record_id = $1 AND decision = 'RETAIN'`,
+      [id],
+    );
     expect(decision.n).toBe(1);
     const crime = await app.gql<{ crime: { id: string } }>(`query($id: ID!) { crime(id: $id) { id } }`, { id }, t.supervisor);
     expect(crime.body.data!.crime.id).toBe(id);
@@ -148,19 +160,22 @@ describe('deciding', () => {
     expect(r.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'nextReviewAt' });
     // A report received today is not due for six years.
     const fresh = await one<{ id: string }>(`SELECT id FROM intelligence_reports ORDER BY received_at DESC LIMIT 1`);
-    const recent = await one<{ recent: boolean }>(`SELECT received_at > now() - interval '6 years' AS recent FROM intelligence_reports WHERE id = $1`, [
-      fresh.id,
-    ]);
-    if (recent.recent) expect(codes(await decide({ kind: 'INTELLIGENCE_REPORT', id: fresh.id, decision: 'DISPOSE' }))).toEqual(['BAD_USER_INPUT']);
+    const recent = await one<{ recent: boolean }>(
+      `SELECT received_at > now() - interval '6 years' AS recent FROM intelligence_reports WHERE id = $1`,
+      [fresh.id],
+    );
+    if (recent.recent)
+      expect(codes(await decide({ kind: 'INTELLIGENCE_REPORT', id: fresh.id, decision: 'DISPOSE' }))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('a group 1 record is kept until its subject is 100 (RETAINED_UNTIL_AGE)', async () => {
     const { edges } = await queue(t.supervisor, { kind: 'FLAG', first: 1 });
     const r = await decide({ kind: 'FLAG', id: edges[0].node.recordId, decision: 'DISPOSE' });
     expect(r.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'RETAINED_UNTIL_AGE' });
-    expect((await one<{ disposed: boolean }>(`SELECT disposed_at IS NOT NULL AS disposed FROM flags WHERE id = $1`, [edges[0].node.recordId])).disposed).toBe(
-      false,
-    );
+    expect(
+      (await one<{ disposed: boolean }>(`SELECT disposed_at IS NOT NULL AS disposed FROM flags WHERE id = $1`, [edges[0].node.recordId]))
+        .disposed,
+    ).toBe(false);
   });
 });
 
@@ -193,9 +208,10 @@ describe('disposal', () => {
       expect(r.status).toBe(503);
     }
     expect(
-      await one(`SELECT narrative, (SELECT count(*)::int FROM informants WHERE report_id = $1) AS informants FROM intelligence_reports WHERE id = $1`, [
-        reportId,
-      ]),
+      await one(
+        `SELECT narrative, (SELECT count(*)::int FROM informants WHERE report_id = $1) AS informants FROM intelligence_reports WHERE id = $1`,
+        [reportId],
+      ),
     ).toEqual(before);
     expect((await one<{ n: number }>(`SELECT count(*)::int AS n FROM retention_decisions WHERE record_id = $1`, [reportId])).n).toBe(0);
   });
@@ -204,7 +220,9 @@ describe('disposal', () => {
     const STATS = `{ intelligenceStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { total } }`;
     const statsBefore = (await app.gql(STATS, {}, t.analyst)).body.data;
     const listBefore = await count('{ intelligenceReports(first: 1) { totalCount } }', t.analyst);
-    const eventsBefore = await one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE $1::uuid = ANY (record_ids)`, [reportId]);
+    const eventsBefore = await one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE $1::uuid = ANY (record_ids)`, [
+      reportId,
+    ]);
     expect(eventsBefore.n).toBeGreaterThanOrEqual(0);
 
     const r = await decide({ kind: 'INTELLIGENCE_REPORT', id: reportId, decision: 'DISPOSE', reason: 'Six-year clear period passed' });
@@ -223,7 +241,9 @@ describe('disposal', () => {
 
     // NOT_FOUND for everyone, on every path.
     for (const who of ['supervisor', 'analyst', 'investigator']) {
-      expect(codes(await app.gql(`query($id: ID!) { intelligenceReport(id: $id) { id } }`, { id: reportId }, t[who]))).toEqual(['NOT_FOUND']);
+      expect(codes(await app.gql(`query($id: ID!) { intelligenceReport(id: $id) { id } }`, { id: reportId }, t[who]))).toEqual([
+        'NOT_FOUND',
+      ]);
     }
     expect(await count('{ intelligenceReports(first: 1) { totalCount } }', t.analyst)).toBe(listBefore - 1);
     const search = await app.gql<{ searchIntelligence: { edges: { node: { id: string } }[] } }>(
@@ -255,9 +275,12 @@ describe('disposal', () => {
 
     // Statistics that counted it still do; the audit trail is untouched and verifies.
     expect((await app.gql(STATS, {}, t.analyst)).body.data).toEqual(statsBefore);
-    const eventsAfter = await one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE $1::uuid = ANY (record_ids)`, [reportId]);
+    const eventsAfter = await one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE $1::uuid = ANY (record_ids)`, [
+      reportId,
+    ]);
     expect(eventsAfter.n).toBeGreaterThan(eventsBefore.n);
-    for (let tries = 0; tries < 100 && (await sealAuditTrail(app.db)) === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let tries = 0; tries < 100 && (await sealAuditTrail(app.db)) === 0; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await verifyAuditTrail(app.db)).toMatchObject({ valid: true, problem: null });
   });
 
@@ -271,12 +294,16 @@ describe('disposal', () => {
                        WHERE rs.subject_id = s.id AND r.received_at < now() - interval '10 years')
         ORDER BY s.id LIMIT 1`,
     );
-    const { crime_id: crimeId } = await one<{ crime_id: string }>(`SELECT crime_id FROM crime_subjects WHERE subject_id = $1 LIMIT 1`, [id]);
+    const { crime_id: crimeId } = await one<{ crime_id: string }>(`SELECT crime_id FROM crime_subjects WHERE subject_id = $1 LIMIT 1`, [
+      id,
+    ]);
     const subjectsBefore = await count('{ subjects(first: 1) { totalCount } }', t.analyst);
     const r = await decide({ kind: 'SUBJECT', id, decision: 'DISPOSE', reason: 'Ten-year clear period passed' });
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data!.decideRetention).toMatchObject({ reviewGroup: 2 });
-    expect(await one(`SELECT full_name, date_of_birth, police_reference, nhs_number, school_upn FROM subjects WHERE id = $1`, [id])).toEqual({
+    expect(
+      await one(`SELECT full_name, date_of_birth, police_reference, nhs_number, school_upn FROM subjects WHERE id = $1`, [id]),
+    ).toEqual({
       full_name: '[disposed]',
       date_of_birth: null,
       police_reference: null,
@@ -300,19 +327,29 @@ describe('disposal', () => {
     );
     expect(disclosed.body.data!.disclosures.totalCount).toBe(0);
     // The flags of a disposed subject go with it.
-    expect((await one<{ n: number }>(`SELECT count(*)::int AS n FROM flags WHERE subject_id = $1 AND disposed_at IS NULL`, [id])).n).toBe(0);
+    expect((await one<{ n: number }>(`SELECT count(*)::int AS n FROM flags WHERE subject_id = $1 AND disposed_at IS NULL`, [id])).n).toBe(
+      0,
+    );
     expect(await verifyAuditTrail(app.db)).toMatchObject({ valid: true });
   });
 
   it('the service’s own role cannot rewrite history or dispose outside the function', async () => {
     // Row-level security (the second lock) hides disposed rows from the service's role.
-    const hidden = await app.db.transaction(async (tx) => {
+    const hidden = await app.db.transaction<{ n: number }[]>(async (tx) => {
       await tx.query(`SELECT set_config('safeshare.principal', $1, true)`, [
-        JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', kind: 'USER', agency: { id: '00000000-0000-4000-8000-000000000000', kind: 'POLICE' }, roles: ['SUPERVISOR'], scopes: [] }),
+        JSON.stringify({
+          id: '00000000-0000-4000-8000-000000000000',
+          kind: 'USER',
+          agency: { id: '00000000-0000-4000-8000-000000000000', kind: 'POLICE' },
+          roles: ['SUPERVISOR'],
+          scopes: [],
+        }),
       ]);
-      return (await tx.query(`SELECT count(*)::int AS n FROM intelligence_reports WHERE disposed_at IS NOT NULL`)) as { n: number }[];
+      return tx.query(`SELECT count(*)::int AS n FROM intelligence_reports WHERE disposed_at IS NOT NULL`);
     });
     expect(hidden[0].n).toBe(0);
-    await expect(owner.query(`UPDATE record_history SET before = NULL WHERE id = (SELECT min(id) FROM record_history)`)).rejects.toThrow(/not allowed/);
+    await expect(owner.query(`UPDATE record_history SET before = NULL WHERE id = (SELECT min(id) FROM record_history)`)).rejects.toThrow(
+      /not allowed/,
+    );
   });
 });

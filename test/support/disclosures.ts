@@ -5,7 +5,9 @@ export const DEMO_AGREEMENT_REFERENCE = 'ISA-GM-CSE-2012';
 
 /** The id of the demo's partnership agreement, which the tests' disclosures cite. */
 export async function demoAgreementId(app: TestApp): Promise<string> {
-  const [row] = (await app.ownerQuery(`SELECT id FROM information_sharing_agreements WHERE reference = $1`, [DEMO_AGREEMENT_REFERENCE])) as {
+  const [row] = (await app.ownerQuery(`SELECT id FROM information_sharing_agreements WHERE reference = $1`, [
+    DEMO_AGREEMENT_REFERENCE,
+  ])) as {
     id: string;
   }[];
   if (!row) throw new Error('the demo agreement is not seeded');

@@ -93,6 +93,11 @@ export class LawfulRecords1767000000200 implements MigrationInterface {
       `CREATE UNIQUE INDEX idx_retention_disposed_once ON retention_decisions (record_kind, record_id) WHERE decision = 'DISPOSE'`,
     );
 
+    for (const [table, policies] of Object.entries(POLICIES)) {
+      await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
+      for (const [name, policy] of Object.entries(policies)) await q.query(`CREATE POLICY ${name} ON ${table} ${policy}`);
+    }
+
     for (const table of DISPOSABLE) {
       await q.query(`ALTER TABLE ${table} ADD COLUMN disposed_at timestamptz`);
       await q.query(
@@ -124,6 +129,10 @@ export class LawfulRecords1767000000200 implements MigrationInterface {
       await q.query(`DROP POLICY not_disposed ON ${table}`);
       await q.query(`ALTER TABLE ${table} DROP COLUMN disposed_at`);
     }
+    for (const [table, policies] of Object.entries(POLICIES)) {
+      for (const name of Object.keys(policies)) await q.query(`DROP POLICY ${name} ON ${table}`);
+      await q.query(`ALTER TABLE ${table} DISABLE ROW LEVEL SECURITY`);
+    }
     await q.query(`DROP TABLE retention_decisions`);
     await q.query(`DROP TYPE retention_decision`);
     await q.query(`DROP TABLE retention_review_groups`);
@@ -137,6 +146,28 @@ export class LawfulRecords1767000000200 implements MigrationInterface {
 }
 
 const DISPOSABLE = ['intelligence_reports', 'subjects', 'flags', 'crimes'];
+
+// Row-level security on the new case tables, mirroring policy/agreements.ts and policy/retention.ts
+// (the second lock; test/e2e/row-security.test.ts compares them row for row). Who is a party to
+// which agreement (agreement_parties) and the review groups are reference data, open like agencies.
+const SYSTEM = `(SELECT rls_system())`;
+const MANAGER = `(SELECT rls_system() OR rls_police_supervisor() OR rls_user_with('{ADMIN}', '{OVERSIGHT}'))`;
+const READS_ALL_AGREEMENTS = `(SELECT rls_system() OR rls_police_supervisor() OR rls_user_with('{ADMIN,AUDITOR}', '{OVERSIGHT}'))`;
+const SUPERVISOR = `(SELECT rls_system() OR rls_police_supervisor())`;
+const ME = `(SELECT rls_id())`;
+const POLICIES: Record<string, Record<string, string>> = {
+  information_sharing_agreements: {
+    agreement_read: `FOR SELECT USING (${READS_ALL_AGREEMENTS}
+        OR (status <> 'DRAFT' AND (SELECT rls_principal() ->> 'kind') = 'USER'
+            AND id IN (SELECT ap.agreement_id FROM agreement_parties ap WHERE ap.agency_id = (SELECT rls_agency()))))`,
+    agreement_register: `FOR INSERT WITH CHECK (${SYSTEM} OR (${MANAGER} AND registered_by_user_id = ${ME}))`,
+    agreement_change: `FOR UPDATE USING (${MANAGER}) WITH CHECK (${MANAGER})`,
+  },
+  retention_decisions: {
+    retention_read: `FOR SELECT USING (${SUPERVISOR})`,
+    retention_decide: `FOR INSERT WITH CHECK (${SYSTEM} OR (${SUPERVISOR} AND decided_by_user_id = ${ME}))`,
+  },
+};
 
 /**
  * History stays append-only, with one exception: a disposal (dispose_record, which names the record

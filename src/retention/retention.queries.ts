@@ -58,6 +58,7 @@ const KIND_OF_RECORD = Object.fromEntries(Object.entries(RECORD_KIND_OF).map(([a
 >;
 
 const toReview = (row: ReviewRow): RetentionReview => ({
+  id: row.id,
   recordKind: KIND_OF_RECORD[row.record_kind],
   recordId: row.id,
   label: row.label,

@@ -62,6 +62,9 @@ export class RetentionDecisionRecord {
 
 @ObjectType({ description: 'A record whose retention review date has passed' })
 export class RetentionReview {
+  @Field(() => ID, { description: 'The record’s id (as recordId)' })
+  id!: string;
+
   @Field(() => RetentionRecordKind)
   recordKind!: RetentionRecordKind;
 

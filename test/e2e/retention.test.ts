@@ -217,8 +217,19 @@ describe('disposal', () => {
   });
 
   it('removes a report’s content; it is NOT_FOUND on every path; statistics keep their counts; the trail verifies', async () => {
-    const STATS = `{ intelligenceStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { total } }`;
-    const statsBefore = (await app.gql(STATS, {}, t.analyst)).body.data;
+    // Whole months (from the rollups) and the hours around its receipt (counted from the reports) alike.
+    const { received_at: receivedAt } = await one<{ received_at: Date }>(`SELECT received_at FROM intelligence_reports WHERE id = $1`, [
+      reportId,
+    ]);
+    const around = {
+      from: new Date(receivedAt.getTime() - 3_600_000).toISOString(),
+      to: new Date(receivedAt.getTime() + 3_600_000).toISOString(),
+    };
+    const STATS = `query($from: DateTime!, $to: DateTime!) {
+      months: intelligenceStats(from: "2013-04-01T00:00:00Z", to: "2014-02-01T00:00:00Z") { total }
+      hours: intelligenceStats(from: $from, to: $to) { total } }`;
+    const statsBefore = (await app.gql<{ hours: { total: number | null } }>(STATS, around, t.analyst)).body.data;
+    expect(statsBefore!.hours.total).toBeGreaterThan(0);
     const listBefore = await count('{ intelligenceReports(first: 1) { totalCount } }', t.analyst);
     const eventsBefore = await one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE $1::uuid = ANY (record_ids)`, [
       reportId,
@@ -274,7 +285,7 @@ describe('disposal', () => {
     expect(codes(await decide({ kind: 'INTELLIGENCE_REPORT', id: reportId, decision: 'DISPOSE' }))).toEqual(['NOT_FOUND']);
 
     // Statistics that counted it still do; the audit trail is untouched and verifies.
-    expect((await app.gql(STATS, {}, t.analyst)).body.data).toEqual(statsBefore);
+    expect((await app.gql(STATS, around, t.analyst)).body.data).toEqual(statsBefore);
     const eventsAfter = await one<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE $1::uuid = ANY (record_ids)`, [
       reportId,
     ]);
@@ -331,6 +342,37 @@ describe('disposal', () => {
       0,
     );
     expect(await verifyAuditTrail(app.db)).toMatchObject({ valid: true });
+  });
+
+  it('removes a crime; it leaves the lists, its people’s links and the crime statistics’ crime count stays', async () => {
+    const { edges } = await queue(t.supervisor, { kind: 'CRIME', first: 100 });
+    const candidates = edges.map((e) => e.node.recordId);
+    const { crime_id: crimeId, subject_id: subjectId } = await one<{ crime_id: string; subject_id: string }>(
+      `SELECT cs.crime_id, cs.subject_id FROM crime_subjects cs JOIN subjects s ON s.id = cs.subject_id
+        WHERE cs.crime_id = ANY ($1::uuid[]) AND s.disposed_at IS NULL ORDER BY cs.crime_id LIMIT 1`,
+      [candidates],
+    );
+    const { recorded_on: recordedOn } = await one<{ recorded_on: string }>(`SELECT recorded_on::text FROM crimes WHERE id = $1`, [crimeId]);
+    const STATS = `query($from: DateTime!, $to: DateTime!) { crimeStats(from: $from, to: $to) { total { crimes } } }`;
+    const month = {
+      from: `${recordedOn.slice(0, 7)}-01T00:00:00Z`,
+      to: new Date(Date.parse(`${recordedOn.slice(0, 7)}-01T00:00:00Z`) + 32 * 86_400_000).toISOString(),
+    };
+    const statsBefore = (await app.gql(STATS, month, t.analyst)).body.data;
+    const crimesBefore = await count('{ crimes(first: 1) { totalCount } }', t.analyst);
+    const r = await decide({ kind: 'CRIME', id: crimeId, decision: 'DISPOSE', reason: 'Clear period passed; no further information' });
+    expect(r.body.errors).toBeUndefined();
+    expect(codes(await app.gql(`query($id: ID!) { crime(id: $id) { id } }`, { id: crimeId }, t.investigator))).toEqual(['NOT_FOUND']);
+    expect(await count('{ crimes(first: 1) { totalCount } }', t.analyst)).toBe(crimesBefore - 1);
+    const subject = await app.gql<{ subject: { crimes: { crime: { id: string } }[] } }>(
+      `query($id: ID!) { subject(id: $id) { crimes { crime { id } } } }`,
+      { id: subjectId },
+      t.analyst,
+    );
+    expect(subject.body.errors).toBeUndefined();
+    expect(subject.body.data!.subject.crimes.map((c) => c.crime.id)).not.toContain(crimeId);
+    expect((await app.gql(STATS, month, t.analyst)).body.data).toEqual(statsBefore);
+    expect(await one(`SELECT offence FROM crimes WHERE id = $1`, [crimeId])).toEqual({ offence: '[disposed]' });
   });
 
   it('the service’s own role cannot rewrite history or dispose outside the function', async () => {

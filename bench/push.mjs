@@ -211,6 +211,7 @@ async function fanOutBenchmark(rate) {
             gateway: 'CHILDREN_ACT_2004_S11',
             purpose: 'Safeguarding a pupil (benchmark)',
             summary: 'Synthetic benchmark disclosure',
+            noAgreementReason: 'Synthetic benchmark share',
             conditions: 'Designated safeguarding lead only',
             expiresAt: new Date(Date.now() + 7 * 86400e3).toISOString(),
             acknowledgeSensitive: true,

@@ -5,6 +5,14 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- agreementReadScope
+(isa.status <> 'DRAFT'
+  AND EXISTS (SELECT 1
+    FROM agreement_parties sc_p
+    WHERE sc_p.agreement_id = isa.id
+    AND sc_p.agency_id = $1::uuid))
+--   $1 = <agency:Brookfield High School>
+
 -- anomalyReviewScope: none (null: no rows at all)
 
 -- auditReadScope: none (null: no rows at all)
@@ -26,7 +34,8 @@ m.agency_id = $1::uuid
 -- disclosureSubjectScope: none (null: no rows at all)
 
 -- flagReadScope
-f.status = 'ACTIVE'
+(f.disposed_at IS NULL
+  AND f.status = 'ACTIVE')
 
 -- grantVisibilitySql
 (g.requested_by_id = $1::uuid
@@ -56,7 +65,8 @@ n.recipient_id = $1::uuid
 --   $1 = <user:admin@brookfield-high.example>
 
 -- ownSubmissionScope
-coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
+(r.disposed_at IS NULL
+  AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid)
 --   $1 = <user:admin@brookfield-high.example>
 
 -- reportHasVisibleLink: refused FORBIDDEN (Filtering by subject or flag needs access to reports’ subjects)
@@ -67,6 +77,8 @@ coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
 
 -- reportSubjectsShown
 false
+
+-- retentionReviewScope: none (null: no rows at all)
 
 -- subjectFlagScope: none (null: no rows at all)
 
@@ -98,6 +110,33 @@ we.agency_id = $1::uuid
 -- Query.crimes: refused FORBIDDEN
 
 -- Query.disclosures: refused FORBIDDEN
+
+-- Query.informationSharingAgreements (1 of 2)
+SELECT isa.id, isa.reference, isa.title, isa.purpose, isa.gateways::text[] AS gateways, isa.data_categories::text[] AS data_categories, isa.conditions, isa.starts_on::text AS starts_on, isa.review_on::text AS review_on, isa.ends_on::text AS ends_on, isa.status, isa.status_reason, (isa.status IN ('ACTIVE', 'SUSPENDED')
+  AND isa.review_on <= current_date) AS due_for_review, isa.registered_at, isa.updated_at, ARRAY(SELECT ap.agency_id
+  FROM agreement_parties ap
+  WHERE ap.agreement_id = isa.id
+  ORDER BY ap.agency_id) AS party_agency_ids, to_char(isa.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM information_sharing_agreements isa
+WHERE (((isa.status <> 'DRAFT'
+      AND EXISTS (SELECT 1
+        FROM agreement_parties sc_p
+        WHERE sc_p.agreement_id = isa.id
+        AND sc_p.agency_id = $1::uuid))))
+ORDER BY isa.registered_at DESC, isa.id DESC
+LIMIT $2
+--   $1 = <agency:Brookfield High School>
+--   $2 = 21
+
+-- Query.informationSharingAgreements (2 of 2)
+SELECT count(*)::int AS n
+FROM information_sharing_agreements isa
+WHERE ((isa.status <> 'DRAFT'
+    AND EXISTS (SELECT 1
+      FROM agreement_parties sc_p
+      WHERE sc_p.agreement_id = isa.id
+      AND sc_p.agency_id = $1::uuid)))
+--   $1 = <agency:Brookfield High School>
 
 -- Query.intelligenceReports: refused FORBIDDEN
 
@@ -182,6 +221,8 @@ AND ((g.requested_by_id = $2::uuid
 --   $3 = "ROLES"
 --   $4 = <agency:Brookfield High School>
 --   $5 = <agency:Brookfield High School>
+
+-- Query.retentionReviews: refused FORBIDDEN
 
 -- Query.searchIntelligence: refused FORBIDDEN
 

@@ -5,6 +5,14 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- agreementReadScope
+(isa.status <> 'DRAFT'
+  AND EXISTS (SELECT 1
+    FROM agreement_parties sc_p
+    WHERE sc_p.agreement_id = isa.id
+    AND sc_p.agency_id = $1::uuid))
+--   $1 = <agency:Greater Manchester Police>
+
 -- anomalyReviewScope: none (null: no rows at all)
 
 -- auditReadScope: none (null: no rows at all)
@@ -12,7 +20,7 @@
 -- breakGlassReadScope: none (null: no rows at all)
 
 -- crimeReadScope
-true
+c.disposed_at IS NULL
 
 -- crimeSubjectLinkScope
 true
@@ -27,10 +35,10 @@ true
 
 -- disclosureSubjectScope
 (true
-  AND true)
+  AND s.disposed_at IS NULL)
 
 -- flagReadScope
-true
+f.disposed_at IS NULL
 
 -- grantVisibilitySql
 false
@@ -42,7 +50,7 @@ true
 
 -- involvedAgencyScope
 (i.ended_at IS NULL
-  AND true)
+  AND s.disposed_at IS NULL)
 
 -- involvementReadScope
 true
@@ -56,7 +64,8 @@ n.recipient_id = $1::uuid
 --   $1 = <user:investigator@gmp.example>
 
 -- ownSubmissionScope
-coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
+(r.disposed_at IS NULL
+  AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid)
 --   $1 = <user:investigator@gmp.example>
 
 -- reportHasVisibleLink
@@ -67,7 +76,7 @@ EXISTS (SELECT 1
   AND <where>)
 
 -- reportReadScope
-true
+r.disposed_at IS NULL
 
 -- reportSubjectLinkScope
 true
@@ -75,16 +84,18 @@ true
 -- reportSubjectsShown
 true
 
+-- retentionReviewScope: none (null: no rows at all)
+
 -- subjectFlagScope
-(true
-  AND true)
+(s.disposed_at IS NULL
+  AND f.disposed_at IS NULL)
 
 -- subjectInvolvementScope
-(true
+(s.disposed_at IS NULL
   AND i.ended_at IS NULL)
 
 -- subjectReadScope
-true
+s.disposed_at IS NULL
 
 -- webhookDeliveryScope: none (null: no rows at all)
 
@@ -104,7 +115,7 @@ true
 -- Query.crimes (1 of 2)
 SELECT c.id, c.crime_reference, c.offence, c.division_id, c.recorded_on::text AS recorded_on, c.created_at, c.recorded_on::text AS keyset_sort_key
 FROM crimes c
-WHERE ((true))
+WHERE ((c.disposed_at IS NULL))
 ORDER BY c.recorded_on DESC, c.id DESC
 LIMIT $1
 --   $1 = 21
@@ -112,10 +123,10 @@ LIMIT $1
 -- Query.crimes (2 of 2)
 SELECT count(*)::int AS n
 FROM crimes c
-WHERE (true)
+WHERE (c.disposed_at IS NULL)
 
 -- Query.disclosures (1 of 2)
-SELECT d.id, d.report_id, d.recipient_agency_id, d.gateway, d.purpose, d.summary, d.conditions, d.sensitive_acknowledged, d.expires_at, d.disclosed_at, d.disclosed_by_user_id, d.access_request_id, d.revoked_at, d.revocation_reason, CASE WHEN d.revoked_at IS NOT NULL THEN 'REVOKED' WHEN d.expires_at <= now() THEN 'EXPIRED' ELSE 'ACTIVE' END AS status, to_char(d.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+SELECT d.id, d.report_id, d.recipient_agency_id, d.gateway, d.purpose, d.summary, d.conditions, d.sensitive_acknowledged, d.expires_at, d.disclosed_at, d.disclosed_by_user_id, d.access_request_id, d.revoked_at, d.revocation_reason, d.agreement_id, d.no_agreement_reason, CASE WHEN d.revoked_at IS NOT NULL THEN 'REVOKED' WHEN d.expires_at <= now() THEN 'EXPIRED' ELSE 'ACTIVE' END AS status, to_char(d.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM disclosures d
 WHERE ((true))
 ORDER BY d.disclosed_at DESC, d.id DESC
@@ -127,10 +138,37 @@ SELECT count(*)::int AS n
 FROM disclosures d
 WHERE (true)
 
+-- Query.informationSharingAgreements (1 of 2)
+SELECT isa.id, isa.reference, isa.title, isa.purpose, isa.gateways::text[] AS gateways, isa.data_categories::text[] AS data_categories, isa.conditions, isa.starts_on::text AS starts_on, isa.review_on::text AS review_on, isa.ends_on::text AS ends_on, isa.status, isa.status_reason, (isa.status IN ('ACTIVE', 'SUSPENDED')
+  AND isa.review_on <= current_date) AS due_for_review, isa.registered_at, isa.updated_at, ARRAY(SELECT ap.agency_id
+  FROM agreement_parties ap
+  WHERE ap.agreement_id = isa.id
+  ORDER BY ap.agency_id) AS party_agency_ids, to_char(isa.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM information_sharing_agreements isa
+WHERE (((isa.status <> 'DRAFT'
+      AND EXISTS (SELECT 1
+        FROM agreement_parties sc_p
+        WHERE sc_p.agreement_id = isa.id
+        AND sc_p.agency_id = $1::uuid))))
+ORDER BY isa.registered_at DESC, isa.id DESC
+LIMIT $2
+--   $1 = <agency:Greater Manchester Police>
+--   $2 = 21
+
+-- Query.informationSharingAgreements (2 of 2)
+SELECT count(*)::int AS n
+FROM information_sharing_agreements isa
+WHERE ((isa.status <> 'DRAFT'
+    AND EXISTS (SELECT 1
+      FROM agreement_parties sc_p
+      WHERE sc_p.agreement_id = isa.id
+      AND sc_p.agency_id = $1::uuid)))
+--   $1 = <agency:Greater Manchester Police>
+
 -- Query.intelligenceReports (1 of 2)
 SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location, r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation, r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at, true AS subjects_shown, to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM intelligence_reports r
-WHERE ((true))
+WHERE ((r.disposed_at IS NULL))
 ORDER BY r.received_at DESC, r.id DESC
 LIMIT $1
 --   $1 = 21
@@ -138,7 +176,7 @@ LIMIT $1
 -- Query.intelligenceReports (2 of 2)
 SELECT count(*)::int AS n
 FROM intelligence_reports r
-WHERE (true)
+WHERE (r.disposed_at IS NULL)
 
 -- Query.involvements (1 of 2)
 SELECT i.id, i.subject_id, i.agency_id, i.kind, i.lawful_basis, i.contact, i.registered_by_user_id, i.registered_at, i.ended_at, i.end_reason, to_char(i.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
@@ -172,6 +210,8 @@ WHERE (n.recipient_id = $1::uuid)
 
 -- Query.pendingGrants: refused FORBIDDEN
 
+-- Query.retentionReviews: refused FORBIDDEN
+
 -- Query.searchIntelligence: refused FORBIDDEN
 
 -- Query.staffDirectory: refused FORBIDDEN
@@ -181,7 +221,7 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.subjects (1 of 2)
 SELECT s.id, s.full_name, s.aliases, s.date_of_birth::text AS date_of_birth, s.approximate_age, coalesce(date_part('year', age(current_date, s.date_of_birth))::int, s.approximate_age) AS age, s.gender, s.police_reference, s.nhs_number, s.school_upn, s.social_care_id, s.created_at, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM subjects s
-WHERE ((true))
+WHERE ((s.disposed_at IS NULL))
 ORDER BY s.created_at DESC, s.id DESC
 LIMIT $1
 --   $1 = 21
@@ -189,7 +229,7 @@ LIMIT $1
 -- Query.subjects (2 of 2)
 SELECT count(*)::int AS n
 FROM subjects s
-WHERE (true)
+WHERE (s.disposed_at IS NULL)
 
 -- Query.users: refused FORBIDDEN
 

@@ -6,6 +6,9 @@
 -- accessRequestReadScope
 true
 
+-- agreementReadScope
+true
+
 -- anomalyReviewScope: none (null: no rows at all)
 
 -- auditReadScope: none (null: no rows at all)
@@ -14,7 +17,7 @@ true
 true
 
 -- crimeReadScope
-true
+c.disposed_at IS NULL
 
 -- crimeSubjectLinkScope
 true
@@ -29,10 +32,10 @@ true
 
 -- disclosureSubjectScope
 (true
-  AND true)
+  AND s.disposed_at IS NULL)
 
 -- flagReadScope
-true
+f.disposed_at IS NULL
 
 -- grantVisibilitySql
 false
@@ -44,7 +47,7 @@ true
 
 -- involvedAgencyScope
 (i.ended_at IS NULL
-  AND true)
+  AND s.disposed_at IS NULL)
 
 -- involvementReadScope
 true
@@ -58,7 +61,8 @@ n.recipient_id = $1::uuid
 --   $1 = <user:supervisor@gmp.example>
 
 -- ownSubmissionScope
-coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
+(r.disposed_at IS NULL
+  AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid)
 --   $1 = <user:supervisor@gmp.example>
 
 -- reportHasVisibleLink
@@ -69,7 +73,7 @@ EXISTS (SELECT 1
   AND <where>)
 
 -- reportReadScope
-true
+r.disposed_at IS NULL
 
 -- reportSubjectLinkScope
 true
@@ -77,16 +81,19 @@ true
 -- reportSubjectsShown
 true
 
+-- retentionReviewScope
+true
+
 -- subjectFlagScope
-(true
-  AND true)
+(s.disposed_at IS NULL
+  AND f.disposed_at IS NULL)
 
 -- subjectInvolvementScope
-(true
+(s.disposed_at IS NULL
   AND i.ended_at IS NULL)
 
 -- subjectReadScope
-true
+s.disposed_at IS NULL
 
 -- webhookDeliveryScope: none (null: no rows at all)
 
@@ -131,7 +138,7 @@ AND (true)
 -- Query.crimes (1 of 2)
 SELECT c.id, c.crime_reference, c.offence, c.division_id, c.recorded_on::text AS recorded_on, c.created_at, c.recorded_on::text AS keyset_sort_key
 FROM crimes c
-WHERE ((true))
+WHERE ((c.disposed_at IS NULL))
 ORDER BY c.recorded_on DESC, c.id DESC
 LIMIT $1
 --   $1 = 21
@@ -139,10 +146,10 @@ LIMIT $1
 -- Query.crimes (2 of 2)
 SELECT count(*)::int AS n
 FROM crimes c
-WHERE (true)
+WHERE (c.disposed_at IS NULL)
 
 -- Query.disclosures (1 of 2)
-SELECT d.id, d.report_id, d.recipient_agency_id, d.gateway, d.purpose, d.summary, d.conditions, d.sensitive_acknowledged, d.expires_at, d.disclosed_at, d.disclosed_by_user_id, d.access_request_id, d.revoked_at, d.revocation_reason, CASE WHEN d.revoked_at IS NOT NULL THEN 'REVOKED' WHEN d.expires_at <= now() THEN 'EXPIRED' ELSE 'ACTIVE' END AS status, to_char(d.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+SELECT d.id, d.report_id, d.recipient_agency_id, d.gateway, d.purpose, d.summary, d.conditions, d.sensitive_acknowledged, d.expires_at, d.disclosed_at, d.disclosed_by_user_id, d.access_request_id, d.revoked_at, d.revocation_reason, d.agreement_id, d.no_agreement_reason, CASE WHEN d.revoked_at IS NOT NULL THEN 'REVOKED' WHEN d.expires_at <= now() THEN 'EXPIRED' ELSE 'ACTIVE' END AS status, to_char(d.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM disclosures d
 WHERE ((true))
 ORDER BY d.disclosed_at DESC, d.id DESC
@@ -154,10 +161,27 @@ SELECT count(*)::int AS n
 FROM disclosures d
 WHERE (true)
 
+-- Query.informationSharingAgreements (1 of 2)
+SELECT isa.id, isa.reference, isa.title, isa.purpose, isa.gateways::text[] AS gateways, isa.data_categories::text[] AS data_categories, isa.conditions, isa.starts_on::text AS starts_on, isa.review_on::text AS review_on, isa.ends_on::text AS ends_on, isa.status, isa.status_reason, (isa.status IN ('ACTIVE', 'SUSPENDED')
+  AND isa.review_on <= current_date) AS due_for_review, isa.registered_at, isa.updated_at, ARRAY(SELECT ap.agency_id
+  FROM agreement_parties ap
+  WHERE ap.agreement_id = isa.id
+  ORDER BY ap.agency_id) AS party_agency_ids, to_char(isa.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM information_sharing_agreements isa
+WHERE ((true))
+ORDER BY isa.registered_at DESC, isa.id DESC
+LIMIT $1
+--   $1 = 21
+
+-- Query.informationSharingAgreements (2 of 2)
+SELECT count(*)::int AS n
+FROM information_sharing_agreements isa
+WHERE (true)
+
 -- Query.intelligenceReports (1 of 2)
 SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location, r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation, r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at, true AS subjects_shown, to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM intelligence_reports r
-WHERE ((true))
+WHERE ((r.disposed_at IS NULL))
 ORDER BY r.received_at DESC, r.id DESC
 LIMIT $1
 --   $1 = 21
@@ -165,7 +189,7 @@ LIMIT $1
 -- Query.intelligenceReports (2 of 2)
 SELECT count(*)::int AS n
 FROM intelligence_reports r
-WHERE (true)
+WHERE (r.disposed_at IS NULL)
 
 -- Query.involvements (1 of 2)
 SELECT i.id, i.subject_id, i.agency_id, i.kind, i.lawful_basis, i.contact, i.registered_by_user_id, i.registered_at, i.ended_at, i.end_reason, to_char(i.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
@@ -199,10 +223,89 @@ WHERE (n.recipient_id = $1::uuid)
 
 -- Query.pendingGrants: refused FORBIDDEN
 
+-- Query.retentionReviews (1 of 2)
+SELECT rv.record_kind, rv.id, rv.label, rv.review_group, rv.basis_at, rv.review_due_at, rv.last_reviewed_at, to_char((timestamptz '<timestamp>' - (rv.review_due_at - timestamptz '<timestamp>')) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM ( SELECT rec.record_kind, rec.record_id AS id, rec.label, rec.review_group, rec.basis_at, rec.subject_dob, coalesce(last.next_review_at, rec.basis_at + make_interval(years => g.first_review_years)) AS review_due_at, last.decided_at AS last_reviewed_at, g.keep_until_age, g.repeat_review_years
+  FROM (SELECT 'intelligence_report'::text AS record_kind, r.id AS record_id, r.reference AS label, 3 AS review_group, r.received_at AS basis_at, NULL::date AS subject_dob
+    FROM intelligence_reports r
+    WHERE r.disposed_at IS NULL
+    UNION ALL
+    SELECT 'subject', s.id, s.police_reference, CASE WHEN EXISTS (SELECT 1
+      FROM flags pf
+      WHERE pf.subject_id = s.id
+      AND pf.kind = 'CSE_PERPETRATOR'
+      AND pf.status IN ('ACTIVE', 'ENDED')) THEN 1 ELSE 2 END, least(s.created_at, (SELECT min(br.received_at)
+        FROM report_subjects brs
+        JOIN intelligence_reports br ON br.id = brs.report_id
+        WHERE brs.subject_id = s.id)), s.date_of_birth
+    FROM subjects s
+    WHERE s.disposed_at IS NULL
+    UNION ALL
+    SELECT 'flag', f.id, f.kind::text, 1, f.set_at, (SELECT fs.date_of_birth
+      FROM subjects fs
+      WHERE fs.id = f.subject_id)
+    FROM flags f
+    WHERE f.disposed_at IS NULL
+    UNION ALL
+    SELECT 'crime', c.id, c.crime_reference, 2, c.recorded_on::timestamptz, NULL::date
+    FROM crimes c
+    WHERE c.disposed_at IS NULL) rec
+  JOIN retention_review_groups g ON g.review_group = rec.review_group
+  LEFT
+  JOIN LATERAL (SELECT d.next_review_at, d.decided_at
+    FROM retention_decisions d
+    WHERE d.record_kind = rec.record_kind
+    AND d.record_id = rec.record_id
+    ORDER BY d.decided_at DESC
+    LIMIT 1) last ON true) rv
+WHERE ((true)
+  AND (rv.review_due_at <= now()))
+ORDER BY (timestamptz '<timestamp>' - (rv.review_due_at - timestamptz '<timestamp>')) DESC, rv.id DESC
+LIMIT $1
+--   $1 = 21
+
+-- Query.retentionReviews (2 of 2)
+SELECT count(*)::int AS n
+FROM ( SELECT rec.record_kind, rec.record_id AS id, rec.label, rec.review_group, rec.basis_at, rec.subject_dob, coalesce(last.next_review_at, rec.basis_at + make_interval(years => g.first_review_years)) AS review_due_at, last.decided_at AS last_reviewed_at, g.keep_until_age, g.repeat_review_years
+  FROM (SELECT 'intelligence_report'::text AS record_kind, r.id AS record_id, r.reference AS label, 3 AS review_group, r.received_at AS basis_at, NULL::date AS subject_dob
+    FROM intelligence_reports r
+    WHERE r.disposed_at IS NULL
+    UNION ALL
+    SELECT 'subject', s.id, s.police_reference, CASE WHEN EXISTS (SELECT 1
+      FROM flags pf
+      WHERE pf.subject_id = s.id
+      AND pf.kind = 'CSE_PERPETRATOR'
+      AND pf.status IN ('ACTIVE', 'ENDED')) THEN 1 ELSE 2 END, least(s.created_at, (SELECT min(br.received_at)
+        FROM report_subjects brs
+        JOIN intelligence_reports br ON br.id = brs.report_id
+        WHERE brs.subject_id = s.id)), s.date_of_birth
+    FROM subjects s
+    WHERE s.disposed_at IS NULL
+    UNION ALL
+    SELECT 'flag', f.id, f.kind::text, 1, f.set_at, (SELECT fs.date_of_birth
+      FROM subjects fs
+      WHERE fs.id = f.subject_id)
+    FROM flags f
+    WHERE f.disposed_at IS NULL
+    UNION ALL
+    SELECT 'crime', c.id, c.crime_reference, 2, c.recorded_on::timestamptz, NULL::date
+    FROM crimes c
+    WHERE c.disposed_at IS NULL) rec
+  JOIN retention_review_groups g ON g.review_group = rec.review_group
+  LEFT
+  JOIN LATERAL (SELECT d.next_review_at, d.decided_at
+    FROM retention_decisions d
+    WHERE d.record_kind = rec.record_kind
+    AND d.record_id = rec.record_id
+    ORDER BY d.decided_at DESC
+    LIMIT 1) last ON true) rv
+WHERE (true)
+AND (rv.review_due_at <= now())
+
 -- Query.searchIntelligence (1 of 2)
 SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location, r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation, r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at, true AS subjects_shown
 FROM intelligence_reports r
-WHERE (true)
+WHERE (r.disposed_at IS NULL)
 AND (r.id IN (SELECT reports_matching(websearch_to_tsquery('english', $1))))
 ORDER BY ts_rank_cd(r.search_vector, websearch_to_tsquery('english', $2)) DESC, r.received_at DESC, r.id DESC
 LIMIT $3
@@ -215,7 +318,7 @@ OFFSET $4
 -- Query.searchIntelligence (2 of 2)
 SELECT count(*)::int AS n
 FROM intelligence_reports r
-WHERE (true)
+WHERE (r.disposed_at IS NULL)
 AND (r.id IN (SELECT reports_matching(websearch_to_tsquery('english', $1))))
 --   $1 = "school"
 
@@ -226,7 +329,7 @@ AND (r.id IN (SELECT reports_matching(websearch_to_tsquery('english', $1))))
 -- Query.subjects (1 of 2)
 SELECT s.id, s.full_name, s.aliases, s.date_of_birth::text AS date_of_birth, s.approximate_age, coalesce(date_part('year', age(current_date, s.date_of_birth))::int, s.approximate_age) AS age, s.gender, s.police_reference, s.nhs_number, s.school_upn, s.social_care_id, s.created_at, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM subjects s
-WHERE ((true))
+WHERE ((s.disposed_at IS NULL))
 ORDER BY s.created_at DESC, s.id DESC
 LIMIT $1
 --   $1 = 21
@@ -234,7 +337,7 @@ LIMIT $1
 -- Query.subjects (2 of 2)
 SELECT count(*)::int AS n
 FROM subjects s
-WHERE (true)
+WHERE (s.disposed_at IS NULL)
 
 -- Query.users: refused FORBIDDEN
 

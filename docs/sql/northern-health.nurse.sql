@@ -7,6 +7,14 @@
 ar.requested_by_user_id = $1::uuid
 --   $1 = <user:nurse@northern-health.example>
 
+-- agreementReadScope
+(isa.status <> 'DRAFT'
+  AND EXISTS (SELECT 1
+    FROM agreement_parties sc_p
+    WHERE sc_p.agreement_id = isa.id
+    AND sc_p.agency_id = $1::uuid))
+--   $1 = <agency:Northern Health Trust>
+
 -- anomalyReviewScope: none (null: no rows at all)
 
 -- auditReadScope: none (null: no rows at all)
@@ -38,18 +46,20 @@ EXISTS (SELECT 1
 ((d.recipient_agency_id = $1::uuid
     AND d.revoked_at IS NULL
     AND d.expires_at > now())
-  AND (s.id IN (SELECT subjects_known_to($2::uuid))
-    OR EXISTS (SELECT 1
-      FROM break_glass_grants k_g
-      WHERE k_g.subject_id = s.id
-      AND k_g.user_id = $3::uuid
-      AND k_g.expires_at > now())))
+  AND (s.disposed_at IS NULL
+    AND (s.id IN (SELECT subjects_known_to($2::uuid))
+      OR EXISTS (SELECT 1
+        FROM break_glass_grants k_g
+        WHERE k_g.subject_id = s.id
+        AND k_g.user_id = $3::uuid
+        AND k_g.expires_at > now()))))
 --   $1 = <agency:Northern Health Trust>
 --   $2 = <agency:Northern Health Trust>
 --   $3 = <user:nurse@northern-health.example>
 
 -- flagReadScope
-f.status = 'ACTIVE'
+(f.disposed_at IS NULL
+  AND f.status = 'ACTIVE')
 
 -- grantVisibilitySql
 false
@@ -61,12 +71,13 @@ false
 
 -- involvedAgencyScope
 (i.ended_at IS NULL
-  AND (s.id IN (SELECT subjects_known_to($1::uuid))
-    OR EXISTS (SELECT 1
-      FROM break_glass_grants k_g
-      WHERE k_g.subject_id = s.id
-      AND k_g.user_id = $2::uuid
-      AND k_g.expires_at > now())))
+  AND (s.disposed_at IS NULL
+    AND (s.id IN (SELECT subjects_known_to($1::uuid))
+      OR EXISTS (SELECT 1
+        FROM break_glass_grants k_g
+        WHERE k_g.subject_id = s.id
+        AND k_g.user_id = $2::uuid
+        AND k_g.expires_at > now()))))
 --   $1 = <agency:Northern Health Trust>
 --   $2 = <user:nurse@northern-health.example>
 
@@ -83,7 +94,8 @@ n.recipient_id = $1::uuid
 --   $1 = <user:nurse@northern-health.example>
 
 -- ownSubmissionScope
-coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
+(r.disposed_at IS NULL
+  AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid)
 --   $1 = <user:nurse@northern-health.example>
 
 -- reportHasVisibleLink
@@ -99,13 +111,14 @@ EXISTS (SELECT 1
 --   $1 = <user:nurse@northern-health.example>
 
 -- reportReadScope
-(r.submitted_by_agency_id = $1::uuid
-  OR EXISTS (SELECT 1
-    FROM report_subjects bg_rs
-    JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
-    WHERE bg_rs.report_id = r.id
-    AND bg.user_id = $2::uuid
-    AND bg.expires_at > now()))
+(r.disposed_at IS NULL
+  AND (r.submitted_by_agency_id = $1::uuid
+    OR EXISTS (SELECT 1
+      FROM report_subjects bg_rs
+      JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
+      WHERE bg_rs.report_id = r.id
+      AND bg.user_id = $2::uuid
+      AND bg.expires_at > now())))
 --   $1 = <agency:Northern Health Trust>
 --   $2 = <user:nurse@northern-health.example>
 
@@ -128,35 +141,41 @@ EXISTS (SELECT 1
     AND e_g.expires_at > now()))
 --   $1 = <user:nurse@northern-health.example>
 
+-- retentionReviewScope: none (null: no rows at all)
+
 -- subjectFlagScope
-((s.id IN (SELECT subjects_known_to($1::uuid))
-    OR EXISTS (SELECT 1
-      FROM break_glass_grants k_g
-      WHERE k_g.subject_id = s.id
-      AND k_g.user_id = $2::uuid
-      AND k_g.expires_at > now()))
-  AND f.status = 'ACTIVE')
+((s.disposed_at IS NULL
+    AND (s.id IN (SELECT subjects_known_to($1::uuid))
+      OR EXISTS (SELECT 1
+        FROM break_glass_grants k_g
+        WHERE k_g.subject_id = s.id
+        AND k_g.user_id = $2::uuid
+        AND k_g.expires_at > now())))
+  AND (f.disposed_at IS NULL
+    AND f.status = 'ACTIVE'))
 --   $1 = <agency:Northern Health Trust>
 --   $2 = <user:nurse@northern-health.example>
 
 -- subjectInvolvementScope
-((s.id IN (SELECT subjects_known_to($1::uuid))
-    OR EXISTS (SELECT 1
-      FROM break_glass_grants k_g
-      WHERE k_g.subject_id = s.id
-      AND k_g.user_id = $2::uuid
-      AND k_g.expires_at > now()))
+((s.disposed_at IS NULL
+    AND (s.id IN (SELECT subjects_known_to($1::uuid))
+      OR EXISTS (SELECT 1
+        FROM break_glass_grants k_g
+        WHERE k_g.subject_id = s.id
+        AND k_g.user_id = $2::uuid
+        AND k_g.expires_at > now())))
   AND i.ended_at IS NULL)
 --   $1 = <agency:Northern Health Trust>
 --   $2 = <user:nurse@northern-health.example>
 
 -- subjectReadScope
-(s.id IN (SELECT subjects_known_to($1::uuid))
-  OR EXISTS (SELECT 1
-    FROM break_glass_grants k_g
-    WHERE k_g.subject_id = s.id
-    AND k_g.user_id = $2::uuid
-    AND k_g.expires_at > now()))
+(s.disposed_at IS NULL
+  AND (s.id IN (SELECT subjects_known_to($1::uuid))
+    OR EXISTS (SELECT 1
+      FROM break_glass_grants k_g
+      WHERE k_g.subject_id = s.id
+      AND k_g.user_id = $2::uuid
+      AND k_g.expires_at > now())))
 --   $1 = <agency:Northern Health Trust>
 --   $2 = <user:nurse@northern-health.example>
 
@@ -192,7 +211,7 @@ WHERE (ar.requested_by_user_id = $1::uuid)
 -- Query.crimes: refused FORBIDDEN
 
 -- Query.disclosures (1 of 2)
-SELECT d.id, d.report_id, d.recipient_agency_id, d.gateway, d.purpose, d.summary, d.conditions, d.sensitive_acknowledged, d.expires_at, d.disclosed_at, d.disclosed_by_user_id, d.access_request_id, d.revoked_at, d.revocation_reason, CASE WHEN d.revoked_at IS NOT NULL THEN 'REVOKED' WHEN d.expires_at <= now() THEN 'EXPIRED' ELSE 'ACTIVE' END AS status, to_char(d.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+SELECT d.id, d.report_id, d.recipient_agency_id, d.gateway, d.purpose, d.summary, d.conditions, d.sensitive_acknowledged, d.expires_at, d.disclosed_at, d.disclosed_by_user_id, d.access_request_id, d.revoked_at, d.revocation_reason, d.agreement_id, d.no_agreement_reason, CASE WHEN d.revoked_at IS NOT NULL THEN 'REVOKED' WHEN d.expires_at <= now() THEN 'EXPIRED' ELSE 'ACTIVE' END AS status, to_char(d.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM disclosures d
 WHERE (((d.recipient_agency_id = $1::uuid
       AND d.revoked_at IS NULL
@@ -210,6 +229,33 @@ WHERE ((d.recipient_agency_id = $1::uuid
     AND d.expires_at > now()))
 --   $1 = <agency:Northern Health Trust>
 
+-- Query.informationSharingAgreements (1 of 2)
+SELECT isa.id, isa.reference, isa.title, isa.purpose, isa.gateways::text[] AS gateways, isa.data_categories::text[] AS data_categories, isa.conditions, isa.starts_on::text AS starts_on, isa.review_on::text AS review_on, isa.ends_on::text AS ends_on, isa.status, isa.status_reason, (isa.status IN ('ACTIVE', 'SUSPENDED')
+  AND isa.review_on <= current_date) AS due_for_review, isa.registered_at, isa.updated_at, ARRAY(SELECT ap.agency_id
+  FROM agreement_parties ap
+  WHERE ap.agreement_id = isa.id
+  ORDER BY ap.agency_id) AS party_agency_ids, to_char(isa.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM information_sharing_agreements isa
+WHERE (((isa.status <> 'DRAFT'
+      AND EXISTS (SELECT 1
+        FROM agreement_parties sc_p
+        WHERE sc_p.agreement_id = isa.id
+        AND sc_p.agency_id = $1::uuid))))
+ORDER BY isa.registered_at DESC, isa.id DESC
+LIMIT $2
+--   $1 = <agency:Northern Health Trust>
+--   $2 = 21
+
+-- Query.informationSharingAgreements (2 of 2)
+SELECT count(*)::int AS n
+FROM information_sharing_agreements isa
+WHERE ((isa.status <> 'DRAFT'
+    AND EXISTS (SELECT 1
+      FROM agreement_parties sc_p
+      WHERE sc_p.agreement_id = isa.id
+      AND sc_p.agency_id = $1::uuid)))
+--   $1 = <agency:Northern Health Trust>
+
 -- Query.intelligenceReports (1 of 2)
 SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location, r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation, r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at, EXISTS (SELECT 1
   FROM report_subjects rs
@@ -220,13 +266,14 @@ SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at,
     AND e_g.user_id = $1::uuid
     AND e_g.expires_at > now())) AS subjects_shown, to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM intelligence_reports r
-WHERE (((r.submitted_by_agency_id = $2::uuid
-      OR EXISTS (SELECT 1
-        FROM report_subjects bg_rs
-        JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
-        WHERE bg_rs.report_id = r.id
-        AND bg.user_id = $3::uuid
-        AND bg.expires_at > now()))))
+WHERE (((r.disposed_at IS NULL
+      AND (r.submitted_by_agency_id = $2::uuid
+        OR EXISTS (SELECT 1
+          FROM report_subjects bg_rs
+          JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
+          WHERE bg_rs.report_id = r.id
+          AND bg.user_id = $3::uuid
+          AND bg.expires_at > now())))))
 ORDER BY r.received_at DESC, r.id DESC
 LIMIT $4
 --   $1 = <user:nurse@northern-health.example>
@@ -237,13 +284,14 @@ LIMIT $4
 -- Query.intelligenceReports (2 of 2)
 SELECT count(*)::int AS n
 FROM intelligence_reports r
-WHERE ((r.submitted_by_agency_id = $1::uuid
-    OR EXISTS (SELECT 1
-      FROM report_subjects bg_rs
-      JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
-      WHERE bg_rs.report_id = r.id
-      AND bg.user_id = $2::uuid
-      AND bg.expires_at > now())))
+WHERE ((r.disposed_at IS NULL
+    AND (r.submitted_by_agency_id = $1::uuid
+      OR EXISTS (SELECT 1
+        FROM report_subjects bg_rs
+        JOIN break_glass_grants bg ON bg.subject_id = bg_rs.subject_id
+        WHERE bg_rs.report_id = r.id
+        AND bg.user_id = $2::uuid
+        AND bg.expires_at > now()))))
 --   $1 = <agency:Northern Health Trust>
 --   $2 = <user:nurse@northern-health.example>
 
@@ -281,6 +329,8 @@ WHERE (n.recipient_id = $1::uuid)
 
 -- Query.pendingGrants: refused FORBIDDEN
 
+-- Query.retentionReviews: refused FORBIDDEN
+
 -- Query.searchIntelligence: refused FORBIDDEN
 
 -- Query.staffDirectory: refused FORBIDDEN
@@ -290,12 +340,13 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.subjects (1 of 2)
 SELECT s.id, s.full_name, s.aliases, s.date_of_birth::text AS date_of_birth, s.approximate_age, coalesce(date_part('year', age(current_date, s.date_of_birth))::int, s.approximate_age) AS age, s.gender, s.police_reference, s.nhs_number, s.school_upn, s.social_care_id, s.created_at, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM subjects s
-WHERE (((s.id IN (SELECT subjects_known_to($1::uuid))
-      OR EXISTS (SELECT 1
-        FROM break_glass_grants k_g
-        WHERE k_g.subject_id = s.id
-        AND k_g.user_id = $2::uuid
-        AND k_g.expires_at > now()))))
+WHERE (((s.disposed_at IS NULL
+      AND (s.id IN (SELECT subjects_known_to($1::uuid))
+        OR EXISTS (SELECT 1
+          FROM break_glass_grants k_g
+          WHERE k_g.subject_id = s.id
+          AND k_g.user_id = $2::uuid
+          AND k_g.expires_at > now())))))
 ORDER BY s.created_at DESC, s.id DESC
 LIMIT $3
 --   $1 = <agency:Northern Health Trust>
@@ -305,12 +356,13 @@ LIMIT $3
 -- Query.subjects (2 of 2)
 SELECT count(*)::int AS n
 FROM subjects s
-WHERE ((s.id IN (SELECT subjects_known_to($1::uuid))
-    OR EXISTS (SELECT 1
-      FROM break_glass_grants k_g
-      WHERE k_g.subject_id = s.id
-      AND k_g.user_id = $2::uuid
-      AND k_g.expires_at > now())))
+WHERE ((s.disposed_at IS NULL
+    AND (s.id IN (SELECT subjects_known_to($1::uuid))
+      OR EXISTS (SELECT 1
+        FROM break_glass_grants k_g
+        WHERE k_g.subject_id = s.id
+        AND k_g.user_id = $2::uuid
+        AND k_g.expires_at > now()))))
 --   $1 = <agency:Northern Health Trust>
 --   $2 = <user:nurse@northern-health.example>
 

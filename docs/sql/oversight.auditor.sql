@@ -5,6 +5,9 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- agreementReadScope
+true
+
 -- anomalyReviewScope
 true
 
@@ -28,7 +31,8 @@ true
 -- disclosureSubjectScope: none (null: no rows at all)
 
 -- flagReadScope
-f.status = 'ACTIVE'
+(f.disposed_at IS NULL
+  AND f.status = 'ACTIVE')
 
 -- grantVisibilitySql
 false
@@ -52,7 +56,8 @@ n.recipient_id = $1::uuid
 --   $1 = <user:auditor@oversight.example>
 
 -- ownSubmissionScope
-coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
+(r.disposed_at IS NULL
+  AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid)
 --   $1 = <user:auditor@oversight.example>
 
 -- reportHasVisibleLink: refused FORBIDDEN (Filtering by subject or flag needs access to reports’ subjects)
@@ -63,6 +68,8 @@ coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
 
 -- reportSubjectsShown
 false
+
+-- retentionReviewScope: none (null: no rows at all)
 
 -- subjectFlagScope: none (null: no rows at all)
 
@@ -113,6 +120,23 @@ AND (true)
 
 -- Query.disclosures: refused FORBIDDEN
 
+-- Query.informationSharingAgreements (1 of 2)
+SELECT isa.id, isa.reference, isa.title, isa.purpose, isa.gateways::text[] AS gateways, isa.data_categories::text[] AS data_categories, isa.conditions, isa.starts_on::text AS starts_on, isa.review_on::text AS review_on, isa.ends_on::text AS ends_on, isa.status, isa.status_reason, (isa.status IN ('ACTIVE', 'SUSPENDED')
+  AND isa.review_on <= current_date) AS due_for_review, isa.registered_at, isa.updated_at, ARRAY(SELECT ap.agency_id
+  FROM agreement_parties ap
+  WHERE ap.agreement_id = isa.id
+  ORDER BY ap.agency_id) AS party_agency_ids, to_char(isa.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM information_sharing_agreements isa
+WHERE ((true))
+ORDER BY isa.registered_at DESC, isa.id DESC
+LIMIT $1
+--   $1 = 21
+
+-- Query.informationSharingAgreements (2 of 2)
+SELECT count(*)::int AS n
+FROM information_sharing_agreements isa
+WHERE (true)
+
 -- Query.intelligenceReports: refused FORBIDDEN
 
 -- Query.involvements: refused FORBIDDEN
@@ -135,6 +159,8 @@ WHERE (n.recipient_id = $1::uuid)
 --   $1 = <user:auditor@oversight.example>
 
 -- Query.pendingGrants: refused FORBIDDEN
+
+-- Query.retentionReviews: refused FORBIDDEN
 
 -- Query.searchIntelligence: refused FORBIDDEN
 

@@ -5,6 +5,8 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- agreementReadScope: none (null: no rows at all)
+
 -- anomalyReviewScope: none (null: no rows at all)
 
 -- auditReadScope: none (null: no rows at all)
@@ -24,7 +26,8 @@
 -- disclosureSubjectScope: none (null: no rows at all)
 
 -- flagReadScope
-f.status = 'ACTIVE'
+(f.disposed_at IS NULL
+  AND f.status = 'ACTIVE')
 
 -- grantVisibilitySql
 false
@@ -47,19 +50,23 @@ n.recipient_id = $1::uuid
 --   $1 = <service:safe-futures-app>
 
 -- ownSubmissionScope
-coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
+(r.disposed_at IS NULL
+  AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid)
 --   $1 = <service:safe-futures-app>
 
 -- reportHasVisibleLink: refused FORBIDDEN (Filtering by subject or flag needs access to reports’ subjects)
 
 -- reportReadScope
-(r.submitted_by_service_account_id = $1::uuid)
+(r.disposed_at IS NULL
+  AND (r.submitted_by_service_account_id = $1::uuid))
 --   $1 = <service:safe-futures-app>
 
 -- reportSubjectLinkScope: none (null: no rows at all)
 
 -- reportSubjectsShown
 false
+
+-- retentionReviewScope: none (null: no rows at all)
 
 -- subjectFlagScope: none (null: no rows at all)
 
@@ -86,10 +93,13 @@ false
 
 -- Query.disclosures: refused FORBIDDEN
 
+-- Query.informationSharingAgreements: refused FORBIDDEN
+
 -- Query.intelligenceReports (1 of 2)
 SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location, r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation, r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at, false AS subjects_shown, to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM intelligence_reports r
-WHERE (((r.submitted_by_service_account_id = $1::uuid)))
+WHERE (((r.disposed_at IS NULL
+      AND (r.submitted_by_service_account_id = $1::uuid))))
 ORDER BY r.received_at DESC, r.id DESC
 LIMIT $2
 --   $1 = <service:safe-futures-app>
@@ -98,7 +108,8 @@ LIMIT $2
 -- Query.intelligenceReports (2 of 2)
 SELECT count(*)::int AS n
 FROM intelligence_reports r
-WHERE ((r.submitted_by_service_account_id = $1::uuid))
+WHERE ((r.disposed_at IS NULL
+    AND (r.submitted_by_service_account_id = $1::uuid)))
 --   $1 = <service:safe-futures-app>
 
 -- Query.involvements: refused FORBIDDEN
@@ -121,6 +132,8 @@ WHERE (n.recipient_id = $1::uuid)
 --   $1 = <service:safe-futures-app>
 
 -- Query.pendingGrants: refused FORBIDDEN
+
+-- Query.retentionReviews: refused FORBIDDEN
 
 -- Query.searchIntelligence: refused FORBIDDEN
 

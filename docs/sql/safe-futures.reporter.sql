@@ -5,6 +5,14 @@
 
 -- accessRequestReadScope: none (null: no rows at all)
 
+-- agreementReadScope
+(isa.status <> 'DRAFT'
+  AND EXISTS (SELECT 1
+    FROM agreement_parties sc_p
+    WHERE sc_p.agreement_id = isa.id
+    AND sc_p.agency_id = $1::uuid))
+--   $1 = <agency:Safe Futures>
+
 -- anomalyReviewScope: none (null: no rows at all)
 
 -- auditReadScope: none (null: no rows at all)
@@ -24,7 +32,8 @@
 -- disclosureSubjectScope: none (null: no rows at all)
 
 -- flagReadScope
-f.status = 'ACTIVE'
+(f.disposed_at IS NULL
+  AND f.status = 'ACTIVE')
 
 -- grantVisibilitySql
 false
@@ -47,19 +56,23 @@ n.recipient_id = $1::uuid
 --   $1 = <user:reporter@safe-futures.example>
 
 -- ownSubmissionScope
-coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid
+(r.disposed_at IS NULL
+  AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid)
 --   $1 = <user:reporter@safe-futures.example>
 
 -- reportHasVisibleLink: refused FORBIDDEN (Filtering by subject or flag needs access to reports’ subjects)
 
 -- reportReadScope
-(r.submitted_by_agency_id = $1::uuid)
+(r.disposed_at IS NULL
+  AND (r.submitted_by_agency_id = $1::uuid))
 --   $1 = <agency:Safe Futures>
 
 -- reportSubjectLinkScope: none (null: no rows at all)
 
 -- reportSubjectsShown
 false
+
+-- retentionReviewScope: none (null: no rows at all)
 
 -- subjectFlagScope: none (null: no rows at all)
 
@@ -86,10 +99,38 @@ false
 
 -- Query.disclosures: refused FORBIDDEN
 
+-- Query.informationSharingAgreements (1 of 2)
+SELECT isa.id, isa.reference, isa.title, isa.purpose, isa.gateways::text[] AS gateways, isa.data_categories::text[] AS data_categories, isa.conditions, isa.starts_on::text AS starts_on, isa.review_on::text AS review_on, isa.ends_on::text AS ends_on, isa.status, isa.status_reason, (isa.status IN ('ACTIVE', 'SUSPENDED')
+  AND isa.review_on <= current_date) AS due_for_review, isa.registered_at, isa.updated_at, ARRAY(SELECT ap.agency_id
+  FROM agreement_parties ap
+  WHERE ap.agreement_id = isa.id
+  ORDER BY ap.agency_id) AS party_agency_ids, to_char(isa.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM information_sharing_agreements isa
+WHERE (((isa.status <> 'DRAFT'
+      AND EXISTS (SELECT 1
+        FROM agreement_parties sc_p
+        WHERE sc_p.agreement_id = isa.id
+        AND sc_p.agency_id = $1::uuid))))
+ORDER BY isa.registered_at DESC, isa.id DESC
+LIMIT $2
+--   $1 = <agency:Safe Futures>
+--   $2 = 21
+
+-- Query.informationSharingAgreements (2 of 2)
+SELECT count(*)::int AS n
+FROM information_sharing_agreements isa
+WHERE ((isa.status <> 'DRAFT'
+    AND EXISTS (SELECT 1
+      FROM agreement_parties sc_p
+      WHERE sc_p.agreement_id = isa.id
+      AND sc_p.agency_id = $1::uuid)))
+--   $1 = <agency:Safe Futures>
+
 -- Query.intelligenceReports (1 of 2)
 SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location, r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation, r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at, false AS subjects_shown, to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM intelligence_reports r
-WHERE (((r.submitted_by_agency_id = $1::uuid)))
+WHERE (((r.disposed_at IS NULL
+      AND (r.submitted_by_agency_id = $1::uuid))))
 ORDER BY r.received_at DESC, r.id DESC
 LIMIT $2
 --   $1 = <agency:Safe Futures>
@@ -98,7 +139,8 @@ LIMIT $2
 -- Query.intelligenceReports (2 of 2)
 SELECT count(*)::int AS n
 FROM intelligence_reports r
-WHERE ((r.submitted_by_agency_id = $1::uuid))
+WHERE ((r.disposed_at IS NULL
+    AND (r.submitted_by_agency_id = $1::uuid)))
 --   $1 = <agency:Safe Futures>
 
 -- Query.involvements: refused FORBIDDEN
@@ -121,6 +163,8 @@ WHERE (n.recipient_id = $1::uuid)
 --   $1 = <user:reporter@safe-futures.example>
 
 -- Query.pendingGrants: refused FORBIDDEN
+
+-- Query.retentionReviews: refused FORBIDDEN
 
 -- Query.searchIntelligence: refused FORBIDDEN
 

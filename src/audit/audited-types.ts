@@ -18,6 +18,10 @@ export const AUDITED_TYPES: Record<string, string> = {
   Notification: 'notification',
   WebhookEndpoint: 'webhook_endpoint',
   WebhookDelivery: 'webhook_delivery',
+  InformationSharingAgreement: 'agreement',
+  RetentionDecisionRecord: 'retention_decision',
+  // A queue entry names a report, subject, flag or crime (its recordKind says which).
+  RetentionReview: 'retention_review',
 };
 
 /** Object types with an `id` that are not case content (reference data, identities). */

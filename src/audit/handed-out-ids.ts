@@ -29,6 +29,7 @@ const REFERENCES: [RegExp, string][] = [
   [/^breakGlassGrantId$/, 'break_glass_grant'],
   [/^notificationId$/, 'notification'],
   [/^endpointId$/, 'webhook_endpoint'],
+  [/^agreementId$/, 'agreement'],
   // A notice names a record of any kind (its recordKind says which).
   [/^recordId$/, 'record'],
 ];

@@ -40,6 +40,10 @@ export class CrimeEntity {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
+
+  /** When its retention review disposed of it (docs/lawful-sharing.md): its case content is gone and it is NOT_FOUND everywhere. */
+  @Column({ type: 'timestamptz', nullable: true })
+  disposedAt!: Date | null;
 }
 
 /** A victim or suspect of a crime. One row per person per crime: nobody is both. */

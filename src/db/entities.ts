@@ -17,6 +17,7 @@ import { AccessRequestEntity } from '../disclosures/access-request.entity';
 import { DisclosureDeclineEntity, DisclosureEntity } from '../disclosures/disclosure.entity';
 import { BreakGlassGrantEntity } from '../break-glass/break-glass.entity';
 import { GrantEntity } from '../grants/grant.entity';
+import { AgreementEntity } from '../agreements/agreement.entity';
 
 /** Every persisted entity; the migrations must agree with these (a test compares them). */
 export const ENTITIES = [
@@ -38,6 +39,7 @@ export const ENTITIES = [
   InvolvementEntity,
   AccessRequestEntity,
   DisclosureEntity,
+  AgreementEntity,
   DisclosureDeclineEntity,
   BreakGlassGrantEntity,
   GrantEntity,

@@ -4,7 +4,13 @@ import { writeAuditEvents } from '../audit/audit.writer';
 import type { Config } from '../config';
 import { withSystemContext } from '../db/row-security';
 import { raiseNotices } from '../notifications/notification.queries';
-import { expiringDisclosureNotices, overdueRequestNotices, reviewDueFlagNotices, tryLockClocks } from './deadline.queries';
+import {
+  expiringDisclosureNotices,
+  overdueRequestNotices,
+  reviewDueAgreementNotices,
+  reviewDueFlagNotices,
+  tryLockClocks,
+} from './deadline.queries';
 
 /** A disclosure is told to its recipient this long before it expires. */
 export const DISCLOSURE_EXPIRING_HOURS = 48;
@@ -15,7 +21,8 @@ export type ClockRun = { raised: Record<string, number> } | null;
 /**
  * Runs the deadline clocks once (docs/notifications.md, "Deadlines"), in one transaction acting
  * for nobody: access requests past due (ACCESS_REQUEST_OVERDUE), disclosures expiring within 48 h
- * (DISCLOSURE_EXPIRING) and flags whose review date has come (FLAG_REVIEW_DUE) raise their notices,
+ * (DISCLOSURE_EXPIRING), flags whose review date has come (FLAG_REVIEW_DUE) and agreements due for
+ * review (AGREEMENT_REVIEW_DUE, to their parties) raise their notices,
  * each once (its dedupe key). Who is told is policy/notifications.ts's, at fan-out. Once at a time
  * across instances: the run holds a transaction-level advisory lock, and an instance that cannot
  * take it skips. A run that raises notices is audited.
@@ -27,6 +34,7 @@ export async function runDeadlineClocks(db: DataSource, config: Pick<Config, 'de
       ...(await overdueRequestNotices(tx)),
       ...(await expiringDisclosureNotices(tx, DISCLOSURE_EXPIRING_HOURS)),
       ...(await reviewDueFlagNotices(tx, config.deadlines.flagReviewLookbackDays)),
+      ...(await reviewDueAgreementNotices(tx)),
     ];
     const raised: Record<string, number> = {};
     for (const n of notices) raised[n.type] = (raised[n.type] ?? 0) + 1;

@@ -1,6 +1,7 @@
 import { run, sql, type Queryable } from '../db/sql';
 import type { NewNotice } from '../notifications/notification.queries';
 import { NotificationType } from '../notifications/notification.enums';
+import { AGREEMENT_DUE_FOR_REVIEW } from '../policy/agreements';
 
 /** The advisory lock the clocks run under: one instance at a time runs them, the others skip. */
 const CLOCKS_LOCK = sql`hashtextextended('safeshare:deadline_clocks', 0)`;
@@ -53,6 +54,27 @@ export async function expiringDisclosureNotices(db: Queryable, withinHours: numb
   return rows.map((r) => ({
     type: NotificationType.DISCLOSURE_EXPIRING,
     recordKind: 'disclosure',
+    recordId: r.record_id,
+    dedupeKey: r.dedupe_key,
+  }));
+}
+
+/**
+ * Agreements in force (ACTIVE or SUSPENDED) whose review date has come, whose notice for that date
+ * has not been raised: once per agreement and review date (a review that sets a new date raises
+ * the next one when that comes).
+ */
+export async function reviewDueAgreementNotices(db: Queryable): Promise<NewNotice[]> {
+  const rows = await run<DueRow>(
+    db,
+    sql`SELECT * FROM (SELECT isa.id AS record_id, concat_ws(':', ${NotificationType.AGREEMENT_REVIEW_DUE}::text, isa.id, isa.review_on::text) AS dedupe_key,
+                              isa.review_on
+                         FROM information_sharing_agreements isa WHERE ${AGREEMENT_DUE_FOR_REVIEW}) due
+         WHERE ${notRaised} ORDER BY due.review_on, due.record_id LIMIT ${BATCH}`,
+  );
+  return rows.map((r) => ({
+    type: NotificationType.AGREEMENT_REVIEW_DUE,
+    recordKind: 'agreement',
     recordId: r.record_id,
     dedupeKey: r.dedupe_key,
   }));

@@ -14,6 +14,7 @@ import {
   insertDemoServiceAccount,
   insertDemoUser,
   insertDemoBreakGlass,
+  insertDemoAgreement,
   pendingNoticeIds,
   raiseDemoNotices,
 } from './demo.queries';
@@ -88,6 +89,45 @@ export const DEMO_BREAK_GLASS = [
   },
 ];
 
+const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The demo's register of information-sharing agreements (synthetic): the partnership's CSE protocol,
+ * which the demo's disclosures cite, and a data-sharing agreement with the voluntary group whose
+ * review date has passed (so the register and the review clock have something to show).
+ */
+export const DEMO_AGREEMENTS = () => [
+  {
+    reference: 'ISA-GM-CSE-2012',
+    title: 'Rochdale multi-agency child sexual exploitation information-sharing protocol',
+    purpose: 'Sharing what partners know of children at risk of sexual exploitation and of those who exploit them, to safeguard them',
+    gateways: [
+      'CHILDREN_ACT_1989_S47',
+      'CHILDREN_ACT_1989_S17',
+      'CHILDREN_ACT_2004_S11',
+      'CRIME_AND_DISORDER_ACT_1998_S115',
+      'DPA_2018_SCH8_SAFEGUARDING',
+      'CONSENT',
+    ],
+    dataCategories: ['INTELLIGENCE_SUMMARY', 'SUBJECT_IDENTITY', 'RISK_FLAGS', 'INVOLVEMENTS', 'EDUCATION', 'HEALTH', 'SOCIAL_CARE'],
+    conditions: 'Shared with the named practitioner or designated safeguarding lead only; not passed on without police consent',
+    startsOn: '2012-04-01',
+    reviewOn: inDays(180),
+    parties: ['gmp', 'rochdale-csc', 'brookfield-high', 'northern-health', 'safe-futures'],
+  },
+  {
+    reference: 'ISA-GM-VOL-2021',
+    title: 'Outreach referrals from Safe Futures to Greater Manchester Police',
+    purpose: 'Passing outreach workers’ concerns about exploitation to police, and police advice back to the outreach team',
+    gateways: ['CRIME_AND_DISORDER_ACT_1998_S115', 'CONSENT'],
+    dataCategories: ['INTELLIGENCE_SUMMARY', 'SUBJECT_IDENTITY'],
+    conditions: null,
+    startsOn: '2021-06-01',
+    reviewOn: inDays(-20),
+    parties: ['gmp', 'safe-futures'],
+  },
+];
+
 /**
  * Seeds the synthetic demo: agencies, users, a partner app and the GMP records; with
  * `currentCohort` (the service's start and `npm run seed`) also the cohort of the ten months before
@@ -115,6 +155,21 @@ export async function seedDemo(db: DataSource, argon2: Argon2Params, options: { 
       secretHash,
       [ServiceScope.SUBMIT_INTELLIGENCE, ServiceScope.READ_OWN_SUBMISSIONS],
     ]);
+    for (const a of DEMO_AGREEMENTS()) {
+      const parties = a.parties.map((key) => DEMO_AGENCIES.find((agency) => agency.key === key)!.name);
+      await insertDemoAgreement(tx, [
+        a.reference,
+        a.title,
+        a.purpose,
+        a.gateways,
+        a.dataCategories,
+        a.conditions,
+        a.startsOn,
+        a.reviewOn,
+        'supervisor@gmp.example',
+        parties,
+      ]);
+    }
   });
   await seedDemoRecords(db, options.currentCohort ? { alsoSeed: (tx, ids) => seedCurrentCohort(tx, ids) } : {});
   await withSystemContext(db, (tx) => insertDemoBreakGlass(tx, DEMO_BREAK_GLASS));

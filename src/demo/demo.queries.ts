@@ -219,8 +219,8 @@ export async function insertInvolvement(tx: Queryable, params: unknown[]): Promi
 /** $1 report, $2 recipient agency, $3 summary, $4 disclosed at, $5 expires at, $6 disclosed by; returns the disclosure. */
 export function insertDisclosure(tx: Queryable, params: unknown[]): Promise<{ id: string }[]> {
   return tx.query(
-    `INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, disclosed_at, expires_at, disclosed_by_user_id)
-       VALUES ($1, $2, 'CHILDREN_ACT_2004_S11', 'Safeguarding the pupil at school', $3, $4::timestamptz, $5::timestamptz, $6) RETURNING id`,
+    `INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, disclosed_at, expires_at, disclosed_by_user_id, agreement_id)
+       VALUES ($1, $2, 'CHILDREN_ACT_2004_S11', 'Safeguarding the pupil at school', $3, $4::timestamptz, $5::timestamptz, $6, ${DEMO_AGREEMENT_ID}) RETURNING id`,
     params,
   ) as Promise<{ id: string }[]>;
 }
@@ -272,8 +272,8 @@ export async function insertDatedInvolvement(tx: Queryable, params: unknown[]): 
 /** $1 report, $2 recipient agency, $3 purpose, $4 summary, $5 disclosed at, $6 expires at, $7 disclosed by. */
 export async function insertDatedDisclosure(tx: Queryable, params: unknown[]): Promise<void> {
   await tx.query(
-    `INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, disclosed_at, expires_at, disclosed_by_user_id)
-       VALUES ($1, $2, 'CHILDREN_ACT_2004_S11', $3, $4, $5::timestamptz, $6::timestamptz, $7)`,
+    `INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, disclosed_at, expires_at, disclosed_by_user_id, agreement_id)
+       VALUES ($1, $2, 'CHILDREN_ACT_2004_S11', $3, $4, $5::timestamptz, $6::timestamptz, $7, ${DEMO_AGREEMENT_ID})`,
     params,
   );
 }
@@ -331,5 +331,27 @@ export async function insertDemoBreakGlass(tx: Queryable, uses: { email: string;
       WHERE NOT EXISTS (SELECT 1 FROM break_glass_grants g WHERE g.user_id = u.id)
         AND EXISTS (SELECT 1 FROM subjects s WHERE s.police_reference IS NOT NULL)`,
     [uses.map((u) => u.email), uses.map((u) => u.reason), uses.map((u) => u.daysAgo)],
+  );
+}
+
+/** The demo's disclosures are made under its partnership agreement (demo-seed.ts DEMO_AGREEMENTS, the first). */
+const DEMO_AGREEMENT_ID = `(SELECT id FROM information_sharing_agreements WHERE reference = 'ISA-GM-CSE-2012')`;
+
+/**
+ * $1 reference, $2 title, $3 purpose, $4 gateways, $5 data categories, $6 conditions, $7 starts on,
+ * $8 review on, $9 registered by (email), $10 party agency names. Left alone when the reference exists.
+ */
+export async function insertDemoAgreement(tx: Queryable, params: unknown[]): Promise<void> {
+  await tx.query(
+    `WITH isa AS (
+       INSERT INTO information_sharing_agreements (reference, title, purpose, gateways, data_categories, conditions, starts_on, review_on,
+                                                   status, registered_by_user_id, registered_at)
+       SELECT $1, $2, $3, $4::legal_gateway[], $5::shared_data_category[], $6, $7::date, $8::date, 'ACTIVE', u.id, $7::date
+         FROM users u WHERE u.email = $9
+       ON CONFLICT (reference) DO NOTHING
+       RETURNING id)
+     INSERT INTO agreement_parties (agreement_id, agency_id)
+     SELECT isa.id, a.id FROM isa, agencies a WHERE a.name = ANY ($10::text[])`,
+    params,
   );
 }

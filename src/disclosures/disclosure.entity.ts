@@ -1,5 +1,6 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { AgencyEntity } from '../agencies/agency.entity';
+import { AgreementEntity } from '../agreements/agreement.entity';
 import { IntelligenceReportEntity } from '../intelligence/intelligence-report.entity';
 import { UserEntity } from '../users/user.entity';
 import { AccessRequestEntity } from './access-request.entity';
@@ -23,6 +24,12 @@ import { LegalGateway } from './disclosure.enums';
 @Index('IDX_disclosures_scope', { synchronize: false })
 @Index('IDX_disclosures_recipient', ['recipientAgencyId', 'disclosedAt'])
 @Index('IDX_disclosures_disclosed', ['disclosedAt', 'id'])
+@Check(
+  'chk_disclosures_agreement',
+  `(agreement_id IS NULL) <> (no_agreement_reason IS NULL) AND (no_agreement_reason IS NULL OR char_length(btrim(no_agreement_reason)) BETWEEN 1 AND 2000)`,
+)
+// Partial (agreement_id IS NOT NULL): maintained by migration SQL.
+@Index('idx_disclosures_agreement', { synchronize: false })
 export class DisclosureEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -92,6 +99,17 @@ export class DisclosureEntity {
 
   @Column({ type: 'text', nullable: true })
   revocationReason!: string | null;
+
+  /** The information-sharing agreement it was made under; null when noAgreementReason says why none applied. */
+  @Column({ type: 'uuid', nullable: true })
+  agreementId!: string | null;
+
+  @ManyToOne(() => AgreementEntity, { nullable: true })
+  @JoinColumn({ name: 'agreement_id', foreignKeyConstraintName: 'disclosures_agreement_id_fkey' })
+  agreement?: AgreementEntity;
+
+  @Column({ type: 'text', nullable: true })
+  noAgreementReason!: string | null;
 }
 
 /** A recorded decision not to share (DESIGN: a decision not to share is recorded too). */

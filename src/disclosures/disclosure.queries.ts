@@ -25,11 +25,14 @@ export interface DisclosureRow {
   access_request_id: string | null;
   revoked_at: Date | null;
   revocation_reason: string | null;
+  agreement_id: string | null;
+  no_agreement_reason: string | null;
   status: DisclosureStatus;
 }
 
 export const DISCLOSURE_COLUMNS = raw(`d.id, d.report_id, d.recipient_agency_id, d.gateway, d.purpose, d.summary, d.conditions,
   d.sensitive_acknowledged, d.expires_at, d.disclosed_at, d.disclosed_by_user_id, d.access_request_id, d.revoked_at, d.revocation_reason,
+  d.agreement_id, d.no_agreement_reason,
   CASE WHEN d.revoked_at IS NOT NULL THEN 'REVOKED' WHEN d.expires_at <= now() THEN 'EXPIRED' ELSE 'ACTIVE' END AS status`);
 
 /** The disclosure as this principal may see it: withheld fields null and named. */
@@ -52,6 +55,8 @@ export function toDisclosureView(row: DisclosureRow, principal: Principal): Disc
     revokedAt: row.revoked_at,
     revocationReason: row.revocation_reason,
     status: row.status,
+    agreementId: row.agreement_id,
+    noAgreementReason: row.no_agreement_reason,
     redactedFields: [...redacted],
   };
 }
@@ -188,16 +193,18 @@ export interface NewDisclosure {
   expiresAt: Date;
   disclosedByUserId: string;
   accessRequestId: string | null;
+  agreementId: string | null;
+  noAgreementReason: string | null;
 }
 
 export async function insertDisclosure(db: Queryable, d: NewDisclosure): Promise<string> {
   const [{ id }] = await run<{ id: string }>(
     db,
     sql`INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, conditions, sensitive_acknowledged,
-                                   expires_at, disclosed_by_user_id, access_request_id)
+                                   expires_at, disclosed_by_user_id, access_request_id, agreement_id, no_agreement_reason)
           VALUES (${d.reportId}::uuid, ${d.recipientAgencyId}::uuid, ${d.gateway}, ${d.purpose}, ${d.summary},
                   ${d.conditions}, ${d.sensitiveAcknowledged}, ${d.expiresAt}, ${d.disclosedByUserId}::uuid,
-                  ${d.accessRequestId}::uuid)
+                  ${d.accessRequestId}::uuid, ${d.agreementId}::uuid, ${d.noAgreementReason})
           RETURNING id`,
   );
   return id;

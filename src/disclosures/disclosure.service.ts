@@ -1,6 +1,7 @@
 import { findAgencyKind } from '../agencies/agency.queries';
 import type { Principal } from '../auth/principal';
-import { badInput, notFound } from '../errors';
+import { AppError, badInput, ErrorCode, notFound } from '../errors';
+import { lockCoveringAgreement } from '../agreements/agreement.queries';
 import { inTransaction, type RequestContext } from '../context/request-context';
 import type { Page } from '../db/paging';
 import { recordChange } from '../history/history.service';
@@ -62,11 +63,45 @@ async function resolveRecipient(ctx: RequestContext, given: string | undefined, 
   return id;
 }
 
+/** A refusal for want of an agreement: BAD_USER_INPUT, with `reason` saying which rule. */
+const agreementRefusal = (message: string, reason: 'AGREEMENT_REQUIRED' | 'AGREEMENT_NOT_APPLICABLE', field: string) =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, { field, reason });
+
+/**
+ * The ICO data sharing code: every share under an agreement, or a recorded reason why none
+ * applies. A cited agreement must be ACTIVE and in force today, with the disclosing and the
+ * receiving agency both parties and the gateway among its own (share-locked until the disclosure is
+ * written, so it cannot be ended in between).
+ */
+async function checkAgreement(ctx: RequestContext, principal: Principal, input: DiscloseInput, recipient: string): Promise<void> {
+  if (input.agreementId != null && input.noAgreementReason != null) {
+    throw badInput('Cite an agreement or say why none applies, not both', 'input.noAgreementReason');
+  }
+  if (input.agreementId == null) {
+    if (input.noAgreementReason == null) {
+      throw agreementRefusal(
+        'Cite the information-sharing agreement this disclosure is made under (agreementId), or say why none applies (noAgreementReason)',
+        'AGREEMENT_REQUIRED',
+        'input.agreementId',
+      );
+    }
+    return;
+  }
+  if (!(await lockCoveringAgreement(ctx.db, input.agreementId, principal.agency.id, recipient, input.gateway))) {
+    throw agreementRefusal(
+      'The agreement cited is not an ACTIVE agreement in force between your agency and the recipient that names this gateway',
+      'AGREEMENT_NOT_APPLICABLE',
+      'input.agreementId',
+    );
+  }
+}
+
 /**
  * Discloses a sanitised summary of one report to a named agency (police SUPERVISOR). The report must
  * be graded (its handling code decides whether and how it may be shared): handling code C needs
  * conditions; an OFFICIAL_SENSITIVE report needs `acknowledgeSensitive`. Answering an access request
- * marks it DISCLOSED; the report must then be about the requested subject.
+ * marks it DISCLOSED; the report must then be about the requested subject. It cites the agreement it
+ * is made under, or records why none applies (checkAgreement).
  */
 export async function discloseIntelligence(ctx: RequestContext, input: DiscloseInput): Promise<Disclosure> {
   const principal = authorize(ctx, Permission.DISCLOSE_INTELLIGENCE);
@@ -93,6 +128,7 @@ export async function discloseIntelligence(ctx: RequestContext, input: DiscloseI
         throw badInput('The report is not about the subject of the access request', 'input.reportId');
     }
     const recipient = await resolveRecipient(ctx, input.recipientAgencyId, request);
+    await checkAgreement(ctx, principal, input, recipient);
     const id = await insertDisclosure(ctx.db, {
       reportId: report.id,
       recipientAgencyId: recipient,
@@ -104,6 +140,8 @@ export async function discloseIntelligence(ctx: RequestContext, input: DiscloseI
       expiresAt: input.expiresAt,
       disclosedByUserId: principal.id,
       accessRequestId: request?.id ?? null,
+      agreementId: input.agreementId ?? null,
+      noAgreementReason: input.noAgreementReason?.trim() ?? null,
     });
     const disclosure = await findDisclosure(ctx.db, principal, id);
     await recordChange(ctx, { kind: 'disclosure', id, action: 'disclosed', before: null, after: disclosure });

@@ -66,6 +66,15 @@ export class Disclosure {
   @Field(() => DisclosureStatus)
   status!: DisclosureStatus;
 
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The information-sharing agreement it was made under (null: noAgreementReason says why none applied)',
+  })
+  agreementId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why no agreement applied, when none is cited' })
+  noAgreementReason!: string | null;
+
   @Field(() => [String], { description: 'Names of the fields withheld from the caller' })
   redactedFields!: string[];
 }
@@ -142,6 +151,25 @@ export class DiscloseInput {
   @IsOptional()
   @IsUUID('all', { message: 'accessRequestId must be an access request id' })
   accessRequestId?: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The ACTIVE information-sharing agreement in force that covers it (both agencies parties, the gateway its own); or give noAgreementReason',
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'agreementId must be an information-sharing agreement id' })
+  agreementId?: string;
+
+  @Field({
+    nullable: true,
+    description: 'Why no agreement applies (e.g. a one-off emergency share): required when no agreementId is given',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  @notBlank('noAgreementReason')
+  noAgreementReason?: string;
 }
 
 @InputType()

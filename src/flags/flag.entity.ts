@@ -102,4 +102,8 @@ export class FlagEntity {
 
   @Column({ type: 'text', nullable: true })
   endReason!: string | null;
+
+  /** When its retention review disposed of it (docs/lawful-sharing.md): its case content is gone and it is NOT_FOUND everywhere. */
+  @Column({ type: 'timestamptz', nullable: true })
+  disposedAt!: Date | null;
 }

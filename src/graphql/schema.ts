@@ -24,6 +24,8 @@ import { GrantResolver } from '../grants/grant.resolver';
 import { NotificationResolver } from '../notifications/notification.resolver';
 import { WebhookResolver } from '../webhooks/webhook.resolver';
 import { SubscriptionResolver } from '../subscriptions/subscription.resolver';
+import { AgreementResolver } from '../agreements/agreement.resolver';
+import { RetentionResolver } from '../retention/retention.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -49,6 +51,8 @@ export const RESOLVERS = [
   NotificationResolver,
   WebhookResolver,
   SubscriptionResolver,
+  AgreementResolver,
+  RetentionResolver,
 ] as const;
 
 /**

@@ -15,7 +15,9 @@ export type RecordKind =
   | 'notification'
   | 'webhook_endpoint'
   | 'webhook_delivery'
-  | 'access_anomaly_review';
+  | 'access_anomaly_review'
+  | 'agreement'
+  | 'retention_decision';
 
 export interface RecordChange {
   kind: RecordKind;

@@ -136,4 +136,8 @@ export class IntelligenceReportEntity {
 
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt!: Date;
+
+  /** When its retention review disposed of it (docs/lawful-sharing.md): its case content is gone and it is NOT_FOUND everywhere. */
+  @Column({ type: 'timestamptz', nullable: true })
+  disposedAt!: Date | null;
 }

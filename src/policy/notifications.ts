@@ -75,8 +75,8 @@ export const NOTICE_FACTS = raw(`
     ELSE ev.target_principal_id END AS target_principal_id`);
 
 /** A group of recipients: the agencies it covers, and which of their people (by role) or which one principal. */
-type Audience =
-  { agencies: 'POLICE' | 'KNOWING_SUBJECT' | 'INVOLVED_WITH_SUBJECT' | 'TARGET'; roles: readonly Role[] } | { principal: 'TARGET' };
+type AgencyGroup = 'POLICE' | 'KNOWING_SUBJECT' | 'INVOLVED_WITH_SUBJECT' | 'TARGET' | 'AGREEMENT_PARTIES';
+type Audience = { agencies: AgencyGroup; roles: readonly Role[] } | { principal: 'TARGET' };
 
 const CARE_PEOPLE = [Role.SAFEGUARDING_LEAD, Role.PRACTITIONER] as const;
 const POLICE_SUPERVISORS: Audience = { agencies: 'POLICE', roles: [Role.SUPERVISOR] };
@@ -106,10 +106,15 @@ export const AUDIENCES: Record<NotificationType, readonly Audience[]> = {
   [NotificationType.BREAK_GLASS_USED]: [{ agencies: 'INVOLVED_WITH_SUBJECT', roles: CARE_PEOPLE }, POLICE_SUPERVISORS],
   [NotificationType.SUBJECT_ACCESSED]: [{ agencies: 'INVOLVED_WITH_SUBJECT', roles: CARE_PEOPLE }],
   [NotificationType.SUBMISSION_STATUS_CHANGED]: [{ principal: 'TARGET' }],
+  // The people who answer for an agreement at each party: police supervisors, care and voluntary
+  // leads, an oversight body's administrators (who keep the register).
+  [NotificationType.AGREEMENT_REVIEW_DUE]: [
+    { agencies: 'AGREEMENT_PARTIES', roles: [Role.SUPERVISOR, Role.SAFEGUARDING_LEAD, Role.ADMIN] },
+  ],
 };
 
 /** Agencies in each audience, for notice `ev` (with its facts): `a` is the agencies table. */
-function agencyCondition(agencies: 'POLICE' | 'KNOWING_SUBJECT' | 'INVOLVED_WITH_SUBJECT' | 'TARGET'): Sql {
+function agencyCondition(agencies: AgencyGroup): Sql {
   switch (agencies) {
     case 'POLICE':
       return sql`a.kind = ${AgencyKind.POLICE}`;
@@ -119,6 +124,9 @@ function agencyCondition(agencies: 'POLICE' | 'KNOWING_SUBJECT' | 'INVOLVED_WITH
       return raw(`EXISTS (SELECT 1 FROM involvements i WHERE i.agency_id = a.id AND i.subject_id = ev.subject_id AND i.ended_at IS NULL)`);
     case 'TARGET':
       return raw('a.id = ev.target_agency_id');
+    case 'AGREEMENT_PARTIES':
+      return raw(`ev.record_kind = 'agreement'
+                  AND EXISTS (SELECT 1 FROM agreement_parties ap WHERE ap.agreement_id = ev.record_id AND ap.agency_id = a.id)`);
   }
 }
 

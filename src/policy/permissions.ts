@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal';
 import { ServiceScope } from '../users/service-account.entity';
 import { Role } from './roles';
 import { managesWebhooks } from './webhooks';
+import { managesAgreements } from './agreements';
 
 /**
  * Every query and mutation declares exactly one of these (`@Authorized(Permission.X)`); the schema
@@ -79,6 +80,12 @@ export enum Permission {
   READ_STAFF_DIRECTORY = 'READ_STAFF_DIRECTORY',
   /** List and review break-glass grants: AUDITORs (within their scope, records.ts) and police SUPERVISORs; never one's own. */
   REVIEW_BREAK_GLASS = 'REVIEW_BREAK_GLASS',
+  /** Read the register of information-sharing agreements: any user (which ones: policy/agreements.ts agreementReadScope). */
+  READ_AGREEMENTS = 'READ_AGREEMENTS',
+  /** Register agreements and change their terms and status: police SUPERVISOR, OVERSIGHT ADMIN (policy/agreements.ts). */
+  MANAGE_AGREEMENTS = 'MANAGE_AGREEMENTS',
+  /** Review records for retention and decide to retain or dispose of them: police SUPERVISOR (policy/retention.ts). */
+  REVIEW_RETENTION = 'REVIEW_RETENTION',
 }
 
 interface Rule {
@@ -159,6 +166,9 @@ const RULES: Record<Permission, Rule> = {
   [Permission.MANAGE_WEBHOOKS]: { anonymous: false, allows: managesWebhooks },
   [Permission.READ_STAFF_DIRECTORY]: { anonymous: false, allows: (p) => isUserWithAny(p, [Role.AUDITOR, Role.ADMIN]) },
   [Permission.REVIEW_BREAK_GLASS]: { anonymous: false, allows: (p) => isUserWith(p, Role.AUDITOR) || isPoliceSupervisor(p) },
+  [Permission.READ_AGREEMENTS]: { anonymous: false, allows: (p) => p.kind === 'USER' },
+  [Permission.MANAGE_AGREEMENTS]: { anonymous: false, allows: managesAgreements },
+  [Permission.REVIEW_RETENTION]: { anonymous: false, allows: isPoliceSupervisor },
 };
 
 export type Decision = 'ALLOW' | 'UNAUTHENTICATED' | 'FORBIDDEN';

@@ -5,6 +5,15 @@ import { AgencyKind } from '../agencies/agency-kind';
 import { SourceType } from '../intelligence/intelligence.enums';
 import { Role } from './roles';
 import { isCareReader, isPoliceCaseReader, isPoliceSupervisor, isSafeguardingLead, readsOwnSubmissions } from './permissions';
+import { notDisposed } from './retention';
+
+/** The scope, for records not disposed of (policy/retention.ts): a disposed record is NOT_FOUND to everyone. */
+const live = (alias: 'r' | 's' | 'f' | 'c', scope: Sql | null): Sql | null => {
+  if (!scope) return null;
+  return scope.values.length === 0 && scope.parts.join('').trim() === 'true'
+    ? notDisposed(alias)
+    : sql`(${notDisposed(alias)} AND ${scope})`;
+};
 
 /** OR of the conditions; null (nothing at all) when there are none. */
 const anyOf = (conditions: Sql[]): Sql | null => (conditions.length ? sql`(${join(conditions, ' OR ')})` : null);
@@ -17,6 +26,10 @@ const anyOf = (conditions: Sql[]): Sql | null => (conditions.length ? sql`(${joi
  * opens the report itself: its recipient reads the disclosure's sanitised summary instead.
  */
 export function reportReadScope(p: Principal): Sql | null {
+  return live('r', reportScopeOf(p));
+}
+
+function reportScopeOf(p: Principal): Sql | null {
   if (isPoliceCaseReader(p)) return raw('true');
   const scopes: Sql[] = [];
   if (readsOwnSubmissions(p)) {
@@ -36,7 +49,7 @@ export function reportReadScope(p: Principal): Sql | null {
  * a partner app that may only submit still receives its own report, and a retry the same one.
  */
 export function ownSubmissionScope(p: Principal): Sql {
-  return sql`coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${p.id}::uuid`;
+  return sql`(${notDisposed('r')} AND coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = ${p.id}::uuid)`;
 }
 
 /**
@@ -62,8 +75,8 @@ export function breakGlassOn(userId: string): Sql {
  * grants. Nobody else (reporters, partner apps, ADMIN, AUDITOR) reads subjects at all.
  */
 export function subjectReadScope(p: Principal): Sql | null {
-  if (isPoliceCaseReader(p)) return raw('true');
-  if (isCareReader(p)) return sql`(${knownToAgency(p.agency.id)} OR ${breakGlassOn(p.id)})`;
+  if (isPoliceCaseReader(p)) return live('s', raw('true'));
+  if (isCareReader(p)) return live('s', sql`(${knownToAgency(p.agency.id)} OR ${breakGlassOn(p.id)})`);
   return null;
 }
 
@@ -166,12 +179,12 @@ export function declineReadScope(p: Principal): Sql | null {
  * anyone else who may read the subject sees only the flags in force.
  */
 export function flagReadScope(p: Principal): Sql {
-  return isPoliceCaseReader(p) ? raw('true') : raw(`f.status = 'ACTIVE'`);
+  return live('f', isPoliceCaseReader(p) ? raw('true') : raw(`f.status = 'ACTIVE'`))!;
 }
 
 /** Which crimes a principal may read, as a SQL condition on the crimes alias `c`. */
 export function crimeReadScope(p: Principal): Sql | null {
-  return isPoliceCaseReader(p) ? raw('true') : null;
+  return isPoliceCaseReader(p) ? live('c', raw('true')) : null;
 }
 
 /** A scope the caller must have: none at all means the operation is FORBIDDEN to them. */

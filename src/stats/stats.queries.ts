@@ -30,17 +30,17 @@ export const dailyReportCounts = (a: string, b: string) =>
 
 /**
  * The partial days of [from, to) (before `firstDay` and from `lastDay`; the whole range when
- * `firstDay < lastDay` does not hold), counted from the reports themselves: only police ANALYST
- * and SUPERVISOR get an exact range, and row-level security lets them read every report.
+ * `firstDay < lastDay` does not hold), counted from the reports themselves (only police ANALYST and
+ * SUPERVISOR get an exact range). Through the owner's `statistics_report_cells`, as the rollups
+ * count: every report received, disposed ones too (docs/lawful-sharing.md, "Statistics stay
+ * explainable"), where the caller's own read would no longer see those.
  */
 export function partialDayReportCounts(from: Date, to: Date, firstDay: string, lastDay: string): Sql {
-  const partial =
+  const [a, b] =
     firstDay < lastDay
-      ? sql`(r.received_at >= ${from} AND r.received_at < ${firstDay}::date::timestamp AT TIME ZONE 'UTC')
-            OR (r.received_at >= ${lastDay}::date::timestamp AT TIME ZONE 'UTC' AND r.received_at < ${to})`
-      : sql`r.received_at >= ${from} AND r.received_at < ${to}`;
-  return sql`SELECT r.division_id, r.source_type, to_char(date_trunc('month', r.received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS month, count(*) AS n
-          FROM intelligence_reports r WHERE ${partial} GROUP BY 1, 2, 3`;
+      ? [sql`${from}, ${firstDay}::date::timestamp AT TIME ZONE 'UTC'`, sql`${lastDay}::date::timestamp AT TIME ZONE 'UTC', ${to}`]
+      : [sql`${from}, ${to}`, sql`${to}, ${to}`];
+  return sql`SELECT division_id, source_type, month, n FROM statistics_report_cells(${a}, ${b})`;
 }
 
 export interface ReportCountRow {
@@ -84,14 +84,9 @@ export function exactCrimeCells(db: Queryable, fromDay: string, toDay: string) {
     suspects: number;
   }>(
     db,
-    sql`SELECT c.division_id, c.month, GROUPING(c.division_id, c.month) AS g, count(DISTINCT c.id)::int AS crimes,
-                 count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'VICTIM')::int AS victims,
-                 count(DISTINCT cs.subject_id) FILTER (WHERE cs.role = 'SUSPECT')::int AS suspects
-            FROM (SELECT id, division_id, (recorded_on - extract(day FROM recorded_on)::int + 1)::text AS month FROM crimes
-                   WHERE recorded_on >= ${fromDay}::date AND recorded_on < ${toDay}::date) c
-            -- A lateral probe per crime (OFFSET 0 keeps it one): cheaper than hashing every crime's people.
-            LEFT JOIN LATERAL (SELECT subject_id, role FROM crime_subjects cs WHERE cs.crime_id = c.id OFFSET 0) cs ON true
-           GROUP BY GROUPING SETS ((c.division_id, c.month), (c.division_id), (c.month), ())`,
+    // The owner's function (the same statement): disposed crimes are counted as they were
+    // (docs/lawful-sharing.md, "Statistics stay explainable"), where the caller's read would not see them.
+    sql`SELECT division_id, month, g, crimes, victims, suspects FROM statistics_crime_cells(${fromDay}::date, ${toDay}::date)`,
   );
 }
 

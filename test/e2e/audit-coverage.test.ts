@@ -46,6 +46,10 @@ interface Fixtures {
   /** A break-glass grant awaiting review (the demo's), and a break-glass anomaly's id. */
   breakGlassGrantId: string;
   anomalyId: string;
+  /** The demo's voluntary-group agreement (ACTIVE), a police agency's id, and a crime due for retention review. */
+  agreementId: string;
+  gmpId: string;
+  dueCrimeId: string;
 }
 interface Call {
   /** Demo account email, or null for no token. */
@@ -68,7 +72,74 @@ const VOLUNTARY = 'reporter@safe-futures.example';
 const inAMonth = () => new Date(Date.now() + 30 * 86_400_000).toISOString();
 const anonymous = (query: string, vars?: Call['vars']): Call => ({ as: null, query, vars });
 
+const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
+const inAYearDay = () => inAYear().slice(0, 10);
+
 const CASES: Record<string, Case> = {
+  informationSharingAgreements: {
+    permitted: { as: LEAD, query: '{ informationSharingAgreements(first: 2) { totalCount } }' },
+    refused: anonymous('{ informationSharingAgreements(first: 2) { totalCount } }'),
+  },
+  registerAgreement: {
+    permitted: {
+      as: ADMIN,
+      query:
+        'mutation($a: ID!, $b: ID!, $s: Date!, $r: Date!) { registerAgreement(input: { reference: "COVERAGE-ISA", title: "Coverage", purpose: "Coverage", partyAgencyIds: [$a, $b], gateways: [CONSENT], dataCategories: [INTELLIGENCE_SUMMARY], startsOn: $s, reviewOn: $r }) { id } }',
+      vars: (f) => ({ a: f.gmpId, b: f.brookfieldId, s: new Date().toISOString().slice(0, 10), r: inAYearDay() }),
+    },
+    refused: {
+      as: LEAD,
+      query:
+        'mutation($a: ID!, $b: ID!, $s: Date!, $r: Date!) { registerAgreement(input: { reference: "COVERAGE-ISA", title: "Coverage", purpose: "Coverage", partyAgencyIds: [$a, $b], gateways: [CONSENT], dataCategories: [INTELLIGENCE_SUMMARY], startsOn: $s, reviewOn: $r }) { id } }',
+      vars: (f) => ({ a: f.gmpId, b: f.brookfieldId, s: new Date().toISOString().slice(0, 10), r: inAYearDay() }),
+    },
+  },
+  changeAgreementStatus: {
+    permitted: {
+      as: SUPERVISOR,
+      query: 'mutation($id: ID!) { changeAgreementStatus(id: $id, status: SUSPENDED, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.agreementId }),
+    },
+    refused: {
+      as: LEAD,
+      query: 'mutation($id: ID!) { changeAgreementStatus(id: $id, status: SUSPENDED, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.agreementId }),
+    },
+  },
+  reviewAgreement: {
+    permitted: {
+      as: SUPERVISOR,
+      query: 'mutation($id: ID!, $on: Date!) { reviewAgreement(id: $id, nextReviewOn: $on, note: "Coverage") { id } }',
+      vars: (f) => ({ id: f.agreementId, on: inAYearDay() }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!, $on: Date!) { reviewAgreement(id: $id, nextReviewOn: $on, note: "Coverage") { id } }',
+      vars: (f) => ({ id: f.agreementId, on: inAYearDay() }),
+    },
+  },
+  retentionReviews: {
+    permitted: { as: SUPERVISOR, query: '{ retentionReviews(first: 2) { totalCount } }' },
+    refused: { as: LEAD, query: '{ retentionReviews(first: 2) { totalCount } }' },
+  },
+  retentionReviewGroups: {
+    permitted: { as: SUPERVISOR, query: '{ retentionReviewGroups { reviewGroup } }' },
+    refused: { as: ANALYST, query: '{ retentionReviewGroups { reviewGroup } }' },
+  },
+  decideRetention: {
+    permitted: {
+      as: SUPERVISOR,
+      query:
+        'mutation($id: ID!, $n: DateTime!) { decideRetention(recordKind: CRIME, recordId: $id, decision: RETAIN, reason: "Coverage", nextReviewAt: $n) { id } }',
+      vars: (f) => ({ id: f.dueCrimeId, n: inAYear() }),
+    },
+    refused: {
+      as: ANALYST,
+      query:
+        'mutation($id: ID!, $n: DateTime!) { decideRetention(recordKind: CRIME, recordId: $id, decision: RETAIN, reason: "Coverage", nextReviewAt: $n) { id } }',
+      vars: (f) => ({ id: f.dueCrimeId, n: inAYear() }),
+    },
+  },
   me: { permitted: { as: LEAD, query: '{ me { id } }' }, refused: anonymous('{ me { id } }') },
   agencies: { permitted: { as: LEAD, query: '{ agencies { id } }' }, refused: anonymous('{ agencies { id } }') },
   divisions: { permitted: { as: LEAD, query: '{ divisions { id } }' }, refused: anonymous('{ divisions { id } }') },
@@ -373,7 +444,7 @@ const CASES: Record<string, Case> = {
     permitted: {
       as: SUPERVISOR,
       query:
-        'mutation($r: ID!, $a: ID!, $e: DateTime!) { discloseIntelligence(input: { reportId: $r, recipientAgencyId: $a, gateway: CHILDREN_ACT_2004_S11, purpose: "Coverage", summary: "Coverage summary", expiresAt: $e }) { id } }',
+        'mutation($r: ID!, $a: ID!, $e: DateTime!) { discloseIntelligence(input: { reportId: $r, recipientAgencyId: $a, gateway: CHILDREN_ACT_2004_S11, purpose: "Coverage", summary: "Coverage summary", expiresAt: $e, noAgreementReason: "Coverage" }) { id } }',
       vars: (f) => ({ r: f.gradedReportId, a: f.brookfieldId, e: inAMonth() }),
     },
     refused: {
@@ -630,8 +701,9 @@ async function lawfulDisclosureFixtures() {
   await involve(known.id);
   const gradedReportId = await one(`SELECT id FROM intelligence_reports WHERE handling_code = 'P' AND classification = 'OFFICIAL' LIMIT 1`);
   const disclosureId =
-    await one(`INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, expires_at, disclosed_by_user_id)
-     VALUES ('${gradedReportId}', '${brookfieldId}', 'CHILDREN_ACT_2004_S11', 'Coverage', 'Coverage summary', now() + interval '1 day', '${supervisorId}') RETURNING id`);
+    await one(`INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, expires_at, disclosed_by_user_id, no_agreement_reason)
+     VALUES ('${gradedReportId}', '${brookfieldId}', 'CHILDREN_ACT_2004_S11', 'Coverage', 'Coverage summary', now() + interval '1 day', '${supervisorId}',
+             'Coverage fixture') RETURNING id`);
   return {
     brookfieldId,
     pupilId: pupil.id,
@@ -640,6 +712,9 @@ async function lawfulDisclosureFixtures() {
     knownSubjectId: known.id,
     gradedReportId,
     disclosureId,
+    agreementId: await one(`SELECT id FROM information_sharing_agreements WHERE reference = 'ISA-GM-VOL-2021'`),
+    gmpId: await one(`SELECT id FROM agencies WHERE name = 'Greater Manchester Police'`),
+    dueCrimeId: await one(`SELECT id FROM crimes WHERE recorded_on < now() - interval '10 years' ORDER BY id LIMIT 1`),
     leadNoticeId: await one(`SELECT n.event_id AS id FROM notifications n JOIN users u ON u.id = n.recipient_id
                               WHERE u.email = '${LEAD}' ORDER BY n.delivered_at LIMIT 1`),
   };

@@ -35,6 +35,8 @@ const LISTS: Record<string, { as: string; args?: string }> = {
   webhookDeliveries: { as: ADMIN, args: 'endpointId: $endpointId' },
   breakGlassGrants: { as: AUDITOR },
   staffDirectory: { as: AUDITOR },
+  informationSharingAgreements: { as: SUPERVISOR },
+  retentionReviews: { as: SUPERVISOR },
 };
 
 let app: TestApp;

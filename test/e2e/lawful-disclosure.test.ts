@@ -1,3 +1,4 @@
+import { demoAgreementId } from '../support/disclosures';
 import { recordWriter } from '../support/policy-records';
 import { codes, startTestApp, type TestApp } from '../support/test-app';
 
@@ -12,6 +13,7 @@ const t: Record<string, string> = {};
 let pupilId: string;
 let reportId: string;
 let brookfield: string;
+let agreementId: string;
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 const DISCLOSE = `mutation($i: DiscloseInput!) { discloseIntelligence(input: $i) { id status summary conditions } }`;
@@ -32,6 +34,7 @@ beforeAll(async () => {
     t[who] = (await app.login(email)).accessToken;
   }
   [{ id: brookfield }] = await app.db.query(`SELECT id FROM agencies WHERE name = 'Brookfield High School'`);
+  agreementId = await demoAgreementId(app);
   [{ subject_id: pupilId }] = await app.db.query(
     `SELECT subject_id FROM involvements WHERE agency_id = $1 AND kind = 'PUPIL_ON_ROLL' AND ended_at IS NULL LIMIT 1`,
     [brookfield],
@@ -80,6 +83,7 @@ it('after a disclosure the school reads the sanitised summary until it expires, 
         reportId,
         recipientAgencyId: brookfield,
         gateway: 'CHILDREN_ACT_2004_S11',
+        agreementId,
         purpose: 'Safeguarding at school',
         summary,
         conditions: 'Designated safeguarding lead only',
@@ -118,7 +122,16 @@ it('revoking ends access at once; revoking twice is BAD_USER_INPUT', async () =>
   const d = await app.gql<{ discloseIntelligence: { id: string } }>(
     DISCLOSE,
     {
-      i: { reportId, recipientAgencyId: brookfield, gateway: 'CONSENT', purpose: 'p', summary: 's', conditions: 'c', expiresAt: inDays(3) },
+      i: {
+        reportId,
+        recipientAgencyId: brookfield,
+        gateway: 'CONSENT',
+        agreementId,
+        purpose: 'p',
+        summary: 's',
+        conditions: 'c',
+        expiresAt: inDays(3),
+      },
     },
     t.supervisor,
   );
@@ -138,7 +151,7 @@ it('revoking ends access at once; revoking twice is BAD_USER_INPUT', async () =>
 
 it('enforces the disclosure rules: conditions for handling code C, acknowledgement for OFFICIAL_SENSITIVE, a future expiry', async () => {
   const [c] = await app.db.query(`SELECT id FROM intelligence_reports WHERE handling_code = 'C' AND classification = 'OFFICIAL' LIMIT 1`);
-  const base = { recipientAgencyId: brookfield, gateway: 'CONSENT', purpose: 'p', summary: 's', expiresAt: inDays(3) };
+  const base = { recipientAgencyId: brookfield, gateway: 'CONSENT', agreementId, purpose: 'p', summary: 's', expiresAt: inDays(3) };
   const noConditions = await app.gql(DISCLOSE, { i: { ...base, reportId: c.id } }, t.supervisor);
   expect(noConditions.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.conditions' });
   const [sensitive] = await app.db.query(

@@ -214,6 +214,7 @@ describe('notices from changes', () => {
           reportId: randomUUID(),
           recipientAgencyId: await agencyId('Brookfield High School'),
           gateway: 'CHILDREN_ACT_2004_S11',
+          noAgreementReason: 'Synthetic test: the report does not exist',
           purpose: 'Safeguarding a pupil',
           summary: 'Synthetic',
           expiresAt: new Date(Date.now() + 86_400_000).toISOString(),

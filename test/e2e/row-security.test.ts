@@ -43,6 +43,8 @@ import { StatsDimension } from '../../src/stats/stats.types';
 import { SubjectRole } from '../../src/subjects/subject.enums';
 import { linkSubject } from '../../src/subjects/subject.service';
 import { ServiceScope } from '../../src/users/service-account.entity';
+import { agreementReadScope } from '../../src/policy/agreements';
+import { retentionReviewScope } from '../../src/policy/retention';
 import { recordWriter } from '../support/policy-records';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -98,6 +100,8 @@ const EXPECTED: Record<string, (p: Principal) => { from: string; where: Sql }> =
   // An agency's webhooks: its administrators' (and the workers').
   webhook_endpoints: (p) => ({ from: 'webhook_endpoints we', where: orNone(webhookEndpointScope(p)) }),
   webhook_deliveries: (p) => ({ from: 'webhook_deliveries wd', where: orNone(webhookDeliveryScope(p)) }),
+  information_sharing_agreements: (p) => ({ from: 'information_sharing_agreements isa', where: orNone(agreementReadScope(p)) }),
+  retention_decisions: (p) => ({ from: 'retention_decisions t', where: all(retentionReviewScope(p) !== null) }),
   // The access scan's bookmark: the workers' alone.
   notification_scan_positions: () => ({ from: 'notification_scan_positions t', where: raw('false') }),
   ...Object.fromEntries(
@@ -250,7 +254,8 @@ describe('row-level security mirrors the read scopes', () => {
   it('lets no case row through without a principal, or with an empty one', async () => {
     for (const table of TABLES) {
       const [{ n }] = (await app.ownerQuery(`SELECT count(*)::int AS n FROM ${table}`)) as { n: number }[];
-      if (!['report_count_deltas', 'notification_scan_positions'].includes(table)) expect({ table, n: n > 0 }).toEqual({ table, n: true });
+      if (!['report_count_deltas', 'notification_scan_positions', 'retention_decisions'].includes(table))
+        expect({ table, n: n > 0 }).toEqual({ table, n: true });
       expect({ table, rows: await asPrincipal(undefined, (tx) => scopeless(tx, table)) }).toEqual({ table, rows: [] });
       expect({ table, rows: await asPrincipal(null, (tx) => scopeless(tx, table)) }).toEqual({ table, rows: [] });
     }
@@ -373,6 +378,7 @@ describe('row-level security covers every case table', () => {
       [
         'agencies',
         'agency_divisions',
+        'agreement_parties',
         'audit_events',
         'audit_seals',
         'audit_trail_identity',
@@ -381,6 +387,7 @@ describe('row-level security covers every case table', () => {
         'grants',
         'migrations',
         'refresh_tokens',
+        'retention_review_groups',
         'service_accounts',
         'sign_in_throttles',
         'users',
@@ -400,7 +407,7 @@ describe('row-level security covers every case table', () => {
         WHERE NOT t.tgisinternal AND c.relrowsecurity`,
     )) as { proname: string; prosecdef: boolean; proconfig: string[] | null }[];
     // These read no table: they compute from the row or refuse the change.
-    const readsNoTable = ['refuse_change', 'report_search_vector_set'];
+    const readsNoTable = ['refuse_change', 'record_history_guard', 'report_search_vector_set'];
     const invoker = rows.filter(
       (r) => !readsNoTable.includes(r.proname) && !(r.prosecdef && r.proconfig?.some((c) => c.startsWith('search_path='))),
     );

@@ -49,11 +49,11 @@ export function recordWriter(app: TestApp) {
     disclosure: (reportId: string, agencyId: string, byUserId: string, state: 'ACTIVE' | 'EXPIRED' | 'REVOKED') =>
       one(
         `INSERT INTO disclosures (report_id, recipient_agency_id, gateway, purpose, summary, disclosed_at, expires_at, disclosed_by_user_id,
-           revoked_at, revoked_by_user_id, revocation_reason)
+           revoked_at, revoked_by_user_id, revocation_reason, no_agreement_reason)
          VALUES ($1, $2, 'CHILDREN_ACT_2004_S11', 'Policy test', 'Sanitised summary', now() - interval '10 days',
                  CASE WHEN $4 = 'EXPIRED' THEN now() - interval '1 day' ELSE now() + interval '10 days' END, $3,
                  CASE WHEN $4 = 'REVOKED' THEN now() END, CASE WHEN $4 = 'REVOKED' THEN $3::uuid END,
-                 CASE WHEN $4 = 'REVOKED' THEN 'Policy test' END)
+                 CASE WHEN $4 = 'REVOKED' THEN 'Policy test' END, 'Policy test fixture')
          RETURNING id`,
         [reportId, agencyId, byUserId, state],
       ),

@@ -22,6 +22,7 @@ import { PushSharing1766800000000 } from './1766800000000-push-sharing';
 import { Webhooks1766800000100 } from './1766800000100-webhooks';
 import { Deadlines1766800000200 } from './1766800000200-deadlines';
 import { Console1766900000000 } from './1766900000000-console';
+import { AccountLifecycle1767000000100 } from './1767000000100-account-lifecycle';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -48,4 +49,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Webhooks1766800000100,
   Deadlines1766800000200,
   Console1766900000000,
+  AccountLifecycle1767000000100,
 ];

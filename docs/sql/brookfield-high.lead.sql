@@ -48,6 +48,10 @@ EXISTS (SELECT 1
 --   $2 = <agency:Brookfield High School>
 --   $3 = <user:lead@brookfield-high.example>
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:lead@brookfield-high.example>
+
 -- flagReadScope
 f.status = 'ACTIVE'
 
@@ -74,12 +78,20 @@ false
 i.agency_id = $1::uuid
 --   $1 = <agency:Brookfield High School>
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Brookfield High School>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Brookfield High School>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:lead@brookfield-high.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:lead@brookfield-high.example>
 
 -- ownSubmissionScope

@@ -29,6 +29,10 @@ true
 (true
   AND true)
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:analyst@gmp.example>
+
 -- flagReadScope
 true
 
@@ -47,12 +51,20 @@ true
 -- involvementReadScope
 true
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Greater Manchester Police>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Greater Manchester Police>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:analyst@gmp.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:analyst@gmp.example>
 
 -- ownSubmissionScope

@@ -33,6 +33,10 @@ m.agency_id = $1::uuid
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:auditor@gmp.example>
+
 -- flagReadScope
 f.status = 'ACTIVE'
 
@@ -49,12 +53,20 @@ true
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Greater Manchester Police>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Greater Manchester Police>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:auditor@gmp.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:auditor@gmp.example>
 
 -- ownSubmissionScope

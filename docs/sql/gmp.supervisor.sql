@@ -31,6 +31,10 @@ true
 (true
   AND true)
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:supervisor@gmp.example>
+
 -- flagReadScope
 true
 
@@ -49,12 +53,20 @@ true
 -- involvementReadScope
 true
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Greater Manchester Police>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Greater Manchester Police>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:supervisor@gmp.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:supervisor@gmp.example>
 
 -- ownSubmissionScope

@@ -48,6 +48,10 @@ EXISTS (SELECT 1
 --   $2 = <agency:Northern Health Trust>
 --   $3 = <user:nurse@northern-health.example>
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:nurse@northern-health.example>
+
 -- flagReadScope
 f.status = 'ACTIVE'
 
@@ -74,12 +78,20 @@ false
 i.agency_id = $1::uuid
 --   $1 = <agency:Northern Health Trust>
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Northern Health Trust>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Northern Health Trust>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:nurse@northern-health.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:nurse@northern-health.example>
 
 -- ownSubmissionScope

@@ -25,6 +25,14 @@ m.agency_id = $1::uuid
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+(s.user_id = $1::uuid
+  OR s.user_id IN (SELECT u.id
+    FROM users u
+    WHERE u.agency_id = $2::uuid))
+--   $1 = <user:admin@oversight.example>
+--   $2 = <agency:Office of the Police and Crime Commissioner>
+
 -- flagReadScope
 f.status = 'ACTIVE'
 
@@ -40,12 +48,20 @@ false
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Office of the Police and Crime Commissioner>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Office of the Police and Crime Commissioner>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:admin@oversight.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:admin@oversight.example>
 
 -- ownSubmissionScope
@@ -203,7 +219,7 @@ LIMIT 1
 --   $1 = <agency:Office of the Police and Crime Commissioner>
 
 -- Query.users (2 of 3)
-SELECT u.id, u.email, u.display_name, u.roles::text[] AS roles, u.pending_roles::text[] AS pending_roles, u.disabled_at, u.created_at, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+SELECT u.id, u.email, u.display_name, u.roles::text[] AS roles, u.pending_roles::text[] AS pending_roles, u.disabled_at, u.must_change_password, u.created_at, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM users u
 WHERE (u.agency_id = $1::uuid)
 ORDER BY u.created_at DESC, u.id DESC

@@ -27,6 +27,10 @@ true
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:auditor@oversight.example>
+
 -- flagReadScope
 f.status = 'ACTIVE'
 
@@ -43,12 +47,20 @@ true
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Office of the Police and Crime Commissioner>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Office of the Police and Crime Commissioner>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:auditor@oversight.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:auditor@oversight.example>
 
 -- ownSubmissionScope

@@ -48,6 +48,10 @@ EXISTS (SELECT 1
 --   $2 = <agency:Rochdale Children's Social Care>
 --   $3 = <user:practitioner@rochdale-csc.example>
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:practitioner@rochdale-csc.example>
+
 -- flagReadScope
 f.status = 'ACTIVE'
 
@@ -74,12 +78,20 @@ false
 i.agency_id = $1::uuid
 --   $1 = <agency:Rochdale Children's Social Care>
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Rochdale Children's Social Care>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Rochdale Children's Social Care>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:practitioner@rochdale-csc.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:practitioner@rochdale-csc.example>
 
 -- ownSubmissionScope

@@ -23,6 +23,9 @@
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+false
+
 -- flagReadScope
 f.status = 'ACTIVE'
 
@@ -38,6 +41,10 @@ false
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Safe Futures>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Safe Futures>
@@ -45,6 +52,9 @@ u.agency_id = $1::uuid
 -- ownInboxScope
 n.recipient_id = $1::uuid
 --   $1 = <service:safe-futures-app>
+
+-- ownSessionsScope
+false
 
 -- ownSubmissionScope
 coalesce(r.submitted_by_user_id, r.submitted_by_service_account_id) = $1::uuid

@@ -23,6 +23,10 @@
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:reporter@safe-futures.example>
+
 -- flagReadScope
 f.status = 'ACTIVE'
 
@@ -38,12 +42,20 @@ false
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Safe Futures>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Safe Futures>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:reporter@safe-futures.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:reporter@safe-futures.example>
 
 -- ownSubmissionScope

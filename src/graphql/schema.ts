@@ -9,6 +9,7 @@ import { authChecker } from './auth-checker';
 import { normaliseIdArguments } from './ids';
 import { withMutationSavepoints } from './mutation-savepoint';
 import { UserResolver } from '../users/user.resolver';
+import { AccountResolver } from '../users/account.resolver';
 import { StaffDirectoryResolver } from '../users/staff-directory.resolver';
 import { CrimeResolver } from '../crimes/crime.resolver';
 import { FlagResolver } from '../flags/flag.resolver';
@@ -30,6 +31,7 @@ export const RESOLVERS = [
   AgencyResolver,
   DivisionResolver,
   UserResolver,
+  AccountResolver,
   StaffDirectoryResolver,
   IntelligenceResolver,
   SubjectResolver,

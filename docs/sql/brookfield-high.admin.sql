@@ -59,6 +59,12 @@ false
 sa.agency_id = $1::uuid
 --   $1 = <agency:Brookfield High School>
 
+-- managedSessionsScope
+s.user_id IN (SELECT u.id
+  FROM users u
+  WHERE u.agency_id = $1::uuid)
+--   $1 = <agency:Brookfield High School>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Brookfield High School>
@@ -118,6 +124,44 @@ we.agency_id = $1::uuid
 -- Query.intelligenceReports: refused FORBIDDEN
 
 -- Query.involvements: refused FORBIDDEN
+
+-- Query.mySessions (1 of 2)
+SELECT s.id, s.user_id, s.created_at, (SELECT max(rt.expires_at)
+  FROM refresh_tokens rt
+  WHERE rt.session_id = s.id
+  AND rt.used_at IS NULL) AS refresh_expires_at, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM auth_sessions s
+WHERE ((s.revoked_at IS NULL
+    AND s.user_id IS NOT NULL
+    AND (s.created_at > now() - make_interval(secs => $1)
+      OR EXISTS (SELECT 1
+        FROM refresh_tokens rt
+        WHERE rt.session_id = s.id
+        AND rt.used_at IS NULL
+        AND rt.expires_at > now())))
+  AND (s.user_id = $2::uuid)
+  AND (true))
+ORDER BY s.created_at DESC, s.id DESC
+LIMIT $3
+--   $1 = 900
+--   $2 = <user:admin@brookfield-high.example>
+--   $3 = 21
+
+-- Query.mySessions (2 of 2)
+SELECT count(*)::int AS n
+FROM auth_sessions s
+WHERE (s.revoked_at IS NULL
+  AND s.user_id IS NOT NULL
+  AND (s.created_at > now() - make_interval(secs => $1)
+    OR EXISTS (SELECT 1
+      FROM refresh_tokens rt
+      WHERE rt.session_id = s.id
+      AND rt.used_at IS NULL
+      AND rt.expires_at > now())))
+AND (s.user_id = $2::uuid)
+AND (true)
+--   $1 = 900
+--   $2 = <user:admin@brookfield-high.example>
 
 -- Query.notifications (1 of 2)
 SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
@@ -231,6 +275,58 @@ WHERE (m.agency_id = $1::uuid)
 -- Query.subjectAccessHistory: refused FORBIDDEN
 
 -- Query.subjects: refused FORBIDDEN
+
+-- Query.userSessions (1 of 3)
+SELECT id
+FROM users
+WHERE id = $1::uuid
+AND agency_id = $2::uuid
+--   $1 = <user:lead@brookfield-high.example>
+--   $2 = <agency:Brookfield High School>
+
+-- Query.userSessions (2 of 3)
+SELECT s.id, s.user_id, s.created_at, (SELECT max(rt.expires_at)
+  FROM refresh_tokens rt
+  WHERE rt.session_id = s.id
+  AND rt.used_at IS NULL) AS refresh_expires_at, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM auth_sessions s
+WHERE ((s.revoked_at IS NULL
+    AND s.user_id IS NOT NULL
+    AND (s.created_at > now() - make_interval(secs => $1)
+      OR EXISTS (SELECT 1
+        FROM refresh_tokens rt
+        WHERE rt.session_id = s.id
+        AND rt.used_at IS NULL
+        AND rt.expires_at > now())))
+  AND (s.user_id IN (SELECT u.id
+      FROM users u
+      WHERE u.agency_id = $2::uuid))
+  AND (s.user_id = $3::uuid))
+ORDER BY s.created_at DESC, s.id DESC
+LIMIT $4
+--   $1 = 900
+--   $2 = <agency:Brookfield High School>
+--   $3 = <user:lead@brookfield-high.example>
+--   $4 = 21
+
+-- Query.userSessions (3 of 3)
+SELECT count(*)::int AS n
+FROM auth_sessions s
+WHERE (s.revoked_at IS NULL
+  AND s.user_id IS NOT NULL
+  AND (s.created_at > now() - make_interval(secs => $1)
+    OR EXISTS (SELECT 1
+      FROM refresh_tokens rt
+      WHERE rt.session_id = s.id
+      AND rt.used_at IS NULL
+      AND rt.expires_at > now())))
+AND (s.user_id IN (SELECT u.id
+    FROM users u
+    WHERE u.agency_id = $2::uuid))
+AND (s.user_id = $3::uuid)
+--   $1 = 900
+--   $2 = <agency:Brookfield High School>
+--   $3 = <user:lead@brookfield-high.example>
 
 -- Query.users (1 of 3)
 SELECT "AgencyEntity"."id" AS "AgencyEntity_id", "AgencyEntity"."name" AS "AgencyEntity_name", "AgencyEntity"."kind" AS "AgencyEntity_kind", "AgencyEntity"."status" AS "AgencyEntity_status", "AgencyEntity"."created_at" AS "AgencyEntity_created_at"

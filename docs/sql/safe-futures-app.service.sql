@@ -45,6 +45,12 @@ false
 sa.agency_id = $1::uuid
 --   $1 = <agency:Safe Futures>
 
+-- managedSessionsScope
+s.user_id IN (SELECT u.id
+  FROM users u
+  WHERE u.agency_id = $1::uuid)
+--   $1 = <agency:Safe Futures>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Safe Futures>
@@ -113,6 +119,8 @@ WHERE ((r.submitted_by_service_account_id = $1::uuid))
 
 -- Query.involvements: refused FORBIDDEN
 
+-- Query.mySessions: refused FORBIDDEN
+
 -- Query.notifications (1 of 2)
 SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM notifications n
@@ -139,6 +147,8 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.subjectAccessHistory: refused FORBIDDEN
 
 -- Query.subjects: refused FORBIDDEN
+
+-- Query.userSessions: refused FORBIDDEN
 
 -- Query.users: refused FORBIDDEN
 

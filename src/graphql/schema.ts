@@ -5,6 +5,7 @@ import { validateOrReject, type ValidatorOptions } from 'class-validator';
 import { ArgumentValidationError, buildSchema, getMetadataStorage, type PubSub, type ValidatorFn } from 'type-graphql';
 import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
+import { SessionResolver } from '../auth/session.resolver';
 import { authChecker } from './auth-checker';
 import { normaliseIdArguments } from './ids';
 import { withMutationSavepoints } from './mutation-savepoint';
@@ -28,6 +29,7 @@ import { SubscriptionResolver } from '../subscriptions/subscription.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
+  SessionResolver,
   AgencyResolver,
   DivisionResolver,
   UserResolver,

@@ -60,5 +60,10 @@ export function ownSessionsScope(p: Principal): Sql {
  */
 export function endableSessionsScope(p: Principal): Sql {
   if (p.kind !== 'USER' || !p.roles.includes(Role.ADMIN)) return ownSessionsScope(p);
-  return sql`(${ownSessionsScope(p)} OR s.user_id IN (SELECT u.id FROM users u WHERE ${managedUsersScope(p)}))`;
+  return sql`(${ownSessionsScope(p)} OR ${managedSessionsScope(p)})`;
+}
+
+/** The sessions of the users an administrator manages, as SQL on the session alias `s`. */
+export function managedSessionsScope(admin: Principal): Sql {
+  return sql`s.user_id IN (SELECT u.id FROM users u WHERE ${managedUsersScope(admin)})`;
 }

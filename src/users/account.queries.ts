@@ -108,3 +108,9 @@ export async function completeReset(db: Queryable, resetId: string, userId: stri
 export async function actAs(db: Queryable, principal: PrincipalFacts): Promise<void> {
   await run(db, principalContextSql(principal));
 }
+
+/** Whether `id` is a user of `agencyId` (enabled or not). */
+export async function isUserOfAgency(db: Queryable, id: string, agencyId: string): Promise<boolean> {
+  const rows = await run<{ id: string }>(db, sql`SELECT id FROM users WHERE id = ${id}::uuid AND agency_id = ${agencyId}::uuid`);
+  return rows.length > 0;
+}

@@ -24,6 +24,8 @@ interface Fixtures {
   /** Oversight users for resetUserPassword, and a reset token for completePasswordReset. */
   resetUserId: string;
   resetToken: string;
+  /** A session of the demo social worker's (not the one the cases sign in with), for revokeSession. */
+  sessionToEnd: string;
   divisionId: string;
   /** Signed by an agency's identity provider, for exchangeToken. */
   idToken: string;
@@ -250,6 +252,22 @@ const CASES: Record<string, Case> = {
   disableUser: {
     permitted: { as: ADMIN, query: 'mutation($id: ID!) { disableUser(id: $id) { id } }', vars: (f) => ({ id: f.userId }) },
     refused: { as: ANALYST, query: 'mutation($id: ID!) { disableUser(id: $id) { id } }', vars: (f) => ({ id: f.userId }) },
+  },
+  mySessions: {
+    permitted: { as: LEAD, query: '{ mySessions { totalCount } }' },
+    refused: anonymous('{ mySessions { totalCount } }'),
+  },
+  userSessions: {
+    permitted: { as: ADMIN, query: 'query($id: ID!) { userSessions(userId: $id) { totalCount } }', vars: (f) => ({ id: f.userId }) },
+    refused: { as: ANALYST, query: 'query($id: ID!) { userSessions(userId: $id) { totalCount } }', vars: (f) => ({ id: f.userId }) },
+  },
+  revokeSession: {
+    permitted: {
+      as: 'practitioner@rochdale-csc.example',
+      query: 'mutation($id: ID!) { revokeSession(id: $id) }',
+      vars: (f) => ({ id: f.sessionToEnd }),
+    },
+    refused: { as: ANALYST, query: 'mutation($id: ID!) { revokeSession(id: $id) }', vars: (f) => ({ id: f.sessionToEnd }) },
   },
   enableUser: {
     permitted: { as: ADMIN, query: 'mutation($id: ID!) { enableUser(userId: $id) { id } }', vars: (f) => ({ id: f.userId }) },
@@ -589,6 +607,7 @@ beforeAll(async () => {
     crimeId: await one(`SELECT id FROM crimes LIMIT 1`),
     refreshToken: (await app.login(LEAD)).refreshToken,
     userId: await one(`SELECT id FROM users WHERE email = 'auditor@oversight.example'`),
+    sessionToEnd: app.tokens.verify((await app.login('practitioner@rochdale-csc.example')).accessToken, 'access')!.sid,
     resetUserId: await oversightAuditor('reset-me@oversight.example'),
     resetToken: await resetTokenFor(await oversightAuditor('reset-done@oversight.example')),
     divisionId: await one(`SELECT id FROM divisions LIMIT 1`),

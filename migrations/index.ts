@@ -23,6 +23,7 @@ import { Webhooks1766800000100 } from './1766800000100-webhooks';
 import { Deadlines1766800000200 } from './1766800000200-deadlines';
 import { Console1766900000000 } from './1766900000000-console';
 import { AuditWritePlans1767000000000 } from './1767000000000-audit-write-plans';
+import { AccountLifecycle1767000000100 } from './1767000000100-account-lifecycle';
 import { LawfulRecords1767000000200 } from './1767000000200-lawful-records';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
@@ -51,5 +52,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Deadlines1766800000200,
   Console1766900000000,
   AuditWritePlans1767000000000,
+  AccountLifecycle1767000000100,
   LawfulRecords1767000000200,
 ];

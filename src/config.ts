@@ -92,6 +92,9 @@ const envSchema = z.object({
   LOGIN_LOCKOUT_BASE_SECONDS: optional(int(1, 86_400)),
   LOGIN_LOCKOUT_MAX_SECONDS: optional(int(1, 7 * 86_400)),
   LOGIN_FAILURE_WINDOW_SECONDS: optional(int(60, 365 * 86_400)),
+  PASSWORD_RESET_TTL_SECONDS: optional(int(300, 7 * 86_400)),
+  PARTNER_SECRET_GRACE_SECONDS: optional(int(0, 30 * 86_400)),
+  TOTP_REQUIRED_ROLES: optional(z.string().max(500)),
 });
 
 /** A key that verifies tokens without signing any: a retired signing key, or the next one pre-published. */
@@ -224,6 +227,29 @@ export interface Config {
   jwt: JwtConfig;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   lockout: LockoutConfig;
+  /** Account lifecycle (docs/accounts.md). */
+  accounts: AccountsConfig;
+}
+
+/** How long an admin's password reset token lasts, a rotated partner secret keeps working, and who must use TOTP. */
+export interface AccountsConfig {
+  passwordResetTtlSeconds: number;
+  partnerSecretGraceSeconds: number;
+  /** Users holding any of these roles must enrol a TOTP second factor before anything else (empty: nobody). */
+  totpRequiredRoles: string[];
+}
+
+/** The role names TOTP_REQUIRED_ROLES may list (policy/roles.ts; repeated here: config imports nothing of ours). */
+const ROLE_NAMES = ['REPORTER', 'PRACTITIONER', 'SAFEGUARDING_LEAD', 'INVESTIGATOR', 'ANALYST', 'SUPERVISOR', 'AUDITOR', 'ADMIN'];
+
+/** TOTP_REQUIRED_ROLES: a comma list of role names; unset or empty: nobody is required to enrol. */
+function parseRoleList(raw: string | undefined, problems: string[]): string[] {
+  const roles = (raw ?? '')
+    .split(',')
+    .map((r) => r.trim().toUpperCase())
+    .filter(Boolean);
+  for (const role of roles) if (!ROLE_NAMES.includes(role)) problems.push(`TOTP_REQUIRED_ROLES: ${role} is not a role`);
+  return [...new Set(roles)];
 }
 
 /** Where webhooks may be sent, and how hard their delivery is tried. */
@@ -306,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const auditSigning = parseAuditSigning(e, problems);
   const extraVerificationKeys = parseVerificationKeys(e.JWT_VERIFICATION_KEYS, algorithm, problems);
   const trustedIssuers = parseTrustedIssuers(e.TRUSTED_ISSUERS, problems);
+  const totpRequiredRoles = parseRoleList(e.TOTP_REQUIRED_ROLES, problems);
   const dueHours = {
     RED: e.ACCESS_REQUEST_DUE_HOURS_RED ?? 4,
     AMBER: e.ACCESS_REQUEST_DUE_HOURS_AMBER ?? 24,
@@ -422,6 +449,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseSeconds: e.LOGIN_LOCKOUT_BASE_SECONDS ?? 60,
       maxSeconds: e.LOGIN_LOCKOUT_MAX_SECONDS ?? 15 * 60,
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS ?? 24 * 3600,
+    },
+    accounts: {
+      passwordResetTtlSeconds: e.PASSWORD_RESET_TTL_SECONDS ?? 24 * 3600,
+      partnerSecretGraceSeconds: e.PARTNER_SECRET_GRACE_SECONDS ?? 24 * 3600,
+      totpRequiredRoles,
     },
   };
 }

@@ -41,6 +41,10 @@ m.agency_id = $1::uuid
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:auditor@gmp.example>
+
 -- flagReadScope
 (f.disposed_at IS NULL
   AND f.status = 'ACTIVE')
@@ -58,12 +62,26 @@ true
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Greater Manchester Police>
+
+-- managedSessionsScope
+s.user_id IN (SELECT u.id
+  FROM users u
+  WHERE u.agency_id = $1::uuid)
+--   $1 = <agency:Greater Manchester Police>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Greater Manchester Police>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:auditor@gmp.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:auditor@gmp.example>
 
 -- ownSubmissionScope
@@ -170,6 +188,44 @@ WHERE ((isa.status <> 'DRAFT'
 
 -- Query.involvements: refused FORBIDDEN
 
+-- Query.mySessions (1 of 2)
+SELECT s.id, s.user_id, s.created_at, (SELECT max(rt.expires_at)
+  FROM refresh_tokens rt
+  WHERE rt.session_id = s.id
+  AND rt.used_at IS NULL) AS refresh_expires_at, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM auth_sessions s
+WHERE ((s.revoked_at IS NULL
+    AND s.user_id IS NOT NULL
+    AND (s.created_at > now() - make_interval(secs => $1)
+      OR EXISTS (SELECT 1
+        FROM refresh_tokens rt
+        WHERE rt.session_id = s.id
+        AND rt.used_at IS NULL
+        AND rt.expires_at > now())))
+  AND (s.user_id = $2::uuid)
+  AND (true))
+ORDER BY s.created_at DESC, s.id DESC
+LIMIT $3
+--   $1 = 900
+--   $2 = <user:auditor@gmp.example>
+--   $3 = 21
+
+-- Query.mySessions (2 of 2)
+SELECT count(*)::int AS n
+FROM auth_sessions s
+WHERE (s.revoked_at IS NULL
+  AND s.user_id IS NOT NULL
+  AND (s.created_at > now() - make_interval(secs => $1)
+    OR EXISTS (SELECT 1
+      FROM refresh_tokens rt
+      WHERE rt.session_id = s.id
+      AND rt.used_at IS NULL
+      AND rt.expires_at > now())))
+AND (s.user_id = $2::uuid)
+AND (true)
+--   $1 = 900
+--   $2 = <user:auditor@gmp.example>
+
 -- Query.notifications (1 of 2)
 SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM notifications n
@@ -223,6 +279,8 @@ WHERE (m.agency_id = $1::uuid)
 -- Query.subjectAccessHistory: refused BAD_USER_INPUT
 
 -- Query.subjects: refused FORBIDDEN
+
+-- Query.userSessions: refused FORBIDDEN
 
 -- Query.users: refused FORBIDDEN
 

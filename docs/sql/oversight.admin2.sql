@@ -28,6 +28,14 @@ m.agency_id = $1::uuid
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+(s.user_id = $1::uuid
+  OR s.user_id IN (SELECT u.id
+    FROM users u
+    WHERE u.agency_id = $2::uuid))
+--   $1 = <user:admin2@oversight.example>
+--   $2 = <agency:Office of the Police and Crime Commissioner>
+
 -- flagReadScope
 (f.disposed_at IS NULL
   AND f.status = 'ACTIVE')
@@ -44,12 +52,26 @@ false
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Office of the Police and Crime Commissioner>
+
+-- managedSessionsScope
+s.user_id IN (SELECT u.id
+  FROM users u
+  WHERE u.agency_id = $1::uuid)
+--   $1 = <agency:Office of the Police and Crime Commissioner>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Office of the Police and Crime Commissioner>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:admin2@oversight.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:admin2@oversight.example>
 
 -- ownSubmissionScope
@@ -119,6 +141,44 @@ WHERE (true)
 -- Query.intelligenceReports: refused FORBIDDEN
 
 -- Query.involvements: refused FORBIDDEN
+
+-- Query.mySessions (1 of 2)
+SELECT s.id, s.user_id, s.created_at, (SELECT max(rt.expires_at)
+  FROM refresh_tokens rt
+  WHERE rt.session_id = s.id
+  AND rt.used_at IS NULL) AS refresh_expires_at, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM auth_sessions s
+WHERE ((s.revoked_at IS NULL
+    AND s.user_id IS NOT NULL
+    AND (s.created_at > now() - make_interval(secs => $1)
+      OR EXISTS (SELECT 1
+        FROM refresh_tokens rt
+        WHERE rt.session_id = s.id
+        AND rt.used_at IS NULL
+        AND rt.expires_at > now())))
+  AND (s.user_id = $2::uuid)
+  AND (true))
+ORDER BY s.created_at DESC, s.id DESC
+LIMIT $3
+--   $1 = 900
+--   $2 = <user:admin2@oversight.example>
+--   $3 = 21
+
+-- Query.mySessions (2 of 2)
+SELECT count(*)::int AS n
+FROM auth_sessions s
+WHERE (s.revoked_at IS NULL
+  AND s.user_id IS NOT NULL
+  AND (s.created_at > now() - make_interval(secs => $1)
+    OR EXISTS (SELECT 1
+      FROM refresh_tokens rt
+      WHERE rt.session_id = s.id
+      AND rt.used_at IS NULL
+      AND rt.expires_at > now())))
+AND (s.user_id = $2::uuid)
+AND (true)
+--   $1 = 900
+--   $2 = <user:admin2@oversight.example>
 
 -- Query.notifications (1 of 2)
 SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
@@ -221,6 +281,8 @@ WHERE (m.agency_id = $1::uuid)
 
 -- Query.subjects: refused FORBIDDEN
 
+-- Query.userSessions: refused NOT_FOUND
+
 -- Query.users (1 of 3)
 SELECT "AgencyEntity"."id" AS "AgencyEntity_id", "AgencyEntity"."name" AS "AgencyEntity_name", "AgencyEntity"."kind" AS "AgencyEntity_kind", "AgencyEntity"."status" AS "AgencyEntity_status", "AgencyEntity"."created_at" AS "AgencyEntity_created_at"
 FROM "agencies" "AgencyEntity"
@@ -229,7 +291,7 @@ LIMIT 1
 --   $1 = <agency:Office of the Police and Crime Commissioner>
 
 -- Query.users (2 of 3)
-SELECT u.id, u.email, u.display_name, u.roles::text[] AS roles, u.pending_roles::text[] AS pending_roles, u.disabled_at, u.created_at, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+SELECT u.id, u.email, u.display_name, u.roles::text[] AS roles, u.pending_roles::text[] AS pending_roles, u.disabled_at, u.must_change_password, u.created_at, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM users u
 WHERE (u.agency_id = $1::uuid)
 ORDER BY u.created_at DESC, u.id DESC

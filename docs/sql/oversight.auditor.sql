@@ -30,6 +30,10 @@ true
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:auditor@oversight.example>
+
 -- flagReadScope
 (f.disposed_at IS NULL
   AND f.status = 'ACTIVE')
@@ -47,12 +51,26 @@ true
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Office of the Police and Crime Commissioner>
+
+-- managedSessionsScope
+s.user_id IN (SELECT u.id
+  FROM users u
+  WHERE u.agency_id = $1::uuid)
+--   $1 = <agency:Office of the Police and Crime Commissioner>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Office of the Police and Crime Commissioner>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:auditor@oversight.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:auditor@oversight.example>
 
 -- ownSubmissionScope
@@ -141,6 +159,44 @@ WHERE (true)
 
 -- Query.involvements: refused FORBIDDEN
 
+-- Query.mySessions (1 of 2)
+SELECT s.id, s.user_id, s.created_at, (SELECT max(rt.expires_at)
+  FROM refresh_tokens rt
+  WHERE rt.session_id = s.id
+  AND rt.used_at IS NULL) AS refresh_expires_at, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM auth_sessions s
+WHERE ((s.revoked_at IS NULL
+    AND s.user_id IS NOT NULL
+    AND (s.created_at > now() - make_interval(secs => $1)
+      OR EXISTS (SELECT 1
+        FROM refresh_tokens rt
+        WHERE rt.session_id = s.id
+        AND rt.used_at IS NULL
+        AND rt.expires_at > now())))
+  AND (s.user_id = $2::uuid)
+  AND (true))
+ORDER BY s.created_at DESC, s.id DESC
+LIMIT $3
+--   $1 = 900
+--   $2 = <user:auditor@oversight.example>
+--   $3 = 21
+
+-- Query.mySessions (2 of 2)
+SELECT count(*)::int AS n
+FROM auth_sessions s
+WHERE (s.revoked_at IS NULL
+  AND s.user_id IS NOT NULL
+  AND (s.created_at > now() - make_interval(secs => $1)
+    OR EXISTS (SELECT 1
+      FROM refresh_tokens rt
+      WHERE rt.session_id = s.id
+      AND rt.used_at IS NULL
+      AND rt.expires_at > now())))
+AND (s.user_id = $2::uuid)
+AND (true)
+--   $1 = 900
+--   $2 = <user:auditor@oversight.example>
+
 -- Query.notifications (1 of 2)
 SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM notifications n
@@ -192,6 +248,8 @@ WHERE (true)
 -- Query.subjectAccessHistory: refused BAD_USER_INPUT
 
 -- Query.subjects: refused FORBIDDEN
+
+-- Query.userSessions: refused FORBIDDEN
 
 -- Query.users: refused FORBIDDEN
 

@@ -25,6 +25,9 @@
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+false
+
 -- flagReadScope
 (f.disposed_at IS NULL
   AND f.status = 'ACTIVE')
@@ -41,6 +44,16 @@ false
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Safe Futures>
+
+-- managedSessionsScope
+s.user_id IN (SELECT u.id
+  FROM users u
+  WHERE u.agency_id = $1::uuid)
+--   $1 = <agency:Safe Futures>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Safe Futures>
@@ -48,6 +61,9 @@ u.agency_id = $1::uuid
 -- ownInboxScope
 n.recipient_id = $1::uuid
 --   $1 = <service:safe-futures-app>
+
+-- ownSessionsScope
+false
 
 -- ownSubmissionScope
 (r.disposed_at IS NULL
@@ -114,6 +130,8 @@ WHERE ((r.disposed_at IS NULL
 
 -- Query.involvements: refused FORBIDDEN
 
+-- Query.mySessions: refused FORBIDDEN
+
 -- Query.notifications (1 of 2)
 SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM notifications n
@@ -142,6 +160,8 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.subjectAccessHistory: refused FORBIDDEN
 
 -- Query.subjects: refused FORBIDDEN
+
+-- Query.userSessions: refused FORBIDDEN
 
 -- Query.users: refused FORBIDDEN
 

@@ -31,6 +31,10 @@
 
 -- disclosureSubjectScope: none (null: no rows at all)
 
+-- endableSessionsScope
+s.user_id = $1::uuid
+--   $1 = <user:reporter@safe-futures.example>
+
 -- flagReadScope
 (f.disposed_at IS NULL
   AND f.status = 'ACTIVE')
@@ -47,12 +51,26 @@ false
 
 -- involvementReadScope: none (null: no rows at all)
 
+-- managedServiceAccountsScope
+sa.agency_id = $1::uuid
+--   $1 = <agency:Safe Futures>
+
+-- managedSessionsScope
+s.user_id IN (SELECT u.id
+  FROM users u
+  WHERE u.agency_id = $1::uuid)
+--   $1 = <agency:Safe Futures>
+
 -- managedUsersScope
 u.agency_id = $1::uuid
 --   $1 = <agency:Safe Futures>
 
 -- ownInboxScope
 n.recipient_id = $1::uuid
+--   $1 = <user:reporter@safe-futures.example>
+
+-- ownSessionsScope
+s.user_id = $1::uuid
 --   $1 = <user:reporter@safe-futures.example>
 
 -- ownSubmissionScope
@@ -145,6 +163,44 @@ WHERE ((r.disposed_at IS NULL
 
 -- Query.involvements: refused FORBIDDEN
 
+-- Query.mySessions (1 of 2)
+SELECT s.id, s.user_id, s.created_at, (SELECT max(rt.expires_at)
+  FROM refresh_tokens rt
+  WHERE rt.session_id = s.id
+  AND rt.used_at IS NULL) AS refresh_expires_at, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM auth_sessions s
+WHERE ((s.revoked_at IS NULL
+    AND s.user_id IS NOT NULL
+    AND (s.created_at > now() - make_interval(secs => $1)
+      OR EXISTS (SELECT 1
+        FROM refresh_tokens rt
+        WHERE rt.session_id = s.id
+        AND rt.used_at IS NULL
+        AND rt.expires_at > now())))
+  AND (s.user_id = $2::uuid)
+  AND (true))
+ORDER BY s.created_at DESC, s.id DESC
+LIMIT $3
+--   $1 = 900
+--   $2 = <user:reporter@safe-futures.example>
+--   $3 = 21
+
+-- Query.mySessions (2 of 2)
+SELECT count(*)::int AS n
+FROM auth_sessions s
+WHERE (s.revoked_at IS NULL
+  AND s.user_id IS NOT NULL
+  AND (s.created_at > now() - make_interval(secs => $1)
+    OR EXISTS (SELECT 1
+      FROM refresh_tokens rt
+      WHERE rt.session_id = s.id
+      AND rt.used_at IS NULL
+      AND rt.expires_at > now())))
+AND (s.user_id = $2::uuid)
+AND (true)
+--   $1 = 900
+--   $2 = <user:reporter@safe-futures.example>
+
 -- Query.notifications (1 of 2)
 SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM notifications n
@@ -173,6 +229,8 @@ WHERE (n.recipient_id = $1::uuid)
 -- Query.subjectAccessHistory: refused FORBIDDEN
 
 -- Query.subjects: refused FORBIDDEN
+
+-- Query.userSessions: refused FORBIDDEN
 
 -- Query.users: refused FORBIDDEN
 

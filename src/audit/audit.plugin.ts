@@ -33,6 +33,8 @@ const FIELD_ACTIONS: Record<string, AuditAction> = {
   login: AuditAction.LOGIN,
   serviceToken: AuditAction.LOGIN,
   exchangeToken: AuditAction.LOGIN,
+  completePasswordReset: AuditAction.LOGIN,
+  verifySecondFactor: AuditAction.LOGIN,
   refreshToken: AuditAction.REFRESH,
   logout: AuditAction.LOGOUT,
   discloseIntelligence: AuditAction.DISCLOSE,
@@ -50,7 +52,7 @@ const FIELD_ACTIONS: Record<string, AuditAction> = {
 };
 
 /** Arguments that are secrets: their presence is recorded, never their value. */
-const SECRET_ARGS = new Set(['password', 'clientSecret', 'refreshToken', 'idToken']);
+const SECRET_ARGS = new Set(['password', 'clientSecret', 'refreshToken', 'idToken', 'resetToken', 'newPassword', 'code', 'challenge']);
 const READ_ACTIONS = new Set([AuditAction.READ, AuditAction.LIST, AuditAction.SEARCH]);
 const DENIALS = new Set<string>([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.RATE_LIMITED]);
 const MAX_ARG_TEXT = 500;

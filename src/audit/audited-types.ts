@@ -25,4 +25,13 @@ export const AUDITED_TYPES: Record<string, string> = {
 };
 
 /** Object types with an `id` that are not case content (reference data, identities). */
-export const NOT_CASE_RECORDS = new Set(['Agency', 'Division', 'Principal', 'User', 'AuditEvent', 'StaffMember']);
+export const NOT_CASE_RECORDS = new Set([
+  'Agency',
+  'Division',
+  'Principal',
+  'User',
+  'AuthSession',
+  'PartnerApp',
+  'AuditEvent',
+  'StaffMember',
+]);

@@ -34,8 +34,8 @@ export interface PrincipalSnapshot {
 }
 
 /**
- * The live row behind a session: nothing when it was revoked, its account disabled, or its agency
- * not yet approved. `roles` are those in force; pending ones (users.pending_roles) are never read here.
+ * The live row behind a session: nothing when it was revoked, its account disabled or awaiting a
+ * new password after a reset, or its agency not yet approved. `roles` are those in force; pending ones (users.pending_roles) are never read here.
  */
 function principalRowSql(kind: PrincipalKind, sessionId: string, id: string): Sql {
   return kind === 'USER'
@@ -45,7 +45,7 @@ function principalRowSql(kind: PrincipalKind, sessionId: string, id: string): Sq
             JOIN users u ON u.id = s.user_id
             JOIN agencies a ON a.id = u.agency_id
            WHERE s.id = ${sessionId}::uuid AND s.user_id = ${id}::uuid AND s.revoked_at IS NULL AND u.disabled_at IS NULL
-             AND a.status = 'ACTIVE'`
+             AND NOT u.must_change_password AND a.status = 'ACTIVE'`
     : sql`SELECT sa.id, sa.name AS display_name, NULL AS roles, sa.scopes::text[] AS scopes,
                  a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind
             FROM auth_sessions s
@@ -190,7 +190,8 @@ export async function findLiveUserSession(
   const live = (await db.query(
     `SELECT u.agency_id, u.roles::text[] AS roles
          FROM auth_sessions s JOIN users u ON u.id = s.user_id JOIN agencies a ON a.id = u.agency_id
-        WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL AND a.status = 'ACTIVE'`,
+        WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND u.disabled_at IS NULL AND NOT u.must_change_password
+          AND a.status = 'ACTIVE'`,
     [sessionId, userId],
   )) as { agency_id: string; roles: string[] }[];
   return live[0];

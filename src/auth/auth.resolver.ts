@@ -3,7 +3,18 @@ import type { GraphQLContext } from '../graphql/context';
 import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
 import { exchangeToken, login, logout, refresh, serviceToken } from './auth.service';
-import { AuthPayload, ExchangeTokenArgs, LoginArgs, PrincipalKindEnum, PrincipalType, RefreshArgs, ServiceTokenArgs } from './auth.types';
+import { completePasswordReset } from './password-reset.service';
+import {
+  AuthPayload,
+  CompletePasswordResetArgs,
+  SignInResult,
+  ExchangeTokenArgs,
+  LoginArgs,
+  PrincipalKindEnum,
+  PrincipalType,
+  RefreshArgs,
+  ServiceTokenArgs,
+} from './auth.types';
 
 @Resolver()
 export class AuthResolver {
@@ -37,6 +48,15 @@ export class AuthResolver {
   })
   exchangeToken(@Ctx() ctx: GraphQLContext, @Args(() => ExchangeTokenArgs) { idToken }: ExchangeTokenArgs) {
     return exchangeToken(ctx, idToken);
+  }
+
+  @Authorized(Permission.SIGN_IN)
+  @Mutation(() => SignInResult, {
+    description:
+      'Set a new password with the one-time token from resetUserPassword, and sign in (a TOTP-enrolled user gets a second-factor challenge)',
+  })
+  completePasswordReset(@Ctx() ctx: GraphQLContext, @Args(() => CompletePasswordResetArgs) args: CompletePasswordResetArgs) {
+    return completePasswordReset(ctx, args.resetToken, args.newPassword);
   }
 
   @Authorized(Permission.SIGNED_IN)

@@ -1,5 +1,5 @@
 import { agencyIsActive } from '../agencies/agency.queries';
-import { unauthenticated } from '../errors';
+import { AppError, ErrorCode, unauthenticated } from '../errors';
 import { type AppServices, inTransaction, type RequestContext } from '../context/request-context';
 import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
@@ -24,7 +24,17 @@ import type { PrincipalKind, TokenService } from './tokens';
 /** The one message for every failed sign-in: it never says whether the account exists. */
 const INVALID_CREDENTIALS = 'Invalid credentials';
 
-interface SessionSubject {
+/** After an administrator's password reset: FORBIDDEN until the user sets a new password with the reset token. */
+const passwordChangeRequired = () =>
+  new AppError(
+    ErrorCode.FORBIDDEN,
+    'A new password must be set first, with the reset token from your administrator (completePasswordReset)',
+    {
+      reason: 'PASSWORD_CHANGE_REQUIRED',
+    },
+  );
+
+export interface SessionSubject {
   sub: string;
   pk: PrincipalKind;
   agency: string;
@@ -32,7 +42,7 @@ interface SessionSubject {
 }
 
 /** Issues an access token (and for users a refresh token, recorded for rotation) in a session. */
-async function issueTokens(ctx: RequestContext, sessionId: string, subject: SessionSubject): Promise<AuthPayload> {
+export async function issueTokens(ctx: RequestContext, sessionId: string, subject: SessionSubject): Promise<AuthPayload> {
   const access = ctx.tokens.issue('access', { ...subject, sid: sessionId });
   // The caller had no token: the audit event of this sign-in names who it became.
   ctx.audit.signedIn = { id: subject.sub, kind: subject.pk, agencyId: subject.agency, roles: subject.roles, tokenId: access.jti };
@@ -61,6 +71,8 @@ export async function login(ctx: RequestContext, email: string, password: string
     ctx.log.info({ event: 'login_failed' }, 'failed sign-in');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
+  // Only with the right password: after an administrator's reset, the old password opens nothing.
+  if (user.mustChangePassword) throw passwordChangeRequired();
   const rehashed = needsRehash(user.passwordHash, ctx.config.argon2) ? await hashSecret(password, ctx.config.argon2) : null;
   return inTransaction(ctx, async (ctx) => {
     await clearAttempts(ctx.db, throttle);
@@ -121,6 +133,7 @@ export async function exchangeToken(ctx: RequestContext, idToken: string): Promi
   if (!user) throw refuse('no such user');
   if (user.agencyId !== identity.agencyId) throw refuse('user of another agency');
   if (user.disabledAt) throw refuse('user disabled');
+  if (user.mustChangePassword) throw passwordChangeRequired();
   if (!(await agencyIsActive(ctx.db, user.agencyId))) throw refuse('agency awaiting approval');
   return inTransaction(ctx, async (ctx) => {
     const session = await insertSession(ctx.db, { userId: user.id, serviceAccountId: null });

@@ -1,4 +1,5 @@
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../users/password-policy';
 import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Agency } from '../agencies/agency.types';
 import { Role } from '../policy/roles';
@@ -93,4 +94,40 @@ export class ExchangeTokenArgs {
   @MinLength(1)
   @MaxLength(16_384)
   idToken!: string;
+}
+
+@ObjectType({ description: 'The second step of a sign-in: send `challenge` with a code to verifySecondFactor' })
+export class SecondFactorChallenge {
+  @Field({ description: 'Single use, short-lived' })
+  challenge!: string;
+
+  @Field()
+  expiresAt!: Date;
+}
+
+@ObjectType({
+  description: 'A sign-in step: `tokens` when signed in, or `secondFactor` when a TOTP code (or a recovery code) is still needed',
+})
+export class SignInResult {
+  @Field(() => AuthPayload, { nullable: true })
+  tokens!: AuthPayload | null;
+
+  @Field(() => SecondFactorChallenge, { nullable: true })
+  secondFactor!: SecondFactorChallenge | null;
+}
+
+@ArgsType()
+export class CompletePasswordResetArgs {
+  @Field({ description: 'The reset token the administrator was given (resetUserPassword)' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  resetToken!: string;
+
+  @Field({ description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters, under the password policy (as createUser)` })
+  @IsString()
+  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, {
+    message: `newPassword must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
+  })
+  newPassword!: string;
 }

@@ -5,10 +5,12 @@ import { validateOrReject, type ValidatorOptions } from 'class-validator';
 import { ArgumentValidationError, buildSchema, getMetadataStorage, type PubSub, type ValidatorFn } from 'type-graphql';
 import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
+import { SessionResolver } from '../auth/session.resolver';
 import { authChecker } from './auth-checker';
 import { normaliseIdArguments } from './ids';
 import { withMutationSavepoints } from './mutation-savepoint';
 import { UserResolver } from '../users/user.resolver';
+import { AccountResolver } from '../users/account.resolver';
 import { StaffDirectoryResolver } from '../users/staff-directory.resolver';
 import { CrimeResolver } from '../crimes/crime.resolver';
 import { FlagResolver } from '../flags/flag.resolver';
@@ -29,9 +31,11 @@ import { RetentionResolver } from '../retention/retention.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
+  SessionResolver,
   AgencyResolver,
   DivisionResolver,
   UserResolver,
+  AccountResolver,
   StaffDirectoryResolver,
   IntelligenceResolver,
   SubjectResolver,

@@ -11,6 +11,8 @@ export type RecordKind =
   | 'break_glass_grant'
   | 'agency'
   | 'user'
+  | 'service_account'
+  | 'auth_session'
   | 'grant'
   | 'notification'
   | 'webhook_endpoint'

@@ -16,8 +16,14 @@ export enum Permission {
   SIGNED_IN = 'SIGNED_IN',
   /** Create agencies: ADMIN of an OVERSIGHT agency. */
   MANAGE_AGENCIES = 'MANAGE_AGENCIES',
-  /** Create and disable users: an agency's ADMIN (scope enforced by the users service). */
+  /**
+   * Manage the agency's accounts: create, disable and enable users, change their roles, reset their
+   * passwords, list and end their sessions, register and revoke partner apps: an agency's ADMIN
+   * (which accounts, and never one's own roles, is decided in policy/users.ts).
+   */
   MANAGE_USERS = 'MANAGE_USERS',
+  /** A person's own account: their sessions and their second factor. Users only, not partner apps. */
+  MANAGE_OWN_ACCOUNT = 'MANAGE_OWN_ACCOUNT',
   /**
    * See, approve and reject grants (new agencies, privileged roles): an ADMIN. Which grants, and
    * never one's own request, is decided in policy/grants.ts.
@@ -131,6 +137,7 @@ const RULES: Record<Permission, Rule> = {
     allows: (p) => isUserWith(p, Role.ADMIN) && p.agency.kind === AgencyKind.OVERSIGHT,
   },
   [Permission.MANAGE_USERS]: { anonymous: false, allows: (p) => isUserWith(p, Role.ADMIN) },
+  [Permission.MANAGE_OWN_ACCOUNT]: { anonymous: false, allows: (p) => p.kind === 'USER' },
   [Permission.DECIDE_GRANTS]: { anonymous: false, allows: (p) => isUserWith(p, Role.ADMIN) },
   [Permission.SUBMIT_INTELLIGENCE]: {
     anonymous: false,

@@ -34,3 +34,36 @@ export function userCreationTarget(
   }
   return { agencyId, bootstrapping };
 }
+
+/**
+ * Why `admin` may not change the roles of `userId`, or null when it may. Nobody changes their own
+ * roles: an administrator adding to their own would be one account defeating separation of duties.
+ */
+export function roleChangeRefusal(admin: Principal, userId: string): string | null {
+  if (admin.id === userId) return 'Administrators do not change their own roles: another administrator does';
+  return null;
+}
+
+/** The partner apps (service accounts) an administrator manages, as SQL on the alias `sa`: its agency's. */
+export function managedServiceAccountsScope(admin: Principal): Sql {
+  return sql`sa.agency_id = ${managedAgencyOf(admin)}::uuid`;
+}
+
+/** A person's own sign-in sessions, as SQL on the session alias `s`; none for a partner app (revoke the app instead). */
+export function ownSessionsScope(p: Principal): Sql {
+  return p.kind === 'USER' ? sql`s.user_id = ${p.id}::uuid` : sql`false`;
+}
+
+/**
+ * The sessions `p` may end, as SQL on the session alias `s`: its own, and for an administrator
+ * those of its own agency's users.
+ */
+export function endableSessionsScope(p: Principal): Sql {
+  if (p.kind !== 'USER' || !p.roles.includes(Role.ADMIN)) return ownSessionsScope(p);
+  return sql`(${ownSessionsScope(p)} OR ${managedSessionsScope(p)})`;
+}
+
+/** The sessions of the users an administrator manages, as SQL on the session alias `s`. */
+export function managedSessionsScope(admin: Principal): Sql {
+  return sql`s.user_id IN (SELECT u.id FROM users u WHERE ${managedUsersScope(admin)})`;
+}

@@ -9,6 +9,7 @@ export enum ServiceScope {
 
 /** A partner app (a voluntary group's app, a school's concern form) acting for its agency. */
 @Check('CHK_service_accounts_has_scope', 'cardinality(scopes) > 0')
+@Check('CHK_service_accounts_previous_secret', '(previous_secret_hash IS NULL) = (previous_secret_expires_at IS NULL)')
 @Entity('service_accounts')
 export class ServiceAccountEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -29,6 +30,13 @@ export class ServiceAccountEntity {
 
   @Column({ type: 'text' })
   secretHash!: string;
+
+  /** The secret before the last rotation: it keeps working until `previousSecretExpiresAt`. */
+  @Column({ type: 'text', nullable: true })
+  previousSecretHash!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt!: Date | null;
 
   @Column({ type: 'enum', enum: ServiceScope, enumName: 'service_scope', array: true })
   scopes!: ServiceScope[];

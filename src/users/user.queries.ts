@@ -15,6 +15,7 @@ export function toUser(entity: UserEntity & { agency: AgencyEntity }): User {
     roles: entity.roles,
     pendingRoles: entity.pendingRoles,
     disabled: entity.disabledAt !== null,
+    mustChangePassword: entity.mustChangePassword,
     createdAt: entity.createdAt,
   };
 }
@@ -39,7 +40,7 @@ export interface NewUser {
 
 export function insertUser(db: EntityManager, user: NewUser): Promise<UserEntity> {
   const users = db.getRepository(UserEntity);
-  return users.save(users.create({ ...user, disabledAt: null }));
+  return users.save(users.create({ ...user, disabledAt: null, mustChangePassword: false }));
 }
 
 /** A user of the agency, with the agency; null for a user of any other agency. */
@@ -63,6 +64,7 @@ export interface UserRow {
   roles: Role[];
   pending_roles: Role[];
   disabled_at: Date | null;
+  must_change_password: boolean;
   created_at: Date;
 }
 
@@ -74,6 +76,7 @@ export const toUserView = (row: UserRow, agency: AgencyEntity): User => ({
   roles: row.roles,
   pendingRoles: row.pending_roles,
   disabled: row.disabled_at !== null,
+  mustChangePassword: row.must_change_password,
   createdAt: row.created_at,
 });
 
@@ -84,7 +87,7 @@ export function listUserRows(db: Queryable, scope: Sql, args: PageRequest): Prom
     {
       list: 'users',
       select: raw(
-        'u.id, u.email, u.display_name, u.roles::text[] AS roles, u.pending_roles::text[] AS pending_roles, u.disabled_at, u.created_at',
+        'u.id, u.email, u.display_name, u.roles::text[] AS roles, u.pending_roles::text[] AS pending_roles, u.disabled_at, u.must_change_password, u.created_at',
       ),
       from: raw('users u'),
       where: scope,

@@ -43,6 +43,9 @@ export class User {
   @Field({ description: 'A disabled user cannot sign in and their tokens no longer work' })
   disabled!: boolean;
 
+  @Field({ description: 'An administrator reset their password: they cannot sign in until they set a new one with the reset token' })
+  mustChangePassword!: boolean;
+
   @Field()
   createdAt!: Date;
 }
@@ -92,3 +95,35 @@ export class UserIdArgs {
 }
 
 export const UserConnection = connectionOf('User', User);
+
+@ArgsType()
+export class ChangeUserRolesArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'userId must be a user id' })
+  userId!: string;
+
+  @Field(() => [Role], { description: 'The roles the user should hold: privileged ones added wait for a second administrator' })
+  @ArrayMinSize(1, { message: 'roles must name at least one role' })
+  @ArrayMaxSize(8)
+  @ArrayUnique({ message: 'roles must not repeat a role' })
+  roles!: Role[];
+}
+
+@ArgsType()
+export class UserIdOnlyArgs {
+  @Field(() => ID)
+  @IsUUID('all', { message: 'userId must be a user id' })
+  userId!: string;
+}
+
+@ObjectType({ description: 'A password reset: the token is shown this once; give it to the user by a safe channel' })
+export class PasswordResetIssued {
+  @Field(() => User)
+  user!: User;
+
+  @Field({ description: 'Single use; the user sets a new password with it (completePasswordReset)' })
+  resetToken!: string;
+
+  @Field()
+  expiresAt!: Date;
+}

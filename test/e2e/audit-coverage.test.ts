@@ -21,6 +21,11 @@ interface Fixtures {
   crimeId: string;
   refreshToken: string;
   userId: string;
+  /** Oversight users for resetUserPassword, and a reset token for completePasswordReset. */
+  resetUserId: string;
+  resetToken: string;
+  /** A session of the demo social worker's (not the one the cases sign in with), for revokeSession. */
+  sessionToEnd: string;
   divisionId: string;
   /** Signed by an agency's identity provider, for exchangeToken. */
   idToken: string;
@@ -318,6 +323,59 @@ const CASES: Record<string, Case> = {
   disableUser: {
     permitted: { as: ADMIN, query: 'mutation($id: ID!) { disableUser(id: $id) { id } }', vars: (f) => ({ id: f.userId }) },
     refused: { as: ANALYST, query: 'mutation($id: ID!) { disableUser(id: $id) { id } }', vars: (f) => ({ id: f.userId }) },
+  },
+  mySessions: {
+    permitted: { as: LEAD, query: '{ mySessions { totalCount } }' },
+    refused: anonymous('{ mySessions { totalCount } }'),
+  },
+  userSessions: {
+    permitted: { as: ADMIN, query: 'query($id: ID!) { userSessions(userId: $id) { totalCount } }', vars: (f) => ({ id: f.userId }) },
+    refused: { as: ANALYST, query: 'query($id: ID!) { userSessions(userId: $id) { totalCount } }', vars: (f) => ({ id: f.userId }) },
+  },
+  revokeSession: {
+    permitted: {
+      as: 'practitioner@rochdale-csc.example',
+      query: 'mutation($id: ID!) { revokeSession(id: $id) }',
+      vars: (f) => ({ id: f.sessionToEnd }),
+    },
+    refused: { as: ANALYST, query: 'mutation($id: ID!) { revokeSession(id: $id) }', vars: (f) => ({ id: f.sessionToEnd }) },
+  },
+  enableUser: {
+    permitted: { as: ADMIN, query: 'mutation($id: ID!) { enableUser(userId: $id) { id } }', vars: (f) => ({ id: f.userId }) },
+    refused: { as: ANALYST, query: 'mutation($id: ID!) { enableUser(userId: $id) { id } }', vars: (f) => ({ id: f.userId }) },
+  },
+  changeUserRoles: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation($id: ID!) { changeUserRoles(userId: $id, roles: [AUDITOR]) { id } }',
+      vars: (f) => ({ id: f.userId }),
+    },
+    refused: {
+      as: LEAD,
+      query: 'mutation($id: ID!) { changeUserRoles(userId: $id, roles: [AUDITOR]) { id } }',
+      vars: (f) => ({ id: f.userId }),
+    },
+  },
+  resetUserPassword: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation($id: ID!) { resetUserPassword(userId: $id) { expiresAt } }',
+      vars: (f) => ({ id: f.resetUserId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { resetUserPassword(userId: $id) { expiresAt } }',
+      vars: (f) => ({ id: f.resetUserId }),
+    },
+  },
+  completePasswordReset: {
+    permitted: anonymous(
+      'mutation($t: String!) { completePasswordReset(resetToken: $t, newPassword: "a-new-synthetic-passphrase") { tokens { accessToken } } }',
+      (f) => ({ t: f.resetToken }),
+    ),
+    refused: anonymous(
+      'mutation { completePasswordReset(resetToken: "not-a-token", newPassword: "a-new-synthetic-passphrase") { tokens { accessToken } } }',
+    ),
   },
   submitIntelligence: {
     permitted: {
@@ -620,6 +678,9 @@ beforeAll(async () => {
     crimeId: await one(`SELECT id FROM crimes LIMIT 1`),
     refreshToken: (await app.login(LEAD)).refreshToken,
     userId: await one(`SELECT id FROM users WHERE email = 'auditor@oversight.example'`),
+    sessionToEnd: app.tokens.verify((await app.login('practitioner@rochdale-csc.example')).accessToken, 'access')!.sid,
+    resetUserId: await oversightAuditor('reset-me@oversight.example'),
+    resetToken: await resetTokenFor(await oversightAuditor('reset-done@oversight.example')),
     divisionId: await one(`SELECT id FROM divisions LIMIT 1`),
     idToken: idp.sign({ email: 'sso@coverage-csc.example' }),
     ...(await lawfulDisclosureFixtures()),
@@ -649,6 +710,22 @@ async function breakGlassAnomaly(): Promise<string> {
     (await app.login(AUDITOR)).accessToken,
   );
   return r.body.data!.accessAnomalies.find((a) => a.kind === 'BREAK_GLASS')!.id;
+}
+
+/** A new oversight AUDITOR, written as the owner: its id. */
+async function oversightAuditor(email: string): Promise<string> {
+  return one(`INSERT INTO users (agency_id, email, display_name, password_hash, roles)
+     SELECT agency_id, '${email}', 'Coverage', '!', '{AUDITOR}' FROM users WHERE email = '${ADMIN}' RETURNING id`);
+}
+
+/** A password reset token for the user, as the oversight admin is given it. */
+async function resetTokenFor(userId: string): Promise<string> {
+  const r = await app.gql<{ resetUserPassword: { resetToken: string } }>(
+    'mutation($id: ID!) { resetUserPassword(userId: $id) { resetToken } }',
+    { id: userId },
+    await tokenFor(ADMIN),
+  );
+  return r.body.data!.resetUserPassword.resetToken;
 }
 
 /** A new oversight user whose AUDITOR role awaits approval, requested by the oversight admin: its grant's id. */

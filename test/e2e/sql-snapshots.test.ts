@@ -146,7 +146,7 @@ const fileOf = (login: string) => {
 
 let app: TestApp;
 const accounts: Account[] = [];
-const fixtures: { subjectId: string; endpointId: string } = { subjectId: '', endpointId: '' };
+const fixtures: { subjectId: string; endpointId: string; userId: string } = { subjectId: '', endpointId: '', userId: '' };
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -211,6 +211,10 @@ beforeAll(async () => {
     [`whsec_${Buffer.alloc(32, 5).toString('base64')}`],
   )) as { id: string }[];
   names.set(fixtures.endpointId, '<webhook_endpoint:fixture>');
+  // A user of the school's, whose sessions its admin lists.
+  [{ id: fixtures.userId }] = (await app.ownerQuery(`SELECT id FROM users WHERE email = 'lead@brookfield-high.example'`)) as {
+    id: string;
+  }[];
 }, 60_000);
 
 afterAll(() => app?.close());
@@ -331,6 +335,7 @@ const REQUIRED_ARGUMENTS: Record<string, () => unknown> = {
   'searchIntelligence.text': () => 'school',
   'subjectAccessHistory.subjectId': () => fixtures.subjectId,
   'webhookDeliveries.endpointId': () => fixtures.endpointId,
+  'userSessions.userId': () => fixtures.userId,
 };
 
 interface ListQuery {

@@ -76,13 +76,13 @@ export class LawfulRecords1767000000200 implements MigrationInterface {
         (3, 'All other offences and intelligence', 6, 6, NULL,
             'College of Policing APP: Information management, Retention, review and disposal (MoPI), group 3')`);
 
-    await q.query(`CREATE TYPE retention_decision AS ENUM ('RETAIN', 'DISPOSE')`);
+    await q.query(`CREATE TYPE retention_outcome AS ENUM ('RETAIN', 'DISPOSE')`);
     await q.query(`CREATE TABLE retention_decisions (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         record_kind text NOT NULL CHECK (record_kind IN ('intelligence_report', 'subject', 'flag', 'crime')),
         record_id uuid NOT NULL,
         review_group smallint NOT NULL REFERENCES retention_review_groups (review_group),
-        decision retention_decision NOT NULL,
+        decision retention_outcome NOT NULL,
         reason text NOT NULL CHECK (char_length(btrim(reason)) BETWEEN 1 AND 2000),
         next_review_at timestamptz,
         decided_by_user_id uuid NOT NULL REFERENCES users (id),
@@ -134,7 +134,7 @@ export class LawfulRecords1767000000200 implements MigrationInterface {
       await q.query(`ALTER TABLE ${table} DISABLE ROW LEVEL SECURITY`);
     }
     await q.query(`DROP TABLE retention_decisions`);
-    await q.query(`DROP TYPE retention_decision`);
+    await q.query(`DROP TYPE retention_outcome`);
     await q.query(`DROP TABLE retention_review_groups`);
     await q.query(`ALTER TABLE disclosures DROP COLUMN agreement_id`);
     await q.query(`ALTER TABLE disclosures DROP COLUMN no_agreement_reason`);

@@ -168,7 +168,7 @@ export async function insertDecision(
   const [row] = await run<DecisionRow>(
     db,
     sql`INSERT INTO retention_decisions (record_kind, record_id, review_group, decision, reason, next_review_at, decided_by_user_id)
-        VALUES (${RECORD_KIND_OF[d.kind]}, ${d.id}::uuid, ${d.reviewGroup}, ${d.decision}::retention_decision, ${d.reason},
+        VALUES (${RECORD_KIND_OF[d.kind]}, ${d.id}::uuid, ${d.reviewGroup}, ${d.decision}::retention_outcome, ${d.reason},
                 ${d.nextReviewAt}, ${d.by}::uuid)
         RETURNING *`,
   );

@@ -31,7 +31,8 @@ export function listLiveSessions(
   return keysetPage<SessionRow>(
     db,
     {
-      list: 'sessions',
+      // One list per caller's view, and per user for an admin: a cursor works only where it was given.
+      list: userId ? `userSessions:${userId}` : 'mySessions',
       select: SESSION_COLUMNS,
       from: raw('auth_sessions s'),
       where: and([live(accessTtlSeconds), scope, userId ? sql`s.user_id = ${userId}::uuid` : sql`true`]),

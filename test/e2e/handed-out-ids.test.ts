@@ -37,12 +37,15 @@ const LISTS: Record<string, { as: string; args?: string }> = {
   staffDirectory: { as: AUDITOR },
   informationSharingAgreements: { as: SUPERVISOR },
   retentionReviews: { as: SUPERVISOR },
+  mySessions: { as: ADMIN },
+  userSessions: { as: ADMIN, args: 'userId: $userId' },
 };
 
 let app: TestApp;
 const tokens: Record<string, string> = {};
 let subjectId: string;
 let endpointId: string;
+let userId: string;
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -53,6 +56,7 @@ beforeAll(async () => {
   await app.gql(`query($id: ID!) { subject(id: $id) { id } }`, { id: subjectId }, tokens[ANALYST]);
   // So the administrator's webhook has a delivery log to page through.
   const [admin] = await app.db.query<{ id: string; agency_id: string }[]>(`SELECT id, agency_id FROM users WHERE email = $1`, [ADMIN]);
+  userId = admin.id;
   [{ id: endpointId }] = await app.db.query<{ id: string }[]>(
     `INSERT INTO webhook_endpoints (agency_id, url, events, secret, created_by)
      VALUES ($1, 'http://127.0.0.1:9/ids', '{FLAG_APPROVED}', $2, $3) RETURNING id`,
@@ -103,6 +107,7 @@ const listQuery = (field: string, selection: string, after = false) => {
     ...(after ? ['$after: String'] : []),
     ...(args?.includes('$subjectId') ? ['$subjectId: ID!'] : []),
     ...(args?.includes('$endpointId') ? ['$endpointId: ID!'] : []),
+    ...(args?.includes('$userId') ? ['$userId: ID!'] : []),
   ];
   const passed = ['first: $first', ...(after ? ['after: $after'] : []), ...(args ? [args] : [])];
   return `query CursorsOnly(${vars.join(', ')}) { ${field}(${passed.join(', ')}) { ${selection} } }`;
@@ -141,16 +146,16 @@ describe('the schema: every ID field and cursor is classified', () => {
 });
 
 describe('ids handed out in cursors are audited', () => {
-  // Identities (users, the staff directory) and the trail's own events are not case records.
+  // Identities (users, their sessions, the staff directory) and the trail's own events are not case records.
   const audited = Object.entries(LISTS).filter(
-    ([field]) => !['users', 'staffDirectory', 'auditEvents', 'subjectAccessHistory'].includes(field),
+    ([field]) => !['users', 'mySessions', 'userSessions', 'staffDirectory', 'auditEvents', 'subjectAccessHistory'].includes(field),
   );
 
   it.each(audited)('%s: edges { cursor } alone lists every record the page names, counted', async (field, { as }) => {
-    const nodes = await asCaller(as, listQuery(field, 'edges { node { id } }'), { first: 5, subjectId, endpointId });
+    const nodes = await asCaller(as, listQuery(field, 'edges { node { id } }'), { first: 5, subjectId, endpointId, userId });
     const ids = (nodes.body.data![field] as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id).sort();
     expect(ids.length).toBeGreaterThan(0);
-    const cursors = await asCaller(as, listQuery(field, 'edges { cursor }'), { first: 5, subjectId, endpointId });
+    const cursors = await asCaller(as, listQuery(field, 'edges { cursor }'), { first: 5, subjectId, endpointId, userId });
     expect(cursors.body.errors).toBeUndefined();
     const event = await eventOf(cursors.requestId);
     expect([...event.record_ids].sort()).toEqual(ids);
@@ -158,9 +163,9 @@ describe('ids handed out in cursors are audited', () => {
   });
 
   it.each(audited)('%s: pageInfo { startCursor endCursor } alone lists the first and last record', async (field, { as }) => {
-    const nodes = await asCaller(as, listQuery(field, 'edges { node { id } }'), { first: 5, subjectId, endpointId });
+    const nodes = await asCaller(as, listQuery(field, 'edges { node { id } }'), { first: 5, subjectId, endpointId, userId });
     const ids = (nodes.body.data![field] as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id);
-    const page = await asCaller(as, listQuery(field, 'pageInfo { startCursor endCursor }'), { first: 5, subjectId, endpointId });
+    const page = await asCaller(as, listQuery(field, 'pageInfo { startCursor endCursor }'), { first: 5, subjectId, endpointId, userId });
     const event = await eventOf(page.requestId);
     expect([...event.record_ids].sort()).toEqual([...new Set([ids[0], ids.at(-1)])].sort());
   });
@@ -204,14 +209,14 @@ describe('cursors are bound to their list', () => {
   const cursors: Record<string, string> = {};
   beforeAll(async () => {
     for (const [field, { as }] of Object.entries(LISTS)) {
-      const r = await asCaller(as, listQuery(field, 'pageInfo { endCursor }'), { first: 1, subjectId, endpointId });
+      const r = await asCaller(as, listQuery(field, 'pageInfo { endCursor }'), { first: 1, subjectId, endpointId, userId });
       const end = (r.body.data?.[field] as { pageInfo: { endCursor: string | null } } | undefined)?.pageInfo.endCursor;
       if (end) cursors[field] = end;
     }
   });
 
   const page = (field: string, after: string) =>
-    asCaller(LISTS[field].as, listQuery(field, 'totalCount', true), { first: 1, after, subjectId, endpointId });
+    asCaller(LISTS[field].as, listQuery(field, 'totalCount', true), { first: 1, after, subjectId, endpointId, userId });
 
   it('a cursor from every list is accepted by its own list', async () => {
     expect(Object.keys(cursors).length).toBeGreaterThanOrEqual(8);

@@ -386,6 +386,7 @@ describe('row-level security covers every case table', () => {
         'divisions',
         'grants',
         'migrations',
+        'password_resets',
         'refresh_tokens',
         'retention_review_groups',
         'service_accounts',

@@ -46,9 +46,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       statement_timeout: options.statementTimeoutMs ?? 10_000,
       application_name: options.applicationName ?? 'safeshare',
       // JIT compiles each scoped count and list afresh (hundreds of ms) for queries that run in a few:
-      // off for the service's short OLTP statements.
-      // UTC: timestamps read back the same everywhere, and the audit row hash takes its fast path
-      // (migrations/1767000000000-audit-write-plans.ts).
+      // off for the service's short OLTP statements. UTC: timestamps read back the same everywhere,
+      // and the audit row hash takes its fast path (migrations/1767000000000-audit-write-plans.ts).
       options: [
         '-c jit=off',
         '-c TimeZone=UTC',

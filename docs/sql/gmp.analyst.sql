@@ -268,8 +268,8 @@ WHERE (n.recipient_id = $1::uuid)
 
 -- Query.retentionReviews: refused FORBIDDEN
 
--- Query.searchIntelligence (1 of 2)
-SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location, r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation, r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at, true AS subjects_shown
+-- Query.searchIntelligence (1 of 1)
+SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location, r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation, r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at, true AS subjects_shown, count(*) OVER ()::int AS page_total_count
 FROM intelligence_reports r
 WHERE (r.disposed_at IS NULL)
 AND (r.id IN (SELECT reports_matching(websearch_to_tsquery('english', $1))))
@@ -280,13 +280,6 @@ OFFSET $4
 --   $2 = "school"
 --   $3 = 21
 --   $4 = 0
-
--- Query.searchIntelligence (2 of 2)
-SELECT count(*)::int AS n
-FROM intelligence_reports r
-WHERE (r.disposed_at IS NULL)
-AND (r.id IN (SELECT reports_matching(websearch_to_tsquery('english', $1))))
---   $1 = "school"
 
 -- Query.staffDirectory: refused FORBIDDEN
 

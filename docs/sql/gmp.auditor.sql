@@ -249,8 +249,8 @@ WHERE (n.recipient_id = $1::uuid)
 
 -- Query.searchIntelligence: refused FORBIDDEN
 
--- Query.staffDirectory (1 of 2)
-SELECT m.id, m.kind, m.display_name, m.roles, m.enabled, a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind
+-- Query.staffDirectory (1 of 1)
+SELECT m.id, m.kind, m.display_name, m.roles, m.enabled, a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind, count(*) OVER ()::int AS page_total_count
 FROM (SELECT u.id, 'USER'::text AS kind, u.display_name, u.agency_id, u.roles::text[] AS roles, u.disabled_at IS NULL AS enabled
   FROM users u
   UNION ALL
@@ -264,17 +264,6 @@ OFFSET $3
 --   $1 = <agency:Greater Manchester Police>
 --   $2 = 21
 --   $3 = 0
-
--- Query.staffDirectory (2 of 2)
-SELECT count(*)::int AS n
-FROM (SELECT u.id, 'USER'::text AS kind, u.display_name, u.agency_id, u.roles::text[] AS roles, u.disabled_at IS NULL AS enabled
-  FROM users u
-  UNION ALL
-  SELECT s.id, 'SERVICE'::text, s.name, s.agency_id, '{}'::text[], s.disabled_at IS NULL
-  FROM service_accounts s) m
-JOIN agencies a ON a.id = m.agency_id
-WHERE (m.agency_id = $1::uuid)
---   $1 = <agency:Greater Manchester Police>
 
 -- Query.subjectAccessHistory: refused BAD_USER_INPUT
 

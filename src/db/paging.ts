@@ -177,20 +177,30 @@ export async function keysetPage<R extends { id: string }>(
   };
 }
 
-/** Offset pagination for ranked results (search), whose order has no natural key. */
+/** The column PostgreSQL adds to each ranked row: how many rows match, counted in the same pass. */
+const TOTAL_KEY = 'page_total_count';
+
+/**
+ * Offset pagination for ranked results (search), whose order has no natural key. Ranking sorts every
+ * matching row anyway, so the count rides on that pass (a window over the matches) instead of a
+ * second scan; only a page past the end, which has no row to carry it, counts on its own.
+ */
 export async function offsetPage<R>(db: Queryable, q: Query & { orderBy: Sql }, args: PageRequest): Promise<Page<R>> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   const list = listIdentity(q.list, [q.orderBy], 'offset');
   const offset = args.after != null ? (decodeCursor(args.after, list, [isOffset])[0] as number) + 1 : 0;
-  const rows = await run<R>(
+  const rows = await run<R & { [TOTAL_KEY]: number }>(
     db,
-    sql`SELECT ${q.select} FROM ${q.from} WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT ${first + 1} OFFSET ${offset}`,
+    sql`SELECT ${q.select}, count(*) OVER ()::int AS ${raw(TOTAL_KEY)} FROM ${q.from} WHERE ${q.where}
+        ORDER BY ${q.orderBy} LIMIT ${first + 1} OFFSET ${offset}`,
   );
+  const counted = rows[0]?.[TOTAL_KEY] ?? (offset === 0 ? 0 : undefined);
+  const nodes = rows.map(({ [TOTAL_KEY]: _total, ...node }) => node as unknown as R);
   return pageOf(
-    rows,
+    nodes,
     first,
     (_row, i) => encodeCursor(list, [offset + i]),
-    lazy(() => countOf(db, q)),
+    counted === undefined ? lazy(() => countOf(db, q)) : Promise.resolve(counted),
     offset > 0,
   );
 }

@@ -7,6 +7,8 @@ import { orNone, reportHasVisibleLink, reportSubjectLinkScope, reportSubjectsSho
 import { assertFilterable } from '../policy/fields';
 import { ownSubmissionScope, reportReadScope, reportRedactions, requireScope } from '../policy/records';
 import type { SubjectRole } from '../subjects/subject.enums';
+import { subjectLinksColumn, subjectLinksFromJson, toSubjectLinkView } from '../subjects/subject.queries';
+import { withPrefetched } from '../db/prefetched';
 import {
   Classification,
   type HandlingCode,
@@ -151,18 +153,27 @@ async function filterConditions(db: Queryable, principal: Principal, filter: Int
   return conditions;
 }
 
+/** What a list's query fetches with its page for fields nested under it (see db/prefetched.ts). */
+export interface ReportListIncludes {
+  /** The reports' visible subject links (`IntelligenceReport.subjects`). */
+  subjectLinks?: boolean;
+}
+
 /** Reports newest first, within the caller's scope (applied before paging and counting). */
 export async function listReports(
   db: Queryable,
   principal: Principal,
   args: PageRequest & { filter?: IntelligenceFilter },
+  includes: ReportListIncludes = {},
 ): Promise<Page<IntelligenceReport>> {
   const where = and([scopeOf(principal), ...(await filterConditions(db, principal, args.filter))]);
-  const page = await keysetPage<ReportRow>(
+  const page = await keysetPage<ReportRow & { subject_links?: Parameters<typeof subjectLinksFromJson>[0] }>(
     db,
     {
       list: 'intelligenceReports',
-      select: reportColumns(principal),
+      select: includes.subjectLinks
+        ? sql`${reportColumns(principal)}, ${subjectLinksColumn(principal)} AS subject_links`
+        : reportColumns(principal),
       from: raw('intelligence_reports r'),
       where,
       sortColumn: raw('r.received_at'),
@@ -171,7 +182,16 @@ export async function listReports(
     },
     args,
   );
-  return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toReportView(e.node, principal) })) };
+  const viewOf = (row: ReportRow & { subject_links?: Parameters<typeof subjectLinksFromJson>[0] }) => {
+    const view = toReportView(row, principal);
+    if (!row.subject_links) return view;
+    return withPrefetched(
+      view,
+      'subjects',
+      subjectLinksFromJson(row.subject_links).map((link) => toSubjectLinkView(link, principal)),
+    );
+  };
+  return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: viewOf(e.node) })) };
 }
 
 /** Full-text search over narratives and locations, best match first, within the caller's scope. */

@@ -1,4 +1,7 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { prefetchedOf } from '../db/prefetched';
+import { selectsPath } from '../graphql/selection';
 import { IsUUID, ValidateNested } from 'class-validator';
 import { ArgsType, Field } from 'type-graphql';
 import { Agency, Division } from '../agencies/agency.types';
@@ -49,8 +52,12 @@ export class IntelligenceResolver {
 
   @Authorized(Permission.READ_INTELLIGENCE)
   @Query(() => IntelligenceReportConnection, { description: 'Newest first, within the caller’s scope' })
-  intelligenceReports(@Ctx() ctx: GraphQLContext, @Args(() => IntelligenceListArgs) args: IntelligenceListArgs) {
-    return listIntelligence(ctx, args);
+  intelligenceReports(
+    @Ctx() ctx: GraphQLContext,
+    @Args(() => IntelligenceListArgs) args: IntelligenceListArgs,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return listIntelligence(ctx, args, { subjectLinks: selectsPath(info, ['edges', 'node', 'subjects']) });
   }
 
   @Authorized(Permission.SEARCH_RECORDS)
@@ -109,7 +116,8 @@ export class IntelligenceResolver {
 
   @FieldResolver(() => [ReportSubjectLink], { description: 'Linked subjects with their roles (police readers)' })
   subjects(@Root() report: IntelligenceReport, @Ctx() ctx: GraphQLContext) {
-    return withheld(report, 'subjects') ? [] : ctx.loaders.subjectLinksByReport.load(report.id);
+    if (withheld(report, 'subjects')) return [];
+    return prefetchedOf<ReportSubjectLink[]>(report, 'subjects') ?? ctx.loaders.subjectLinksByReport.load(report.id);
   }
 
   @FieldResolver(() => [HistoryEntry], { description: 'Every change, oldest first (police readers)' })

@@ -16,6 +16,7 @@ import {
   findReport,
   insertReports,
   listReports,
+  type ReportListIncludes,
   lockReportStatus,
   searchReports,
   updateAssessment,
@@ -227,8 +228,12 @@ export function getReport(ctx: RequestContext, id: string): Promise<Intelligence
   return findReport(ctx.db, authorize(ctx, Permission.READ_INTELLIGENCE), id);
 }
 
-export function listIntelligence(ctx: RequestContext, args: IntelligenceListArgs): Promise<Page<IntelligenceReport>> {
-  return listReports(ctx.db, authorize(ctx, Permission.READ_INTELLIGENCE), args);
+export function listIntelligence(
+  ctx: RequestContext,
+  args: IntelligenceListArgs,
+  includes?: ReportListIncludes,
+): Promise<Page<IntelligenceReport>> {
+  return listReports(ctx.db, authorize(ctx, Permission.READ_INTELLIGENCE), args, includes);
 }
 
 export function searchIntelligence(ctx: RequestContext, args: IntelligenceSearchArgs): Promise<Page<IntelligenceReport>> {

@@ -211,17 +211,33 @@ export async function insertReportSubject(
 
 export type SubjectLinkRow = SubjectRow & { report_id: string; role: SubjectRole };
 
-/** The subjects linked to these reports, through links the caller may see (the report–subject edge), in linking order. */
-export function subjectLinksOf(db: Queryable, principal: Principal | null, reportIds: readonly string[]): Promise<SubjectLinkRow[]> {
+/** The visible links (the report–subject edge) of the reports `reports` picks on `rs`, with their subjects. */
+function visibleSubjectLinks(principal: Principal | null, reports: Sql): Sql {
   const subjectScope = (principal && subjectReadScope(principal)) ?? raw('false');
   const linkScope = orNone(principal && reportSubjectLinkScope(principal));
+  return sql`SELECT rs.report_id, rs.role, rs.linked_at, ${SUBJECT_COLUMNS} FROM report_subjects rs JOIN subjects s ON s.id = rs.subject_id
+              WHERE ${reports} AND ${subjectScope} AND ${linkScope}`;
+}
+
+/** The subjects linked to these reports, through links the caller may see (the report–subject edge), in linking order. */
+export function subjectLinksOf(db: Queryable, principal: Principal | null, reportIds: readonly string[]): Promise<SubjectLinkRow[]> {
   return run<SubjectLinkRow>(
     db,
-    sql`SELECT rs.report_id, rs.role, ${SUBJECT_COLUMNS} FROM report_subjects rs JOIN subjects s ON s.id = rs.subject_id
-               WHERE rs.report_id = ANY(${[...reportIds]}::uuid[]) AND ${subjectScope} AND ${linkScope}
-               ORDER BY rs.linked_at, s.id`,
+    sql`${visibleSubjectLinks(principal, sql`rs.report_id = ANY(${[...reportIds]}::uuid[])`)} ORDER BY rs.linked_at, s.id`,
   );
 }
+
+/**
+ * The same links of the report `r`, in the same order, as one JSON array column of a page's query
+ * (one round trip for the page and its links); read back with `subjectLinksFromJson`.
+ */
+export function subjectLinksColumn(principal: Principal | null): Sql {
+  return sql`(SELECT coalesce(json_agg(l ORDER BY l.linked_at, l.id), '[]'::json) FROM (${visibleSubjectLinks(principal, raw('rs.report_id = r.id'))}) l)`;
+}
+
+/** Rows of `subjectLinksColumn` as `subjectLinksOf` returns them (JSON carries times as text). */
+export const subjectLinksFromJson = (rows: (Omit<SubjectLinkRow, 'created_at'> & { created_at: string })[]): SubjectLinkRow[] =>
+  rows.map((row) => ({ ...row, created_at: new Date(row.created_at) }));
 
 /** A subject link as the caller sees it. */
 export const toSubjectLinkView = (row: SubjectLinkRow, principal: Principal): ReportSubjectLink => ({

@@ -105,6 +105,31 @@ describe('keyset paging over rows created in one transaction', () => {
     expect(new Set(ids).size).toBe(n);
   });
 
+  it('ranks every search match exactly once, counted alike on every page and past the end', async () => {
+    const gmp = await agencyId('Greater Manchester Police');
+    const [{ id: analyst }] = await app.db.query<{ id: string }[]>(`SELECT id FROM users WHERE email = 'analyst@gmp.example'`);
+    // Ranks tie in groups (one, two or three mentions), so the order falls back to time and id.
+    await app.db.query(
+      `INSERT INTO intelligence_reports (source_type, received_at, narrative, submitted_by_agency_id, submitted_by_user_id)
+       SELECT 'POLICE', '2020-07-01T12:00:00Z'::timestamptz + (g % 4) * interval '1 second', repeat('Quillsworth ', 1 + g % 3) || g, $1, $2
+         FROM generate_series(1, 30) g`,
+      [gmp, analyst],
+    );
+    const query = `query($first: Int, $after: String) { searchIntelligence(text: "Quillsworth", first: $first, after: $after) {
+         totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`;
+    const { ids, totals } = await walk('searchIntelligence', query, t.analyst);
+    expect([...totals]).toEqual([30]);
+    expect(new Set(ids).size).toBe(30);
+    // The last page's end cursor leads to an empty page, which counts on its own.
+    const last = await app.gql<Record<string, Connection>>(query, { first: 100, after: null }, t.analyst);
+    const beyond = await app.gql<Record<string, Connection>>(
+      query,
+      { first: 7, after: last.body.data!.searchIntelligence.pageInfo.endCursor },
+      t.analyst,
+    );
+    expect(beyond.body.data!.searchIntelligence).toMatchObject({ totalCount: 30, edges: [] });
+  });
+
   it('still refuses a forged cursor', async () => {
     const forged = Buffer.from(JSON.stringify(['2020-06-01T12:00:00.1234567Z', '00000000-0000-4000-8000-000000000000'])).toString(
       'base64url',

@@ -21,6 +21,7 @@ import {
   updateAssessment,
 } from './intelligence.queries';
 import type { Page } from '../db/paging';
+import { readReplica } from '../db/replica';
 import type {
   AssessmentInput,
   IntelligenceListArgs,
@@ -232,5 +233,7 @@ export function listIntelligence(ctx: RequestContext, args: IntelligenceListArgs
 }
 
 export function searchIntelligence(ctx: RequestContext, args: IntelligenceSearchArgs): Promise<Page<IntelligenceReport>> {
-  return searchReports(ctx.db, authorize(ctx, Permission.SEARCH_RECORDS), args);
+  const principal = authorize(ctx, Permission.SEARCH_RECORDS);
+  // A search may lag the primary by up to REPLICA_MAX_LAG_MS (docs/scaling.md); it is audited on the primary.
+  return readReplica(ctx).query((db) => searchReports(db, principal, args));
 }

@@ -4,7 +4,7 @@
 // removes the dir.
 import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +31,8 @@ function daemon(cmd, args, logFile, env = process.env) {
   const out = openSync(logFile, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', out, out], env, detached: true });
   child.unref();
+  // Every pid this cluster started, for cluster/cleanup.mjs.
+  appendFileSync(path.join(path.dirname(logFile), 'pids'), `${child.pid}\n`);
   return child;
 }
 
@@ -86,6 +88,8 @@ export async function startCluster({ log = () => undefined, env = process.env } 
   const root = mkdtempSync(path.join(tmpdir(), 'safeshare-cluster-'));
   // PostgreSQL (as `postgres`) and nginx's workers must reach their files under it.
   chmodSync(root, 0o755);
+  // For cluster/cleanup.mjs, should this process die before its own cleanup ran (CI's safety net).
+  if (env.CLUSTER_STATE_FILE) writeFileSync(env.CLUSTER_STATE_FILE, root);
   const asRoot = process.getuid?.() === 0;
   const cluster = {
     root,

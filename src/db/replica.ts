@@ -132,7 +132,7 @@ export class ReplicaReads {
           // A lazy part of the result (a page's totalCount) runs after this transaction has ended:
           // as a read of its own, never on the bare connection (which no longer carries the caller).
           if (ended) return late.query(text, params);
-          const next = pending.then(async () => (await client.query(text, params)).rows);
+          const next = pending.then(async () => (await client.query<Record<string, unknown>>(text, params)).rows);
           pending = next.catch(() => undefined);
           return next;
         },
@@ -170,7 +170,7 @@ export interface ReplicaCaller {
 
 /** Where a read that may be stale runs: the standby when usable, else the request's own transaction. */
 export interface StaleRead {
-  query<T>(work: (db: Queryable) => Promise<T>): Promise<T>;
+  read<T>(work: (db: Queryable) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -181,8 +181,8 @@ export interface StaleRead {
  */
 export function readReplica(ctx: ReplicaCaller): StaleRead {
   return {
-    async query<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
-      const late: Queryable = { query: (text, params) => readReplica(ctx).query((db) => db.query(text, params)) };
+    async read<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+      const late: Queryable = { query: (text, params) => readReplica(ctx).read((db) => db.query(text, params)) };
       const read = ctx.replica ? await ctx.replica.tryRead(ctx.principal, work, late) : undefined;
       if (read) return read.value;
       if (ctx.replica) ctx.replica.counts.fallback++;

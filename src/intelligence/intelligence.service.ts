@@ -235,5 +235,5 @@ export function listIntelligence(ctx: RequestContext, args: IntelligenceListArgs
 export function searchIntelligence(ctx: RequestContext, args: IntelligenceSearchArgs): Promise<Page<IntelligenceReport>> {
   const principal = authorize(ctx, Permission.SEARCH_RECORDS);
   // A search may lag the primary by up to REPLICA_MAX_LAG_MS (docs/scaling.md); it is audited on the primary.
-  return readReplica(ctx).query((db) => searchReports(db, principal, args));
+  return readReplica(ctx).read((db) => searchReports(db, principal, args));
 }

@@ -49,7 +49,7 @@ it('seals each audit event once and folds each report once while three instances
   const logger = createLogger('silent');
   const runners = pools.flatMap((db) => [startAuditMaintenance(db, 50, logger), startRollupFold(db, 50, logger)]);
   const investigator = (await app.login('investigator@gmp.example')).accessToken;
-  const reportsBefore = await app.db.query(`SELECT count(*)::int AS n FROM intelligence_reports`);
+  const reportsBefore = await app.db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM intelligence_reports`);
   for (let i = 0; i < 30; i++) {
     const r = await app.gql(
       `mutation($i: SubmitIntelligenceInput!) { submitIntelligence(input: $i) { id } }`,
@@ -78,17 +78,17 @@ it('seals each audit event once and folds each report once while three instances
   expect(events).toBeGreaterThan(30);
 
   // Each report counted once in the rollups (the deltas folded once) as in the reports themselves.
-  const [{ rolled }] = (await app.db.query(
+  const [{ rolled }] = await app.db.query<{ rolled: string }[]>(
     `SELECT (SELECT coalesce(sum(reports), 0) FROM report_daily_counts) + (SELECT coalesce(sum(reports), 0) FROM report_count_deltas) AS rolled`,
-  )) as { rolled: string }[];
-  const [{ n }] = (await app.db.query(`SELECT count(*)::int AS n FROM intelligence_reports`)) as { n: number }[];
-  expect(n).toBe((reportsBefore as { n: number }[])[0].n + 30);
+  );
+  const [{ n }] = await app.db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM intelligence_reports`);
+  expect(n).toBe(reportsBefore[0].n + 30);
   expect(Number(rolled)).toBe(n);
 
   // The partitions ahead exist once each.
-  const partitions = (await app.db.query(
+  const partitions = await app.db.query<{ relname: string }[]>(
     `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_events'::regclass`,
-  )) as { relname: string }[];
+  );
   expect(new Set(partitions.map((p) => p.relname)).size).toBe(partitions.length);
   expect(partitions.length).toBeGreaterThanOrEqual(3);
 });

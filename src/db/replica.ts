@@ -21,14 +21,19 @@ export interface ReplicaOptions {
 }
 
 /**
- * SQLSTATE classes after which the standby, not the query, is at fault: connection (08), operator
- * intervention (57: shutdown, cancel), system error (58), a conflict with recovery (40001), and no
- * SQLSTATE at all (socket closed, refused). The same read then runs on the primary.
+ * Whether the standby, not the query, is at fault: a PostgreSQL error of class 08 (connection), 57
+ * (operator intervention: shutdown, cancel), 58 (system error) or a conflict with recovery
+ * (40001); or the connection itself failing (refused, reset, timed out, closed). The same read then
+ * runs on the primary. Anything else (the query's own error, a domain error) is the caller's.
  */
 function standbyFault(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  return ['08', '57', '58'].includes(code.slice(0, 2)) || code === '40001';
+  if (error instanceof pg.DatabaseError) {
+    const code = error.code ?? '';
+    return ['08', '57', '58'].includes(code.slice(0, 2)) || code === '40001';
+  }
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+  return typeof message === 'string' && /connection|terminated|timeout/i.test(message);
 }
 
 /**

@@ -1,6 +1,7 @@
 // npm run cluster:test: the cluster's failure tests (docs/scaling.md, "Failure tests"), bounded and on
-// the loopback only. Starts the topology, then: kill -9 an instance under mixed load; stop the
-// standby; kill Redis; restart the primary. Prints a table of figures; exits 1 if a check fails.
+// the loopback only. Starts the topology, then: kill -9 an instance under mixed load; pause the
+// standby's replay past the lag bound; stop the standby; kill Redis; restart the primary. Prints a
+// table of figures; exits 1 if a check fails.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -117,7 +118,8 @@ function auditVerify() {
 }
 
 try {
-  cluster = await startCluster({ log });
+  // A short lag bound, so the lagging-standby check below takes seconds.
+  cluster = await startCluster({ log, env: { ...process.env, REPLICA_MAX_LAG_MS: process.env.REPLICA_MAX_LAG_MS ?? '1000' } });
   figure('start', 'primary, standby, Redis, 3 instances, nginx up (s)', ((Date.now() - started) / 1000).toFixed(1));
   const { url } = cluster;
   const primaryDb = new pg.Client({ connectionString: cluster.primary.url });
@@ -199,7 +201,35 @@ try {
   const rejoin = await cluster.apps[1].restart();
   figure('kill -9', 'killed instance ready again after restart (ms)', rejoin);
 
-  // 2. The standby stops: statistics and search fall back to the primary.
+  // 2. The standby lags (replay paused): a search finds a report submitted since, from the primary.
+  cluster.standby.psql('SELECT pg_wal_replay_pause()', 'safeshare');
+  const word = `lagprobe${runId.replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)])}`;
+  const probeSubmit = await gql(
+    url,
+    QUERIES.submit,
+    { i: { sourceType: 'POLICE', narrative: `Replica lag probe ${word}` } },
+    tokens.investigator,
+  );
+  // Past the lag bound and the instances' once-a-second lag reading.
+  await sleep(Number(cluster.env.REPLICA_MAX_LAG_MS) + 1500);
+  const lagNow = cluster.standby.psql(`SELECT round(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000)`, 'safeshare');
+  const found = await gql(
+    url,
+    `query($t: String!) { searchIntelligence(text: $t, first: 5) { edges { node { id } } } }`,
+    { t: word },
+    tokens.analyst,
+  );
+  const foundIds = found.kind === 'ok' ? found.body.data.searchIntelligence.edges.map((e) => e.node.id) : [];
+  const probeId = probeSubmit.kind === 'ok' ? probeSubmit.body.data.submitIntelligence.id : null;
+  figure(
+    'standby lagging',
+    `search finds a report written since, standby ${lagNow} ms behind (bound ${cluster.env.REPLICA_MAX_LAG_MS})`,
+    probeId && foundIds.includes(probeId) ? 'found (read on the primary)' : `not found: ${found.code ?? foundIds.length}`,
+    Boolean(probeId && foundIds.includes(probeId)),
+  );
+  cluster.standby.psql('SELECT pg_wal_replay_resume()', 'safeshare');
+
+  // 3. The standby stops: statistics and search fall back to the primary.
   cluster.standby.stop('fast');
   log('standby stopped');
   const down = await probe(url, tokens.analyst, [QUERIES.stats, QUERIES.search], 30);
@@ -208,7 +238,7 @@ try {
   cluster.standby.start();
   log('standby started again');
 
-  // 3. Redis down: the rate limits fail open (logged), nothing else breaks.
+  // 4. Redis down: the rate limits fail open (logged), nothing else breaks.
   await endProcess(cluster.redis, 'SIGKILL');
   log('Redis killed');
   const noRedis = await probe(url, tokens.analyst, [QUERIES.search, QUERIES.list, QUERIES.stats], 30);
@@ -228,7 +258,7 @@ try {
   figure('Redis down', 'limiter failed open with a logged warning', warned ? 'yes' : 'no', warned);
   restartRedis(cluster);
 
-  // 4. The primary restarts (an immediate stop: crash recovery at start).
+  // 5. The primary restarts (an immediate stop: crash recovery at start).
   await primaryDb.end();
   const t0 = Date.now();
   cluster.primary.stop('immediate');
@@ -252,7 +282,7 @@ try {
   figure('primary restart', '/readyz through nginx (ms)', readyAt);
   figure('primary restart', 'first acknowledged write (ms)', writeAt ?? 'none in 20 s', writeAt !== null);
 
-  // 5. The audit trail has no gap: every event hashed and sealed in one unbroken chain.
+  // 6. The audit trail has no gap: every event hashed and sealed in one unbroken chain.
   await sleep(2500);
   const verified = auditVerify();
   figure('audit', 'audit:verify on the primary', verified.ok ? 'valid' : verified.output, verified.ok);

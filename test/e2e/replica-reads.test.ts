@@ -52,6 +52,24 @@ describe('a standby that answers', () => {
     },
   );
 
+  it('returns an error and no data when the audit event of a standby read cannot be written on the primary', async () => {
+    const token = (await primary.login('analyst@gmp.example')).accessToken;
+    const before = onStandby.replica!.counts.standby;
+    await primary.ownerQuery(`
+      CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit storage unavailable'; END $$;
+      CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_audit();`);
+    try {
+      const r = await onStandby.gql(SEARCH, {}, token);
+      expect(r.body.data).toBeUndefined();
+      expect(codes(r)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(JSON.stringify(r.body)).not.toContain('edges');
+    } finally {
+      await primary.ownerQuery('DROP TRIGGER test_refuse_audit ON audit_events; DROP FUNCTION test_refuse_audit();');
+    }
+    // The rows were read on the standby, and withheld.
+    expect(onStandby.replica!.counts.standby).toBeGreaterThan(before);
+  });
+
   it('runs flag statistics on the standby too', async () => {
     const token = (await primary.login('analyst@gmp.example')).accessToken;
     const before = onStandby.replica!.counts.standby;

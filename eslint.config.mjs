@@ -71,12 +71,22 @@ export default tseslint.config(
     },
   },
   {
-    // Benchmarks are plain Node scripts (run as they are, not compiled): lint without type information.
-    files: ['bench/**/*.mjs'],
+    // Benchmarks and the cluster scripts are plain Node scripts (run as they are, not compiled): lint without type information.
+    files: ['bench/**/*.mjs', 'cluster/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', URL: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        fetch: 'readonly',
+        URL: 'readonly',
+        AbortSignal: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+      },
     },
   },
 );

@@ -17,6 +17,9 @@ const envSchema = z.object({
   PORT: optional(int(0, 65535)),
   HOST: optional(z.string()),
   DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+  DATABASE_REPLICA_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+  REPLICA_MAX_LAG_MS: optional(int(0, 3_600_000)),
+  REPLICA_RETRY_MS: optional(int(100, 3_600_000)),
   DATA_DIR: optional(z.string()),
   EMBEDDED_PG_PORT: optional(int(1024, 65535)),
   DB_POOL_MAX: optional(int(1, 200)),
@@ -163,6 +166,11 @@ export interface Config {
   host: string;
   /** Absent: start the embedded PostgreSQL in `dataDir`. */
   databaseUrl?: string;
+  /**
+   * A hot standby for reads that may be a little stale (statistics, search: docs/scaling.md), used
+   * while its replay lag is at most `maxLagMs`; after a failure it is left alone for `retryMs`.
+   */
+  replica?: { url: string; maxLagMs: number; retryMs: number };
   dataDir: string;
   embeddedPgPort: number;
   dbPoolMax: number;
@@ -322,6 +330,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .filter(Boolean)) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: ${origin} is not an origin (scheme://host[:port])`);
   }
+  if (e.DATABASE_REPLICA_URL && !e.DATABASE_URL)
+    problems.push('DATABASE_REPLICA_URL: needs DATABASE_URL (the embedded database has no standby)');
   if (e.AUDIT_READS === false && (e.NODE_ENV ?? 'production') === 'production') {
     problems.push('AUDIT_READS: reads are always audited in production (false is for benchmarks only)');
   }
@@ -353,6 +363,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Loopback unless told otherwise: the demo's passwords are public. Containers set HOST=0.0.0.0.
     host: e.HOST ?? '127.0.0.1',
     databaseUrl: e.DATABASE_URL,
+    replica: e.DATABASE_REPLICA_URL
+      ? { url: e.DATABASE_REPLICA_URL, maxLagMs: e.REPLICA_MAX_LAG_MS ?? 5_000, retryMs: e.REPLICA_RETRY_MS ?? 5_000 }
+      : undefined,
     dataDir: e.DATA_DIR ?? '.data',
     embeddedPgPort: e.EMBEDDED_PG_PORT ?? 54329,
     dbPoolMax: e.DB_POOL_MAX ?? 10,

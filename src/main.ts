@@ -8,6 +8,7 @@ import { buildKeyRing, withGeneratedKey } from './auth/keys';
 import { TokenService } from './auth/tokens';
 import { type Config, ConfigError, loadConfig } from './config';
 import { createDataSource } from './db/data-source';
+import { ReplicaReads } from './db/replica';
 import type { EmbeddedDatabase } from './db/embedded';
 import { runMigrations } from './db/migrate';
 import { DEMO_AGENCIES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERS, seedDemo } from './demo/demo-seed';
@@ -107,7 +108,18 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
   const maintenance = startAuditMaintenance(db, config.auditSealIntervalMs, logger);
   const rollupFold = startRollupFold(db, config.rollupFoldIntervalMs, logger);
-  const server = await startServer({ config, db, tokens, logger }, { port: config.port, host: config.host });
+  const replica = config.replica
+    ? new ReplicaReads({
+        url: config.replica.url,
+        maxLagMs: config.replica.maxLagMs,
+        retryAfterMs: config.replica.retryMs,
+        role: config.dbAppRole,
+        poolMax: config.dbPoolMax,
+        statementTimeoutMs: config.dbStatementTimeoutMs,
+        logger,
+      })
+    : undefined;
+  const server = await startServer({ config, db, tokens, logger, replica }, { port: config.port, host: config.host });
   logger.info({ url: server.url }, 'Safeshare is serving GraphQL');
   if (embedded && (await hasDemoAccounts(db, DEMO_USERS[0].email))) {
     console.log(
@@ -144,6 +156,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     try {
       await Promise.all([maintenance.stop(), rollupFold.stop()]);
       await server.close();
+      await replica?.close();
       logger.info('http drained');
       await database.close();
       logger.info('stopped');

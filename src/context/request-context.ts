@@ -6,6 +6,7 @@ import type { CachedPrincipal } from '../auth/principal-cache';
 import type { TokenService } from '../auth/tokens';
 import type { AppError } from '../errors';
 import type { RequestTransaction } from '../db/request-transaction';
+import type { ReplicaReads } from '../db/replica';
 import { RequestAudit } from './request-audit';
 
 /** Long-lived parts of the service, built once at start and shared by every request. */
@@ -14,6 +15,8 @@ export interface AppServices {
   db: DataSource;
   tokens: TokenService;
   logger: Logger;
+  /** The hot standby for reads that may be a little stale (statistics, search); absent: all on the primary. */
+  replica?: ReplicaReads;
 }
 
 /**

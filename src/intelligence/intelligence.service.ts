@@ -22,6 +22,7 @@ import {
   updateAssessment,
 } from './intelligence.queries';
 import type { Page } from '../db/paging';
+import { readReplica } from '../db/replica';
 import type {
   AssessmentInput,
   IntelligenceListArgs,
@@ -237,5 +238,7 @@ export function listIntelligence(
 }
 
 export function searchIntelligence(ctx: RequestContext, args: IntelligenceSearchArgs): Promise<Page<IntelligenceReport>> {
-  return searchReports(ctx.db, authorize(ctx, Permission.SEARCH_RECORDS), args);
+  const principal = authorize(ctx, Permission.SEARCH_RECORDS);
+  // A search may lag the primary by up to REPLICA_MAX_LAG_MS (docs/scaling.md); it is audited on the primary.
+  return readReplica(ctx).read((db) => searchReports(db, principal, args));
 }

@@ -1,5 +1,6 @@
 import { referenceData } from '../agencies/reference-data';
 import type { Sql } from '../db/sql';
+import { readReplica } from '../db/replica';
 import type { RequestContext } from '../context/request-context';
 import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
@@ -109,7 +110,7 @@ export async function intelligenceStats(ctx: RequestContext, args: StatsArgs): P
       ? [monthlyReportCounts(months.from, months.to)]
       : []
     : exactReportCounts(args.from, args.to);
-  const rows = await sumReportCounts(ctx.db, parts);
+  const rows = await readReplica(ctx).read((db) => sumReportCounts(db, parts));
   const top: Cell[] = rows.map((r) => ({ coords: [r.division_id, r.source_type, r.month], counts: [r.n] }));
   const table = grid ? fromGrid(top, mask) : exact(3, top, mask);
   const divisions = await divisionsById(
@@ -150,13 +151,13 @@ export async function crimeStats(ctx: RequestContext, args: StatsArgs): Promise<
   const months = grid ? publishedMonths(args.from, args.to, new Date()) : null;
   let table: Published;
   if (months) {
-    const rows = await crimeGridCells(ctx.db, months.from, months.to);
+    const rows = await readReplica(ctx).read((db) => crimeGridCells(db, months.from, months.to));
     table = fromGrid(
       rows.map((r) => ({ coords: [r.division_id, r.month], counts: [r.crimes] })),
       mask,
     );
   } else {
-    const rows = await exactCrimeCells(ctx.db, dayOnOrAfter(args.from), dayOnOrAfter(args.to));
+    const rows = await readReplica(ctx).read((db) => exactCrimeCells(db, dayOnOrAfter(args.from), dayOnOrAfter(args.to)));
     // GROUPING() sets a bit for each column *not* grouped by: division is its high bit.
     const cubes: Cell[][] = [[], [], [], []];
     for (const r of rows) {
@@ -199,7 +200,9 @@ export async function flagStats(ctx: RequestContext, args: FlagStatsArgs): Promi
   // Both tables are kept by trigger (migrations/1765400000000-flag-statistics.ts): flags in force
   // placed in their subject's latest division, and reports with risk indicators with how many of
   // their potential victims carry a CSE_RISK flag in force.
-  const [active, [under]] = await Promise.all([activeFlagCounts(ctx.db), flagCoverage(ctx.db, args.from, args.to)]);
+  const [active, [under]] = await readReplica(ctx).read(
+    async (db) => [await activeFlagCounts(db), await flagCoverage(db, args.from, args.to)] as const,
+  );
   const divisions = await divisionsById(
     ctx,
     active.map((r) => r.division_id),

@@ -4,6 +4,7 @@ import { buildKeyRing } from '../../src/auth/keys';
 import { TokenService } from '../../src/auth/tokens';
 import type { Config } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
+import { ReplicaReads } from '../../src/db/replica';
 import { DEMO_PASSWORD } from '../../src/demo/demo-seed';
 import { createLogger } from '../../src/logger';
 import { startServer } from '../../src/server';
@@ -31,6 +32,8 @@ export interface TestApp {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
   /** Signs in a demo account (password safeshare-demo) and returns its tokens. */
   login(email: string): Promise<{ accessToken: string; refreshToken: string }>;
+  /** The standby reads of DATABASE_REPLICA_URL, when `env` gives one. */
+  replica?: ReplicaReads;
   /** Every SQL statement the service ran, in order (clear it to count a request's queries). */
   queries: string[];
   /** The same statements with their bound parameters (clear it to capture a request's). */
@@ -80,7 +83,17 @@ export async function startTestApp(env: Record<string, string> = {}, sameDatabas
   const tokens = new TokenService(buildKeyRing(config.jwt), config.jwt);
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const server = await startServer({ config, db: serviceDb, tokens, logger }, { port: 0, host: '127.0.0.1' });
+  const replica = config.replica
+    ? new ReplicaReads({
+        url: config.replica.url,
+        maxLagMs: config.replica.maxLagMs,
+        retryAfterMs: config.replica.retryMs,
+        role: config.dbAppRole,
+        poolMax: 2,
+        logger,
+      })
+    : undefined;
+  const server = await startServer({ config, db: serviceDb, tokens, logger, replica }, { port: 0, host: '127.0.0.1' });
 
   const gql: TestApp['gql'] = async (query, variables = {}, token) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -118,8 +131,10 @@ export async function startTestApp(env: Record<string, string> = {}, sameDatabas
       if (!r.body.data?.login) throw new Error(`login ${email} failed: ${JSON.stringify(r.body)}`);
       return r.body.data.login;
     },
+    replica,
     async close() {
       await server.close();
+      await replica?.close();
       await Promise.all([serviceDb.destroy(), db.destroy()]);
       await database.drop();
     },

@@ -35,6 +35,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'development', GRAPHQL_INTROSPECTION: 'false' }).introspection).toBe(false);
   });
 
+  it('reads on a standby only when DATABASE_REPLICA_URL is given beside DATABASE_URL, with a lag bound and a retry interval', () => {
+    const db = { DATABASE_URL: 'postgres://h/db', JWT_SECRET: SECRET };
+    expect(loadConfig(db).replica).toBeUndefined();
+    expect(loadConfig({ ...db, DATABASE_REPLICA_URL: 'postgres://standby/db' }).replica).toEqual({
+      url: 'postgres://standby/db',
+      maxLagMs: 5000,
+      retryMs: 5000,
+    });
+    expect(
+      loadConfig({ ...db, DATABASE_REPLICA_URL: 'postgres://s/db', REPLICA_MAX_LAG_MS: '250', REPLICA_RETRY_MS: '1000' }).replica,
+    ).toMatchObject({
+      maxLagMs: 250,
+      retryMs: 1000,
+    });
+    expect(() => loadConfig({ ...db, DATABASE_REPLICA_URL: 'mysql://s/db' })).toThrow(/DATABASE_REPLICA_URL/);
+    expect(() => loadConfig({ DATABASE_REPLICA_URL: 'postgres://s/db' })).toThrow(/DATABASE_REPLICA_URL: needs DATABASE_URL/);
+  });
+
   it('sends webhooks only over https to public addresses in production, and allows the loopback over http in the demo', () => {
     const production = { DATABASE_URL: 'postgres://h/db', JWT_SECRET: SECRET };
     expect(loadConfig(production).webhooks).toEqual({

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { codes, countRows, startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -169,6 +171,37 @@ describe('an app with trusted documents', () => {
     const g = await get({ query: '{ me { id } }' }, appToken);
     expect(g.status).toBe(403);
     expect(rawCodes(g)).toEqual(['OPERATION_NOT_TRUSTED']);
+  });
+
+  it('refuses a subscription not on its list over WebSocket, and audits it', async () => {
+    const client = createClient({
+      url: app.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${appToken}` },
+      retryAttempts: 0,
+    });
+    try {
+      const query = 'subscription { notificationAdded { id } }';
+      const errors = await new Promise<{ extensions?: { code?: string } }[]>((resolve) => {
+        client.subscribe(
+          { query },
+          {
+            next: () => undefined,
+            error: (e) =>
+              resolve(Array.isArray(e) ? (e as { extensions?: { code?: string } }[]) : [e as { extensions?: { code?: string } }]),
+            complete: () => resolve([]),
+          },
+        );
+      });
+      expect(errors.map((e) => e.extensions?.code)).toEqual(['OPERATION_NOT_TRUSTED']);
+      const events = await app.db.query<{ outcome: string }[]>(
+        `SELECT outcome FROM audit_events WHERE reason = 'OPERATION_NOT_TRUSTED' AND actor_id = $1 AND details->>'transport' = 'websocket'`,
+        [appId],
+      );
+      expect(events.map((e) => e.outcome)).toEqual(['DENIED']);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('leaves other apps and people as they were', async () => {

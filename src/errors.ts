@@ -12,6 +12,8 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   RATE_LIMITED = 'RATE_LIMITED',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** A partner app with trusted documents sent an operation not on its list (docs/guides/agency-developer.md). */
+  OPERATION_NOT_TRUSTED = 'OPERATION_NOT_TRUSTED',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   /**
    * The database connection was lost while a change was being committed: it may or may not have

@@ -28,6 +28,7 @@ import { createRateLimiter, rateLimitDetails } from './http/rate-limit';
 import { buildAppSchema } from './graphql/schema';
 import { createMetrics, listenForMetrics, metricsOnMainPort, requireBearer } from './metrics';
 import { explorerRouter } from './http/explorer';
+import { refuseUntrustedOperations } from './http/trusted-documents';
 import { consoleRouter } from './http/console';
 import { startPushSharing } from './notifications/push';
 import { startSubscriptions } from './subscriptions/subscription.plugin';
@@ -297,6 +298,11 @@ export async function startServer(services: AppServices, listen: { port: number;
     rateLimiter.middleware(),
     express.json({ limit: config.bodyLimitBytes }),
     refuseLongQueries(services, config.maxQueryBytes),
+    refuseUntrustedOperations(services, async (req, res, details) => {
+      const ctx = await contextFor(services, req, res);
+      ctx.audit.documentHash = details.documentHash;
+      await auditHttpRefusal(ctx, httpRequestOf(req), ErrorCode.OPERATION_NOT_TRUSTED, { operationName: details.operationName });
+    }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => withLoaders(await contextFor(services, req, res, principals)),
     }),

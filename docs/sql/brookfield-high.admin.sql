@@ -219,6 +219,22 @@ JOIN notification_events e ON e.id = n.event_id
 WHERE (n.recipient_id = $1::uuid)
 --   $1 = <user:admin@brookfield-high.example>
 
+-- Query.partnerApps (1 of 2)
+SELECT sa.id, sa.client_id, sa.name, sa.scopes::text[] AS scopes, sa.disabled_at, sa.revoked_reason, sa.previous_secret_expires_at, CASE WHEN sa.trusted_documents IS NULL THEN NULL ELSE (SELECT count(*)::int
+  FROM jsonb_object_keys(sa.trusted_documents)) END AS trusted_document_count, sa.trusted_documents_set_at, sa.created_at, to_char(sa.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
+FROM service_accounts sa
+WHERE (sa.agency_id = $1::uuid)
+ORDER BY sa.created_at DESC, sa.id DESC
+LIMIT $2
+--   $1 = <agency:Brookfield High School>
+--   $2 = 21
+
+-- Query.partnerApps (2 of 2)
+SELECT count(*)::int AS n
+FROM service_accounts sa
+WHERE sa.agency_id = $1::uuid
+--   $1 = <agency:Brookfield High School>
+
 -- Query.pendingGrants (1 of 2)
 SELECT g.id, g.kind, g.status, g.agency_id, a.name AS agency_name, a.kind AS agency_kind, a.status AS agency_status, g.user_id, g.roles::text[] AS roles, g.requested_by_id, g.requester_agency_id, g.requested_at, g.decided_by_id, g.decided_at, g.reason, EXISTS (SELECT 1
   FROM grants o

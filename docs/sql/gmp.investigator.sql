@@ -264,6 +264,8 @@ JOIN notification_events e ON e.id = n.event_id
 WHERE (n.recipient_id = $1::uuid)
 --   $1 = <user:investigator@gmp.example>
 
+-- Query.partnerApps: refused FORBIDDEN
+
 -- Query.pendingGrants: refused FORBIDDEN
 
 -- Query.retentionReviews: refused FORBIDDEN

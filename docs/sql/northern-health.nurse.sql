@@ -383,6 +383,8 @@ JOIN notification_events e ON e.id = n.event_id
 WHERE (n.recipient_id = $1::uuid)
 --   $1 = <user:nurse@northern-health.example>
 
+-- Query.partnerApps: refused FORBIDDEN
+
 -- Query.pendingGrants: refused FORBIDDEN
 
 -- Query.retentionReviews: refused FORBIDDEN

@@ -377,6 +377,8 @@ JOIN notification_events e ON e.id = n.event_id
 WHERE (n.recipient_id = $1::uuid)
 --   $1 = <user:practitioner@rochdale-csc.example>
 
+-- Query.partnerApps: refused FORBIDDEN
+
 -- Query.pendingGrants: refused FORBIDDEN
 
 -- Query.retentionReviews: refused FORBIDDEN

@@ -111,7 +111,15 @@ false
 
 -- Query.informationSharingAgreements: refused FORBIDDEN
 
--- Query.intelligenceReports (1 of 2)
+-- Query.intelligenceReports (1 of 3)
+SELECT sa.trusted_documents IS NOT NULL AS listed, sa.trusted_documents -> $1 ->> 'body' AS body
+FROM service_accounts sa
+WHERE sa.id = $2::uuid
+AND sa.disabled_at IS NULL
+--   $1 = "22ec98b62096e8a50bac0bffbe2ab852f75e491c98330e81ca4bf1be1a6a4160"
+--   $2 = <service:safe-futures-app>
+
+-- Query.intelligenceReports (2 of 3)
 SELECT r.id, r.reference, r.source_type, r.status, r.division_id, r.received_at, r.occurred_at, r.location, r.narrative, r.risk_indicators::text[] AS risk_indicators, r.classification, r.submitted_by_agency_id, r.source_evaluation, r.intelligence_assessment, r.handling_code, r.handling_conditions, r.assessed_at, false AS subjects_shown, to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM intelligence_reports r
 WHERE (((r.disposed_at IS NULL
@@ -121,7 +129,7 @@ LIMIT $2
 --   $1 = <service:safe-futures-app>
 --   $2 = 21
 
--- Query.intelligenceReports (2 of 2)
+-- Query.intelligenceReports (3 of 3)
 SELECT count(*)::int AS n
 FROM intelligence_reports r
 WHERE ((r.disposed_at IS NULL
@@ -132,7 +140,15 @@ WHERE ((r.disposed_at IS NULL
 
 -- Query.mySessions: refused FORBIDDEN
 
--- Query.notifications (1 of 2)
+-- Query.notifications (1 of 3)
+SELECT sa.trusted_documents IS NOT NULL AS listed, sa.trusted_documents -> $1 ->> 'body' AS body
+FROM service_accounts sa
+WHERE sa.id = $2::uuid
+AND sa.disabled_at IS NULL
+--   $1 = "61cc665f12123144bcc620331f67dda19b71ed8a4ad9cfdff47596e00960fece"
+--   $2 = <service:safe-futures-app>
+
+-- Query.notifications (2 of 3)
 SELECT e.id, e.type, e.occurred_at, n.read_at, e.record_kind, e.record_id, e.subject_id, e.acting_agency_id, to_char(n.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS keyset_sort_key
 FROM notifications n
 JOIN notification_events e ON e.id = n.event_id
@@ -142,12 +158,14 @@ LIMIT $2
 --   $1 = <service:safe-futures-app>
 --   $2 = 21
 
--- Query.notifications (2 of 2)
+-- Query.notifications (3 of 3)
 SELECT count(*)::int AS n
 FROM notifications n
 JOIN notification_events e ON e.id = n.event_id
 WHERE (n.recipient_id = $1::uuid)
 --   $1 = <service:safe-futures-app>
+
+-- Query.partnerApps: refused FORBIDDEN
 
 -- Query.pendingGrants: refused FORBIDDEN
 

@@ -54,7 +54,13 @@ const FIELD_ACTIONS: Record<string, AuditAction> = {
 /** Arguments that are secrets: their presence is recorded, never their value. */
 const SECRET_ARGS = new Set(['password', 'clientSecret', 'refreshToken', 'idToken', 'resetToken', 'newPassword', 'code', 'challenge']);
 const READ_ACTIONS = new Set([AuditAction.READ, AuditAction.LIST, AuditAction.SEARCH]);
-const DENIALS = new Set<string>([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.RATE_LIMITED]);
+const DENIALS = new Set<string>([
+  ErrorCode.UNAUTHENTICATED,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.OPERATION_NOT_TRUSTED,
+]);
 const MAX_ARG_TEXT = 500;
 
 const rootKey = (info: GraphQLResolveInfo): string => {

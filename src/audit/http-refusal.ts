@@ -5,7 +5,7 @@ import { auditActor } from './audit.service';
 import { writeAuditEvents } from './audit.writer';
 
 /** Codes that refuse the caller (DENIED); any other refusal is a FAILED attempt. */
-const DENYING = new Set<string>(['RATE_LIMITED', 'UNAUTHENTICATED', 'FORBIDDEN']);
+const DENYING = new Set<string>(['RATE_LIMITED', 'UNAUTHENTICATED', 'FORBIDDEN', 'OPERATION_NOT_TRUSTED']);
 
 /**
  * The event of an HTTP request refused before GraphQL read it (so before the audit plugin): who

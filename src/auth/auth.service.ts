@@ -87,12 +87,16 @@ export async function serviceToken(ctx: RequestContext, clientId: string, client
   const throttle = accountKey('service', clientId);
   await claimOrLog(ctx, throttle, 'service_token_locked');
   const account = await findServiceAccountByClientId(ctx.db, clientId);
-  const valid = account ? await verifySecret(account.secretHash, clientSecret) : await verifyAgainstDummy(clientSecret, ctx.config.argon2);
+  const current = account
+    ? await verifySecret(account.secretHash, clientSecret)
+    : await verifyAgainstDummy(clientSecret, ctx.config.argon2);
+  // After a rotation the secret before it works until its grace ends; then it fails as a wrong one does.
+  const valid = current || (account ? await verifiesPreviousSecret(account, clientSecret) : false);
   if (!account || !valid || account.disabledAt || !(await agencyIsActive(ctx.db, account.agencyId))) {
     ctx.log.info({ event: 'service_token_failed' }, 'failed partner app sign-in');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
-  const rehashed = needsRehash(account.secretHash, ctx.config.argon2) ? await hashSecret(clientSecret, ctx.config.argon2) : null;
+  const rehashed = current && needsRehash(account.secretHash, ctx.config.argon2) ? await hashSecret(clientSecret, ctx.config.argon2) : null;
   return inTransaction(ctx, async (ctx) => {
     await clearAttempts(ctx.db, throttle);
     if (rehashed) {
@@ -101,6 +105,15 @@ export async function serviceToken(ctx: RequestContext, clientId: string, client
     const session = await insertSession(ctx.db, { userId: null, serviceAccountId: account.id });
     return issueTokens(ctx, session.id, { sub: account.id, pk: 'SERVICE', agency: account.agencyId, roles: [] });
   });
+}
+
+/** Whether `secret` is the app's previous secret, still within its grace. */
+async function verifiesPreviousSecret(
+  account: { previousSecretHash: string | null; previousSecretExpiresAt: Date | null },
+  secret: string,
+): Promise<boolean> {
+  if (!account.previousSecretHash || !account.previousSecretExpiresAt || account.previousSecretExpiresAt <= new Date()) return false;
+  return verifySecret(account.previousSecretHash, secret);
 }
 
 async function claimOrLog(ctx: RequestContext, throttle: string, event: string): Promise<void> {

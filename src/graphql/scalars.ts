@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, valueFromASTUntyped } from 'graphql';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -34,5 +34,20 @@ export const JsonScalar = new GraphQLScalarType<unknown, unknown>({
   },
   parseLiteral: () => {
     throw new GraphQLError('JSON is output only');
+  },
+});
+
+/** A JSON object given as input (a trusted-documents manifest): the service validates its shape. */
+export const JsonInputScalar = new GraphQLScalarType<unknown, unknown>({
+  name: 'JSONObject',
+  description: 'A JSON object, as input',
+  serialize: (value) => value,
+  parseValue: (value) => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new GraphQLError('Expected a JSON object');
+    return value;
+  },
+  parseLiteral: (ast, variables) => {
+    if (ast.kind !== Kind.OBJECT) throw new GraphQLError('Expected a JSON object');
+    return valueFromASTUntyped(ast, variables);
   },
 });

@@ -28,6 +28,7 @@ import { WebhookResolver } from '../webhooks/webhook.resolver';
 import { SubscriptionResolver } from '../subscriptions/subscription.resolver';
 import { AgreementResolver } from '../agreements/agreement.resolver';
 import { RetentionResolver } from '../retention/retention.resolver';
+import { PartnerAppResolver } from '../partner-apps/partner-app.resolver';
 
 export const RESOLVERS = [
   AuthResolver,
@@ -36,6 +37,7 @@ export const RESOLVERS = [
   DivisionResolver,
   UserResolver,
   AccountResolver,
+  PartnerAppResolver,
   StaffDirectoryResolver,
   IntelligenceResolver,
   SubjectResolver,

@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import { type ConnectionInitMessage, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { checkTrustedOperation, NOT_TRUSTED_MESSAGE } from '../partner-apps/trusted-documents';
 import { WebSocketServer } from 'ws';
 import { loadPrincipal } from '../auth/principal';
 import type { PrincipalCache } from '../auth/principal-cache';
@@ -159,10 +160,13 @@ export async function startSubscriptions(
         ctx.extra.live = live;
         return true;
       },
-      onSubscribe: (ctx, _id, payload: SubscribePayload) => {
+      onSubscribe: async (ctx, _id, payload: SubscribePayload) => {
         const live = ctx.extra.live;
         if (!live || live.closed) return [refusal(new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid or expired token'))];
         if (Buffer.byteLength(payload.query) > config.maxQueryBytes) return [refusal(tooComplex())];
+        // A partner app with trusted documents subscribes only with a document on its list, as over HTTP.
+        if (live.principal.kind === 'SERVICE' && !(await checkTrustedOperation(db, live.principal.id, { query: payload.query })).trusted)
+          return [refusal(new AppError(ErrorCode.OPERATION_NOT_TRUSTED, NOT_TRUSTED_MESSAGE))];
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: config.maxQueryTokens });

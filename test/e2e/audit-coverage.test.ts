@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isObjectType } from 'graphql';
 import { Client } from 'pg';
 import { buildAppSchema } from '../../src/graphql/schema';
@@ -47,6 +48,9 @@ interface Fixtures {
   /** The oversight agency's webhook endpoints (one to disable) and a dead delivery to redeliver. */
   webhookId: string;
   webhookToDisable: string;
+  /** Partner apps of the oversight agency: one to change, one to revoke. */
+  partnerAppId: string;
+  partnerAppToRevoke: string;
   deadDeliveryId: string;
   /** A break-glass grant awaiting review (the demo's), and a break-glass anomaly's id. */
   breakGlassGrantId: string;
@@ -72,6 +76,12 @@ const SUPERVISOR = 'supervisor@gmp.example';
 const AUDITOR = 'auditor@oversight.example';
 const ADMIN = 'admin@oversight.example';
 const ADMIN2 = 'admin2@oversight.example';
+const COVERAGE_BODY = 'query Me { me { id } }';
+const COVERAGE_MANIFEST = {
+  format: 'apollo-persisted-query-manifest',
+  version: 1,
+  operations: [{ id: createHash('sha256').update(COVERAGE_BODY).digest('hex'), name: 'Me', type: 'query', body: COVERAGE_BODY }],
+};
 const LEAD = 'lead@brookfield-high.example';
 const VOLUNTARY = 'reporter@safe-futures.example';
 const inAMonth = () => new Date(Date.now() + 30 * 86_400_000).toISOString();
@@ -586,6 +596,68 @@ const CASES: Record<string, Case> = {
     permitted: { as: ADMIN, query: 'mutation($id: ID!) { disableWebhook(id: $id) { id } }', vars: (f) => ({ id: f.webhookToDisable }) },
     refused: { as: ANALYST, query: 'mutation($id: ID!) { disableWebhook(id: $id) { id } }', vars: (f) => ({ id: f.webhookToDisable }) },
   },
+  partnerApps: {
+    permitted: { as: ADMIN, query: '{ partnerApps { totalCount } }' },
+    refused: { as: ANALYST, query: '{ partnerApps { totalCount } }' },
+  },
+  registerPartnerApp: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation { registerPartnerApp(input: { name: "Coverage app", scopes: [SUBMIT_INTELLIGENCE] }) { clientId } }',
+    },
+    refused: {
+      as: LEAD,
+      query: 'mutation { registerPartnerApp(input: { name: "Coverage app", scopes: [SUBMIT_INTELLIGENCE] }) { clientId } }',
+    },
+  },
+  rotatePartnerAppSecret: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation($id: ID!) { rotatePartnerAppSecret(id: $id) { clientId } }',
+      vars: (f) => ({ id: f.partnerAppId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { rotatePartnerAppSecret(id: $id) { clientId } }',
+      vars: (f) => ({ id: f.partnerAppId }),
+    },
+  },
+  revokePartnerApp: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation($id: ID!) { revokePartnerApp(id: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.partnerAppToRevoke }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { revokePartnerApp(id: $id, reason: "Coverage") { id } }',
+      vars: (f) => ({ id: f.partnerAppToRevoke }),
+    },
+  },
+  setPartnerAppTrustedDocuments: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation($id: ID!, $m: JSONObject!) { setPartnerAppTrustedDocuments(id: $id, manifest: $m) { id } }',
+      vars: (f) => ({ id: f.partnerAppId, m: COVERAGE_MANIFEST }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!, $m: JSONObject!) { setPartnerAppTrustedDocuments(id: $id, manifest: $m) { id } }',
+      vars: (f) => ({ id: f.partnerAppId, m: COVERAGE_MANIFEST }),
+    },
+  },
+  clearPartnerAppTrustedDocuments: {
+    permitted: {
+      as: ADMIN,
+      query: 'mutation($id: ID!) { clearPartnerAppTrustedDocuments(id: $id) { id } }',
+      vars: (f) => ({ id: f.partnerAppId }),
+    },
+    refused: {
+      as: ANALYST,
+      query: 'mutation($id: ID!) { clearPartnerAppTrustedDocuments(id: $id) { id } }',
+      vars: (f) => ({ id: f.partnerAppId }),
+    },
+  },
   redeliverWebhook: {
     permitted: {
       as: ADMIN,
@@ -687,6 +759,8 @@ beforeAll(async () => {
     grantToApprove: await pendingAuditorGrant('grant-approve@oversight.example'),
     grantToReject: await pendingAuditorGrant('grant-reject@oversight.example'),
     ...(await webhookFixtures()),
+    partnerAppId: await partnerApp('coverage-app-1'),
+    partnerAppToRevoke: await partnerApp('coverage-app-2'),
     breakGlassGrantId: await one(`SELECT id FROM break_glass_grants WHERE reviewed_at IS NULL ORDER BY granted_at LIMIT 1`),
     anomalyId: await breakGlassAnomaly(),
   };
@@ -737,6 +811,12 @@ async function pendingAuditorGrant(email: string): Promise<string> {
      VALUES ('${agencyId}', '${email}', 'Coverage', '!', '{}', '{AUDITOR}') RETURNING id`);
   return one(`INSERT INTO grants (kind, agency_id, user_id, roles, requested_by_id, requester_agency_id)
      VALUES ('ROLES', '${agencyId}', '${userId}', '{AUDITOR}', '${adminId}', '${agencyId}') RETURNING id`);
+}
+
+/** A partner app of the oversight agency, written as the owner: its id. */
+async function partnerApp(clientId: string): Promise<string> {
+  return one(`INSERT INTO service_accounts (agency_id, client_id, name, secret_hash, scopes)
+     SELECT agency_id, '${clientId}', 'Coverage app', '!', '{SUBMIT_INTELLIGENCE}' FROM users WHERE email = '${ADMIN}' RETURNING id`);
 }
 
 /** The oversight agency's webhooks, written as the owner: two endpoints and a dead delivery of a notice. */

@@ -28,6 +28,7 @@ const LISTS: Record<string, { as: string; args?: string }> = {
   disclosures: { as: LEAD },
   accessRequests: { as: SUPERVISOR },
   users: { as: ADMIN },
+  partnerApps: { as: ADMIN },
   pendingGrants: { as: ADMIN },
   auditEvents: { as: AUDITOR },
   subjectAccessHistory: { as: AUDITOR, args: 'subjectId: $subjectId' },
@@ -62,6 +63,13 @@ beforeAll(async () => {
      VALUES ($1, 'http://127.0.0.1:9/ids', '{FLAG_APPROVED}', $2, $3) RETURNING id`,
     [admin.agency_id, `whsec_${Buffer.alloc(32, 1).toString('base64')}`, admin.id],
   );
+  // So the administrator has partner apps to page through.
+  for (const clientId of ['ids-app-1', 'ids-app-2']) {
+    await app.db.query(
+      `INSERT INTO service_accounts (agency_id, client_id, name, secret_hash, scopes) VALUES ($1, $2, 'Ids app', '!', '{SUBMIT_INTELLIGENCE}')`,
+      [admin.agency_id, clientId],
+    );
+  }
   for (let i = 0; i < 3; i++) {
     await app.db.query(
       `WITH ev AS (INSERT INTO notification_events (type, record_kind, record_id) VALUES ('FLAG_APPROVED', 'flag', gen_random_uuid()) RETURNING id)
@@ -148,7 +156,8 @@ describe('the schema: every ID field and cursor is classified', () => {
 describe('ids handed out in cursors are audited', () => {
   // Identities (users, their sessions, the staff directory) and the trail's own events are not case records.
   const audited = Object.entries(LISTS).filter(
-    ([field]) => !['users', 'mySessions', 'userSessions', 'staffDirectory', 'auditEvents', 'subjectAccessHistory'].includes(field),
+    ([field]) =>
+      !['users', 'partnerApps', 'mySessions', 'userSessions', 'staffDirectory', 'auditEvents', 'subjectAccessHistory'].includes(field),
   );
 
   it.each(audited)('%s: edges { cursor } alone lists every record the page names, counted', async (field, { as }) => {

@@ -25,6 +25,7 @@ import { Console1766900000000 } from './1766900000000-console';
 import { AuditWritePlans1767000000000 } from './1767000000000-audit-write-plans';
 import { AccountLifecycle1767000000100 } from './1767000000100-account-lifecycle';
 import { LawfulRecords1767000000200 } from './1767000000200-lawful-records';
+import { SecondFactor1767000000400 } from './1767000000400-second-factor';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -54,4 +55,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditWritePlans1767000000000,
   AccountLifecycle1767000000100,
   LawfulRecords1767000000200,
+  SecondFactor1767000000400,
 ];

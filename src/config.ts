@@ -235,16 +235,33 @@ export interface Config {
 export interface AccountsConfig {
   passwordResetTtlSeconds: number;
   partnerSecretGraceSeconds: number;
-  /** Users holding any of these roles must enrol a TOTP second factor before anything else (empty: nobody). */
+  /** Users holding any of these roles must enrol a TOTP second factor before anything else (empty: nobody; see TOTP_REQUIRED_ROLES_PRODUCTION). */
   totpRequiredRoles: string[];
 }
 
 /** The role names TOTP_REQUIRED_ROLES may list (policy/roles.ts; repeated here: config imports nothing of ours). */
 const ROLE_NAMES = ['REPORTER', 'PRACTITIONER', 'SAFEGUARDING_LEAD', 'INVESTIGATOR', 'ANALYST', 'SUPERVISOR', 'AUDITOR', 'ADMIN'];
 
-/** TOTP_REQUIRED_ROLES: a comma list of role names; unset or empty: nobody is required to enrol. */
-function parseRoleList(raw: string | undefined, problems: string[]): string[] {
-  const roles = (raw ?? '')
+/**
+ * Who must enrol a second factor when TOTP_REQUIRED_ROLES is unset, in production on its own
+ * database: the roles that read police case content (INVESTIGATOR, ANALYST, SUPERVISOR) and the
+ * audit trail (AUDITOR). The demo (embedded, or SEED_DEMO=true), development and tests require nobody,
+ * so the demo's accounts keep signing in with a password alone.
+ */
+export const TOTP_REQUIRED_ROLES_PRODUCTION = ['INVESTIGATOR', 'ANALYST', 'SUPERVISOR', 'AUDITOR'];
+
+/**
+ * TOTP_REQUIRED_ROLES: a comma list of role names, or `none`; unset: the production default above
+ * in production on its own database without the demo seed, nobody otherwise.
+ */
+function parseRoleList(
+  raw: string | undefined,
+  defaults: { production: boolean; database: boolean; demo: boolean },
+  problems: string[],
+): string[] {
+  if (raw === undefined) return defaults.production && defaults.database && !defaults.demo ? [...TOTP_REQUIRED_ROLES_PRODUCTION] : [];
+  if (raw.trim().toLowerCase() === 'none') return [];
+  const roles = raw
     .split(',')
     .map((r) => r.trim().toUpperCase())
     .filter(Boolean);
@@ -332,7 +349,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const auditSigning = parseAuditSigning(e, problems);
   const extraVerificationKeys = parseVerificationKeys(e.JWT_VERIFICATION_KEYS, algorithm, problems);
   const trustedIssuers = parseTrustedIssuers(e.TRUSTED_ISSUERS, problems);
-  const totpRequiredRoles = parseRoleList(e.TOTP_REQUIRED_ROLES, problems);
+  const totpRequiredRoles = parseRoleList(
+    e.TOTP_REQUIRED_ROLES,
+    { production: (e.NODE_ENV ?? 'production') === 'production', database: Boolean(e.DATABASE_URL), demo: e.SEED_DEMO === true },
+    problems,
+  );
   const dueHours = {
     RED: e.ACCESS_REQUEST_DUE_HOURS_RED ?? 4,
     AMBER: e.ACCESS_REQUEST_DUE_HOURS_AMBER ?? 24,

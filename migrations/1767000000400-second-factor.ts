@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * A person's TOTP second factor (RFC 6238; docs/accounts.md, "Second factor"):
  * - `user_second_factors`: one row a user, holding the active secret (`secret`, once confirmed) and
  *   an enrolment awaiting its first code (`pending_secret`); `last_used_step` is the time step of the
- *   last code accepted, so a code is never accepted twice (replay).
+ *   last code accepted, so a code is never accepted twice (replay). A secret is base32 as given, or
+ *   sealed with TOTP_ENCRYPTION_KEY (`enc:v1:` and base64url; src/auth/totp-secret-box.ts).
  * - `recovery_codes`: one-time codes handed out at confirmation, stored as SHA-256 hashes (each is 80
  *   random bits: a fast hash is enough); `used_at` marks one spent.
  * - `second_factor_challenges`: the short-lived, single-use step between a password and a code,
@@ -12,6 +13,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * All three are identity tables, outside row-level security as users and sessions are; no part of
  * the API reads a secret back.
  */
+/** A secret as stored: base32, or sealed. */
+const SECRET_FORM = '^([A-Z2-7]{16,128}|enc:v1:[A-Za-z0-9_-]{40,255})$';
+
 export class SecondFactor1767000000400 implements MigrationInterface {
   name = 'SecondFactor1767000000400';
 
@@ -28,7 +32,7 @@ export class SecondFactor1767000000400 implements MigrationInterface {
          CONSTRAINT "CHK_user_second_factors_active" CHECK ((secret IS NULL) = (activated_at IS NULL)),
          CONSTRAINT "CHK_user_second_factors_pending" CHECK ((pending_secret IS NULL) = (pending_since IS NULL)),
          CONSTRAINT "CHK_user_second_factors_something" CHECK (secret IS NOT NULL OR pending_secret IS NOT NULL),
-         CONSTRAINT "CHK_user_second_factors_base32" CHECK (secret ~ '^[A-Z2-7]{16,128}$' AND pending_secret ~ '^[A-Z2-7]{16,128}$'))`,
+         CONSTRAINT "CHK_user_second_factors_form" CHECK (secret ~ '${SECRET_FORM}' AND pending_secret ~ '${SECRET_FORM}'))`,
     );
     await q.query(
       `CREATE TABLE "recovery_codes" (

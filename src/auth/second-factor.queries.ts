@@ -5,7 +5,7 @@ import type { Role } from '../policy/roles';
 
 export interface SecondFactorRow {
   user_id: string;
-  /** The active secret (base32); null while only an enrolment is pending. */
+  /** The active secret (base32, or sealed: totp-secret-box.ts); null while only an enrolment is pending. */
   secret: string | null;
   activated_at: Date | null;
   pending_secret: string | null;

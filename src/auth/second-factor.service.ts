@@ -13,6 +13,7 @@ import { issueTokens } from './auth.service';
 import type { AuthPayload } from './auth.types';
 import type { Principal } from './principal';
 import { challengeSecretMatches, parseChallenge } from './second-factor-challenge';
+import { openTotpSecret, sealTotpSecret } from './totp-secret-box';
 import {
   activatePending,
   deleteSecondFactor,
@@ -63,7 +64,7 @@ function proofOf(code: string, field: string): Proof {
 async function spendProof(ctx: RequestContext, factor: SecondFactorRow, proof: Proof): Promise<'totp' | 'recovery' | null> {
   if (!factor.secret) return null;
   if ('totp' in proof) {
-    const step = matchTotp(factor.secret, proof.totp);
+    const step = matchTotp(openTotpSecret(factor.secret, factor.user_id, ctx.config.accounts.totpEncryptionKey), proof.totp);
     if (step === null) return null;
     if (await spendStep(ctx.db, factor.user_id, step)) return 'totp';
     ctx.log.warn({ event: 'second_factor_replay', userId: factor.user_id }, 'a TOTP code was presented again within its window');
@@ -117,7 +118,7 @@ export async function enrolTotp(ctx: RequestContext, code: string | null | undef
   }
   const secret = newTotpSecret();
   return inTransaction(ctx, async (ctx) => {
-    await startEnrolment(ctx.db, me.id, secret);
+    await startEnrolment(ctx.db, me.id, sealTotpSecret(secret, me.id, ctx.config.accounts.totpEncryptionKey));
     await recordChanges(ctx, [
       {
         kind: 'user',
@@ -146,7 +147,7 @@ export async function confirmTotp(ctx: RequestContext, code: string): Promise<To
       throw conflict('No enrolment is pending: start one with enrolTotp', { reason: 'NO_PENDING_ENROLMENT' });
     if (before.pending_since.getTime() + ENROLMENT_TTL_MS < Date.now())
       throw conflict('The enrolment has expired: start again with enrolTotp', { reason: 'NO_PENDING_ENROLMENT' });
-    const step = matchTotp(before.pending_secret, code);
+    const step = matchTotp(openTotpSecret(before.pending_secret, me.id, ctx.config.accounts.totpEncryptionKey), code);
     if (step === null) throw badInput('The code is wrong: check the app was given the secret, and its clock', 'code');
     await activatePending(ctx.db, me.id, step);
     const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);

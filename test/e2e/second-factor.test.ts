@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { TOTP_STEP_SECONDS, totpCode } from '../../src/auth/totp';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../src/demo/demo-seed';
 import { codes, startTestApp, type GqlResult, type TestApp } from '../support/test-app';
@@ -37,7 +38,7 @@ let n = 0;
 
 beforeAll(async () => {
   // The suite says who must enrol; the demo and the other suites require nobody.
-  app = await startTestApp({ TOTP_REQUIRED_ROLES: 'ANALYST' });
+  app = await startTestApp({ TOTP_REQUIRED_ROLES: 'ANALYST', TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
   schoolAdmin = (await app.login('admin@brookfield-high.example')).accessToken;
   schoolAdminId = (await app.gql<{ me: { id: string } }>(ME, {}, schoolAdmin)).body.data!.me.id;
   oversightAdmin = (await app.login('admin@oversight.example')).accessToken;
@@ -110,12 +111,19 @@ describe('enrolling', () => {
   it('returns the secret and an otpauth URI once, pending until a code confirms it; then recovery codes', async () => {
     const user = await newUser();
     const started = await app.gql<{ enrolTotp: { secret: string; otpauthUri: string; expiresAt: string } }>(ENROL, {}, user.token);
-    expect(codes(started)).toEqual([]);
+    expect(started.body.errors).toBeUndefined();
     const { secret, otpauthUri } = started.body.data!.enrolTotp;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(otpauthUri).toContain(`secret=${secret}`);
     expect(decodeURIComponent(otpauthUri)).toContain(user.email);
     expect(await factorRow(user.id)).toMatchObject({ active: false, pending: true, codes: 0 });
+    // Sealed at rest (TOTP_ENCRYPTION_KEY), and bound to the user.
+    const [{ pending_secret: sealed }] = await app.db.query<{ pending_secret: string }[]>(
+      `SELECT pending_secret FROM user_second_factors WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(sealed).toMatch(/^enc:v1:/);
+    expect(sealed).not.toContain(secret);
     // Pending: the password alone still signs in.
     expect((await login(user.email)).body.data!.login.secondFactorRequired).toBe(false);
 

@@ -62,4 +62,11 @@ describe('TOTP_REQUIRED_ROLES', () => {
     expect(loadConfig({ ...db, NODE_ENV: 'production', TOTP_REQUIRED_ROLES: 'none' }).accounts.totpRequiredRoles).toEqual([]);
     expect(() => loadConfig({ ...db, TOTP_REQUIRED_ROLES: 'ANALYST,WIZARD' })).toThrow(/WIZARD is not a role/);
   });
+
+  it('TOTP_ENCRYPTION_KEY: 32 bytes, in hex or base64', () => {
+    expect(loadConfig({ ...db }).accounts.totpEncryptionKey).toBeUndefined();
+    expect(loadConfig({ ...db, TOTP_ENCRYPTION_KEY: 'ab'.repeat(32) }).accounts.totpEncryptionKey).toHaveLength(32);
+    expect(loadConfig({ ...db, TOTP_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).accounts.totpEncryptionKey).toHaveLength(32);
+    expect(() => loadConfig({ ...db, TOTP_ENCRYPTION_KEY: 'too-short' })).toThrow(/TOTP_ENCRYPTION_KEY/);
+  });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   hashOneTimeSecret,
   looksLikeTotp,
@@ -10,6 +11,7 @@ import {
   totpStep,
   totpUri,
 } from '../../src/auth/totp';
+import { openTotpSecret, sealTotpSecret } from '../../src/auth/totp-secret-box';
 
 describe('TOTP (RFC 6238)', () => {
   it('makes 32-character base32 secrets and an otpauth URI naming the issuer and the account', () => {
@@ -58,5 +60,23 @@ describe('TOTP (RFC 6238)', () => {
     expect(normaliseRecoveryCode('ABCD-EFGH-IJKL-MNOP')).toBeNull(); // I and O are not in the alphabet
     expect(normaliseRecoveryCode('123456')).toBeNull();
     expect(hashOneTimeSecret('ABCD')).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('TOTP secrets at rest', () => {
+  const key = randomBytes(32);
+
+  it('are sealed with the key, bound to their user, and read back; without a key they are stored as given', () => {
+    const secret = newTotpSecret();
+    const sealed = sealTotpSecret(secret, 'user-1', key);
+    expect(sealed).toMatch(/^enc:v1:[A-Za-z0-9_-]{80}$/);
+    expect(sealed).not.toContain(secret);
+    expect(sealTotpSecret(secret, 'user-1', key)).not.toBe(sealed); // a fresh IV each time
+    expect(openTotpSecret(sealed, 'user-1', key)).toBe(secret);
+    expect(() => openTotpSecret(sealed, 'user-2', key)).toThrow();
+    expect(() => openTotpSecret(sealed, 'user-1', randomBytes(32))).toThrow();
+    expect(() => openTotpSecret(sealed, 'user-1', undefined)).toThrow(/TOTP_ENCRYPTION_KEY/);
+    expect(sealTotpSecret(secret, 'user-1', undefined)).toBe(secret);
+    expect(openTotpSecret(secret, 'user-1', key)).toBe(secret);
   });
 });

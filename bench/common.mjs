@@ -28,6 +28,8 @@ export function serverEnv(databaseUrl, extra = {}) {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
+    // The generated accounts sign in with a password alone (docs/accounts.md, "Second factor").
+    TOTP_REQUIRED_ROLES: 'none',
     HOST: '127.0.0.1',
     RATE_LIMIT_PER_ADDRESS: '10000000',
     RATE_LIMIT_PER_PRINCIPAL: '10000000',

@@ -26,6 +26,7 @@ import { AuditWritePlans1767000000000 } from './1767000000000-audit-write-plans'
 import { AccountLifecycle1767000000100 } from './1767000000100-account-lifecycle';
 import { LawfulRecords1767000000200 } from './1767000000200-lawful-records';
 import { PartnerApps1767000000300 } from './1767000000300-partner-apps';
+import { SecondFactor1767000000400 } from './1767000000400-second-factor';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -56,4 +57,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountLifecycle1767000000100,
   LawfulRecords1767000000200,
   PartnerApps1767000000300,
+  SecondFactor1767000000400,
 ];

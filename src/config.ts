@@ -98,6 +98,7 @@ const envSchema = z.object({
   PASSWORD_RESET_TTL_SECONDS: optional(int(300, 7 * 86_400)),
   PARTNER_SECRET_GRACE_SECONDS: optional(int(0, 30 * 86_400)),
   TOTP_REQUIRED_ROLES: optional(z.string().max(500)),
+  TOTP_ENCRYPTION_KEY: optional(z.string().max(200)),
 });
 
 /** A key that verifies tokens without signing any: a retired signing key, or the next one pre-published. */
@@ -243,16 +244,42 @@ export interface Config {
 export interface AccountsConfig {
   passwordResetTtlSeconds: number;
   partnerSecretGraceSeconds: number;
-  /** Users holding any of these roles must enrol a TOTP second factor before anything else (empty: nobody). */
+  /** Users holding any of these roles must enrol a TOTP second factor before anything else (empty: nobody; see TOTP_REQUIRED_ROLES_PRODUCTION). */
   totpRequiredRoles: string[];
+  /** AES-256-GCM key for TOTP secrets at rest (auth/totp-secret-box.ts); unset: stored as given. */
+  totpEncryptionKey?: Buffer;
+}
+
+/** TOTP_ENCRYPTION_KEY: 32 bytes, as 64 hex characters or base64; null when it is not one. */
+function parseTotpKey(raw: string): Buffer | null {
+  const text = raw.trim();
+  const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  return key.length === 32 ? key : null;
 }
 
 /** The role names TOTP_REQUIRED_ROLES may list (policy/roles.ts; repeated here: config imports nothing of ours). */
 const ROLE_NAMES = ['REPORTER', 'PRACTITIONER', 'SAFEGUARDING_LEAD', 'INVESTIGATOR', 'ANALYST', 'SUPERVISOR', 'AUDITOR', 'ADMIN'];
 
-/** TOTP_REQUIRED_ROLES: a comma list of role names; unset or empty: nobody is required to enrol. */
-function parseRoleList(raw: string | undefined, problems: string[]): string[] {
-  const roles = (raw ?? '')
+/**
+ * Who must enrol a second factor when TOTP_REQUIRED_ROLES is unset, in production on its own
+ * database: the roles that read police case content (INVESTIGATOR, ANALYST, SUPERVISOR) and the
+ * audit trail (AUDITOR). The demo (embedded, or SEED_DEMO=true), development and tests require nobody,
+ * so the demo's accounts keep signing in with a password alone.
+ */
+export const TOTP_REQUIRED_ROLES_PRODUCTION = ['INVESTIGATOR', 'ANALYST', 'SUPERVISOR', 'AUDITOR'];
+
+/**
+ * TOTP_REQUIRED_ROLES: a comma list of role names, or `none`; unset: the production default above
+ * in production on its own database without the demo seed, nobody otherwise.
+ */
+function parseRoleList(
+  raw: string | undefined,
+  defaults: { production: boolean; database: boolean; demo: boolean },
+  problems: string[],
+): string[] {
+  if (raw === undefined) return defaults.production && defaults.database && !defaults.demo ? [...TOTP_REQUIRED_ROLES_PRODUCTION] : [];
+  if (raw.trim().toLowerCase() === 'none') return [];
+  const roles = raw
     .split(',')
     .map((r) => r.trim().toUpperCase())
     .filter(Boolean);
@@ -342,7 +369,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const auditSigning = parseAuditSigning(e, problems);
   const extraVerificationKeys = parseVerificationKeys(e.JWT_VERIFICATION_KEYS, algorithm, problems);
   const trustedIssuers = parseTrustedIssuers(e.TRUSTED_ISSUERS, problems);
-  const totpRequiredRoles = parseRoleList(e.TOTP_REQUIRED_ROLES, problems);
+  const totpEncryptionKey = e.TOTP_ENCRYPTION_KEY === undefined ? undefined : parseTotpKey(e.TOTP_ENCRYPTION_KEY);
+  if (totpEncryptionKey === null) problems.push('TOTP_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64');
+  const totpRequiredRoles = parseRoleList(
+    e.TOTP_REQUIRED_ROLES,
+    { production: (e.NODE_ENV ?? 'production') === 'production', database: Boolean(e.DATABASE_URL), demo: e.SEED_DEMO === true },
+    problems,
+  );
   const dueHours = {
     RED: e.ACCESS_REQUEST_DUE_HOURS_RED ?? 4,
     AMBER: e.ACCESS_REQUEST_DUE_HOURS_AMBER ?? 24,
@@ -467,6 +500,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       passwordResetTtlSeconds: e.PASSWORD_RESET_TTL_SECONDS ?? 24 * 3600,
       partnerSecretGraceSeconds: e.PARTNER_SECRET_GRACE_SECONDS ?? 24 * 3600,
       totpRequiredRoles,
+      totpEncryptionKey: totpEncryptionKey ?? undefined,
     },
   };
 }

@@ -62,18 +62,18 @@ async function authenticate(
   services: AppServices,
   req: Request,
   principals?: PrincipalCache,
-): Promise<Pick<RequestContext, 'principal' | 'authError' | 'principalCached'>> {
+): Promise<Pick<RequestContext, 'principal' | 'authError' | 'principalCached' | 'forgetPrincipal'>> {
   const header = req.get('authorization');
   if (!header) return { principal: null };
   // The scheme name is case-insensitive (RFC 7235).
   const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(header);
   const claims = match ? services.tokens.verify(match[1], 'access') : null;
   if (!claims) return { principal: null, authError: unauthenticated('Invalid or expired token') };
-  const { principal, cached } = principals
+  const { principal, cached, forget } = principals
     ? await principals.resolve(services.db, claims)
-    : { principal: await loadPrincipal(services.db, claims) };
+    : { principal: await loadPrincipal(services.db, claims), forget: undefined };
   if (!principal) return { principal: null, authError: unauthenticated('Invalid or expired token') };
-  return cached ? { principal, principalCached: cached } : { principal };
+  return cached ? { principal, principalCached: cached, forgetPrincipal: forget } : { principal, forgetPrincipal: forget };
 }
 
 /**

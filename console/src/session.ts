@@ -19,6 +19,19 @@ interface Tokens {
   expiresAt: string;
 }
 
+/** What `login` answers: tokens, or (an account with a TOTP second factor) a challenge for completeSecondFactor. */
+interface SignInStep {
+  accessToken: string | null;
+  refreshToken: string | null;
+  expiresAt: string | null;
+  secondFactor: { challenge: string } | null;
+}
+
+/** The second step of a sign-in: the challenge waiting for a code from the authenticator app (or a recovery code). */
+export interface SecondFactorStep {
+  challenge: string;
+}
+
 const AUTH_FIELDS = 'accessToken refreshToken expiresAt';
 const REFRESH_EARLY_MS = 60_000;
 
@@ -36,13 +49,29 @@ export class Session {
     this.schedule();
   }
 
-  static async signIn(email: string, password: string, onEnd: (reason?: string) => void): Promise<Session> {
-    const { login } = await request<{ login: Tokens }>(
-      `mutation SignIn($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH_FIELDS} } }`,
+  static async signIn(email: string, password: string, onEnd: (reason?: string) => void): Promise<Session | SecondFactorStep> {
+    const { login } = await request<{ login: SignInStep }>(
+      `mutation SignIn($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH_FIELDS} secondFactor { challenge } } }`,
       { email, password },
     );
-    const { me } = await request<{ me: Me }>('query Me { me { id displayName roles agency { id name kind } } }', {}, login.accessToken);
-    return new Session(login, me, onEnd);
+    if (login.secondFactor) return { challenge: login.secondFactor.challenge };
+    return Session.open(login as Tokens, onEnd);
+  }
+
+  /** Finishes a sign-in with a second factor: six digits go as the TOTP code, anything else as a recovery code. */
+  static async completeSecondFactor(step: SecondFactorStep, code: string, onEnd: (reason?: string) => void): Promise<Session> {
+    const digits = code.replace(/\s+/g, '');
+    const proof = /^\d{6}$/.test(digits) ? { code: digits, recoveryCode: null } : { code: null, recoveryCode: code.trim() };
+    const { completeSecondFactor } = await request<{ completeSecondFactor: Tokens }>(
+      `mutation SecondFactor($challenge: String!, $code: String, $recoveryCode: String) { completeSecondFactor(challenge: $challenge, code: $code, recoveryCode: $recoveryCode) { ${AUTH_FIELDS} } }`,
+      { challenge: step.challenge, ...proof },
+    );
+    return Session.open(completeSecondFactor, onEnd);
+  }
+
+  private static async open(tokens: Tokens, onEnd: (reason?: string) => void): Promise<Session> {
+    const { me } = await request<{ me: Me }>('query Me { me { id displayName roles agency { id name kind } } }', {}, tokens.accessToken);
+    return new Session(tokens, me, onEnd);
   }
 
   get isAuditor(): boolean {

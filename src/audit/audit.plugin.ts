@@ -34,7 +34,7 @@ const FIELD_ACTIONS: Record<string, AuditAction> = {
   serviceToken: AuditAction.LOGIN,
   exchangeToken: AuditAction.LOGIN,
   completePasswordReset: AuditAction.LOGIN,
-  verifySecondFactor: AuditAction.LOGIN,
+  completeSecondFactor: AuditAction.LOGIN,
   refreshToken: AuditAction.REFRESH,
   logout: AuditAction.LOGOUT,
   discloseIntelligence: AuditAction.DISCLOSE,
@@ -52,7 +52,17 @@ const FIELD_ACTIONS: Record<string, AuditAction> = {
 };
 
 /** Arguments that are secrets: their presence is recorded, never their value. */
-const SECRET_ARGS = new Set(['password', 'clientSecret', 'refreshToken', 'idToken', 'resetToken', 'newPassword', 'code', 'challenge']);
+const SECRET_ARGS = new Set([
+  'password',
+  'clientSecret',
+  'refreshToken',
+  'idToken',
+  'resetToken',
+  'newPassword',
+  'code',
+  'challenge',
+  'recoveryCode',
+]);
 const READ_ACTIONS = new Set([AuditAction.READ, AuditAction.LIST, AuditAction.SEARCH]);
 const DENIALS = new Set<string>([
   ErrorCode.UNAUTHENTICATED,

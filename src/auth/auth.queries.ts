@@ -17,6 +17,7 @@ export interface PrincipalRow {
   display_name: string;
   roles: Role[] | null;
   scopes: ServiceScope[] | null;
+  second_factor: boolean;
   agency_id: string;
   agency_name: string;
   agency_kind: AgencyKind;
@@ -31,6 +32,7 @@ export interface PrincipalSnapshot {
   agency: { id: string; name: string; kind: AgencyKind };
   roles: Role[];
   scopes: ServiceScope[];
+  secondFactor?: boolean;
 }
 
 /**
@@ -40,13 +42,14 @@ export interface PrincipalSnapshot {
 function principalRowSql(kind: PrincipalKind, sessionId: string, id: string): Sql {
   return kind === 'USER'
     ? sql`SELECT u.id, u.display_name, u.roles::text[] AS roles, NULL AS scopes,
+                 EXISTS (SELECT 1 FROM user_second_factors f WHERE f.user_id = u.id AND f.secret IS NOT NULL) AS second_factor,
                  a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind
             FROM auth_sessions s
             JOIN users u ON u.id = s.user_id
             JOIN agencies a ON a.id = u.agency_id
            WHERE s.id = ${sessionId}::uuid AND s.user_id = ${id}::uuid AND s.revoked_at IS NULL AND u.disabled_at IS NULL
              AND NOT u.must_change_password AND a.status = 'ACTIVE'`
-    : sql`SELECT sa.id, sa.name AS display_name, NULL AS roles, sa.scopes::text[] AS scopes,
+    : sql`SELECT sa.id, sa.name AS display_name, NULL AS roles, sa.scopes::text[] AS scopes, false AS second_factor,
                  a.id AS agency_id, a.name AS agency_name, a.kind AS agency_kind
             FROM auth_sessions s
             JOIN service_accounts sa ON sa.id = s.service_account_id
@@ -68,13 +71,13 @@ export async function findPrincipalRow(
 
 /**
  * A boolean SQL expression: true while `principal` is exactly what `loadPrincipal` would return now
- * (session live, account enabled, same roles or scopes, name and agency). Lets a principal taken
+ * (session live, account enabled, same roles or scopes, second factor, name and agency). Lets a principal taken
  * from the cache be confirmed inside a statement the request runs anyway (its audit insert).
  */
 export function principalUnchangedSql(principal: PrincipalSnapshot): Sql {
   const grants = principal.kind === 'USER' ? sql`p.roles = ${principal.roles}::text[]` : sql`p.scopes = ${principal.scopes}::text[]`;
   return sql`EXISTS (SELECT 1 FROM (${principalRowSql(principal.kind, principal.sessionId, principal.id)}) p
-                      WHERE ${grants} AND p.display_name = ${principal.displayName} AND p.agency_id = ${principal.agency.id}::uuid
+                      WHERE ${grants} AND p.second_factor = ${principal.secondFactor ?? false} AND p.display_name = ${principal.displayName} AND p.agency_id = ${principal.agency.id}::uuid
                         AND p.agency_name = ${principal.agency.name} AND p.agency_kind::text = ${principal.agency.kind})`;
 }
 

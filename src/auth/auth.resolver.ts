@@ -2,6 +2,7 @@ import { Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context';
 import { authorize } from '../policy/authorize';
 import { Permission } from '../policy/permissions';
+import { mustEnrolSecondFactor } from '../policy/second-factor';
 import { exchangeToken, login, logout, refresh, serviceToken } from './auth.service';
 import { completePasswordReset } from './password-reset.service';
 import {
@@ -63,6 +64,11 @@ export class AuthResolver {
   @Query(() => PrincipalType, { description: 'The caller' })
   me(@Ctx() ctx: GraphQLContext): PrincipalType {
     const principal = authorize(ctx, Permission.SIGNED_IN);
-    return { ...principal, kind: PrincipalKindEnum[principal.kind] };
+    return {
+      ...principal,
+      kind: PrincipalKindEnum[principal.kind],
+      secondFactor: principal.secondFactor ?? false,
+      secondFactorRequired: mustEnrolSecondFactor(principal, ctx.config.accounts.totpRequiredRoles),
+    };
   }
 }

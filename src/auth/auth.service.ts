@@ -18,6 +18,8 @@ import {
 } from './auth.queries';
 import type { AuthPayload } from './auth.types';
 import { hashSecret, needsRehash, verifyAgainstDummy, verifySecret } from './passwords';
+import { type IssuedChallenge, issueSecondFactorChallenge } from './second-factor-challenge';
+import { hasActiveSecondFactor } from './second-factor.queries';
 import { accountKey, claimAttempt, clearAttempts } from './sign-in-throttle';
 import type { PrincipalKind, TokenService } from './tokens';
 
@@ -52,12 +54,21 @@ export async function issueTokens(ctx: RequestContext, sessionId: string, subjec
     await insertRefreshToken(ctx.db, { id: refresh.jti, sessionId, expiresAt: refresh.expiresAt });
     refreshToken = refresh.token;
   }
-  return { accessToken: access.token, refreshToken, expiresAt: access.expiresAt, tokenType: 'Bearer' };
+  return {
+    accessToken: access.token,
+    refreshToken,
+    expiresAt: access.expiresAt,
+    tokenType: 'Bearer',
+    secondFactorRequired: false,
+    secondFactor: null,
+  };
 }
 
 /**
  * Signs a user in with email and password, starting a new session. After repeated failures the
  * email is locked out for a while (RATE_LIMITED, password not checked), whether or not it exists.
+ * For an account with a TOTP second factor the right password returns no tokens but a challenge
+ * (`secondFactorRequired`), which completeSecondFactor takes with a code (second-factor.service.ts).
  */
 export async function login(ctx: RequestContext, email: string, password: string): Promise<AuthPayload> {
   const normalised = normaliseEmail(email);
@@ -75,12 +86,24 @@ export async function login(ctx: RequestContext, email: string, password: string
   if (user.mustChangePassword) throw passwordChangeRequired();
   const rehashed = needsRehash(user.passwordHash, ctx.config.argon2) ? await hashSecret(password, ctx.config.argon2) : null;
   return inTransaction(ctx, async (ctx) => {
-    await clearAttempts(ctx.db, throttle);
     if (rehashed) await updatePasswordHash(ctx.db, user.id, rehashed, user.passwordHash);
+    // Half a sign-in: the attempt stays counted until the code is right, so guessing codes is throttled too.
+    if (await hasActiveSecondFactor(ctx.db, user.id)) return secondFactorPayload(await issueSecondFactorChallenge(ctx, user));
+    await clearAttempts(ctx.db, throttle);
     const session = await insertSession(ctx.db, { userId: user.id, serviceAccountId: null });
     return issueTokens(ctx, session.id, { sub: user.id, pk: 'USER', agency: user.agencyId, roles: user.roles });
   });
 }
+
+/** What `login` returns in place of tokens while a second factor is still needed. */
+const secondFactorPayload = (challenge: IssuedChallenge): AuthPayload => ({
+  accessToken: null,
+  refreshToken: null,
+  expiresAt: null,
+  tokenType: 'Bearer',
+  secondFactorRequired: true,
+  secondFactor: challenge,
+});
 
 /** Signs a partner app in with its client id and secret (OAuth client-credentials style); locked out as `login` is. */
 export async function serviceToken(ctx: RequestContext, clientId: string, clientSecret: string): Promise<AuthPayload> {

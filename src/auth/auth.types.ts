@@ -11,10 +11,24 @@ export enum PrincipalKindEnum {
 }
 registerEnumType(PrincipalKindEnum, { name: 'PrincipalKind', description: "A person, or a partner app's service account" });
 
-@ObjectType({ description: 'Tokens from a sign-in or refresh. Send the access token as `Authorization: Bearer <token>`.' })
-export class AuthPayload {
+@ObjectType({
+  description: 'The second step of a sign-in: send `challenge` with a TOTP code (or a recovery code) to completeSecondFactor',
+})
+export class SecondFactorChallenge {
+  @Field({ description: 'Single use, valid for five minutes' })
+  challenge!: string;
+
   @Field()
-  accessToken!: string;
+  expiresAt!: Date;
+}
+
+@ObjectType({
+  description:
+    'Tokens from a sign-in or refresh. Send the access token as `Authorization: Bearer <token>`. When `secondFactorRequired`, `login` returned no tokens yet: send `secondFactor.challenge` with a code to completeSecondFactor.',
+})
+export class AuthPayload {
+  @Field(() => String, { nullable: true, description: 'Null only while `secondFactorRequired`' })
+  accessToken!: string | null;
 
   @Field(() => String, {
     nullable: true,
@@ -22,11 +36,17 @@ export class AuthPayload {
   })
   refreshToken!: string | null;
 
-  @Field({ description: 'When the access token expires' })
-  expiresAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'When the access token expires; null only while `secondFactorRequired`' })
+  expiresAt!: Date | null;
 
   @Field({ description: 'Always "Bearer"' })
   tokenType!: string;
+
+  @Field({ description: 'True when the password was right and the account has a TOTP second factor: no tokens yet' })
+  secondFactorRequired!: boolean;
+
+  @Field(() => SecondFactorChallenge, { nullable: true, description: 'Set when `secondFactorRequired`' })
+  secondFactor!: SecondFactorChallenge | null;
 }
 
 @ObjectType('Principal', { description: 'The caller: who they are, for which agency, with which roles' })
@@ -48,6 +68,14 @@ export class PrincipalType {
 
   @Field(() => [ServiceScope], { description: 'Empty for users' })
   scopes!: ServiceScope[];
+
+  @Field({ description: 'A person with an active TOTP second factor' })
+  secondFactor!: boolean;
+
+  @Field({
+    description: "True when the caller's roles require a second factor they have not enrolled: until they do, only enrolling is allowed",
+  })
+  secondFactorRequired!: boolean;
 }
 
 /** Credentials are bounded so an oversized value is refused before any hashing work. */
@@ -94,15 +122,6 @@ export class ExchangeTokenArgs {
   @MinLength(1)
   @MaxLength(16_384)
   idToken!: string;
-}
-
-@ObjectType({ description: 'The second step of a sign-in: send `challenge` with a code to verifySecondFactor' })
-export class SecondFactorChallenge {
-  @Field({ description: 'Single use, short-lived' })
-  challenge!: string;
-
-  @Field()
-  expiresAt!: Date;
 }
 
 @ObjectType({

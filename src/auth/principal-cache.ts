@@ -13,6 +13,8 @@ export interface ResolvedPrincipal {
   principal: Principal | null;
   /** Present only for a cached principal: the request must confirm it (see `PrincipalCache`). */
   cached?: CachedPrincipal;
+  /** Drops this session's entry: for a use case that changed the caller's own principal (a second factor confirmed). */
+  forget?: () => void;
 }
 
 export interface CachedPrincipal {
@@ -48,12 +50,14 @@ export class PrincipalCache {
       }
       return principal;
     };
+    const forget = () => void this.entries.delete(key);
     const hit = this.entries.get(key);
-    if (!hit || hit.expires <= Date.now()) return { principal: await load() };
+    if (!hit || hit.expires <= Date.now()) return { principal: await load(), forget };
     const principal = { ...hit.principal, tokenId: claims.jti };
     return {
       principal,
-      cached: { unchanged: principalUnchangedSql(principal), reload: load, forget: () => this.entries.delete(key) },
+      cached: { unchanged: principalUnchangedSql(principal), reload: load, forget },
+      forget,
     };
   }
 }

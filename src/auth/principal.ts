@@ -14,6 +14,11 @@ export interface Principal {
   /** Current roles from the database, not the token: a role change applies at once. */
   roles: Role[];
   scopes: ServiceScope[];
+  /**
+   * A person with an active TOTP second factor; false (or absent, for principals built by hand
+   * outside a sign-in) for everyone else, partner apps included.
+   */
+  secondFactor?: boolean;
   sessionId: string;
   /** The access token's `jti`, recorded in audit events. */
   tokenId: string;
@@ -34,6 +39,7 @@ export async function loadPrincipal(db: Queryable, claims: TokenClaims): Promise
     agency: { id: row.agency_id, name: row.agency_name, kind: row.agency_kind },
     roles: row.roles ?? [],
     scopes: row.scopes ?? [],
+    secondFactor: row.second_factor,
     sessionId: claims.sid,
     tokenId: claims.jti,
   };

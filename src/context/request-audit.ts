@@ -6,7 +6,8 @@ export interface SignedInActor {
   kind: 'USER' | 'SERVICE';
   agencyId: string;
   roles: string[];
-  tokenId: string;
+  /** Null for the password step of a sign-in with a second factor: no token was issued yet. */
+  tokenId: string | null;
 }
 
 /** One root field of the operation (one event): what it returned and how it ended. */

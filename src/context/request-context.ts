@@ -47,6 +47,11 @@ export interface RequestContext extends Omit<AppServices, 'db'> {
    * the database: confirmed before a mutation runs and before any response leaves (see PrincipalCache).
    */
   principalCached?: CachedPrincipal;
+  /**
+   * Drops the caller's entry from the in-process principal cache, for a use case that changes what
+   * the caller's principal is (their second factor): the next request loads it afresh.
+   */
+  forgetPrincipal?: () => void;
   clientAddress?: string;
   userAgent?: string;
   log: Logger;
@@ -54,12 +59,15 @@ export interface RequestContext extends Omit<AppServices, 'db'> {
   audit: RequestAudit;
 }
 
-/** Who is calling, as the policy sees it. */
-export type Caller = Pick<RequestContext, 'principal' | 'authError'>;
+/** Who is calling, as the policy sees it (and the configuration its rules read: who must enrol a second factor). */
+export type Caller = Pick<RequestContext, 'principal' | 'authError' | 'config'>;
 
 export function createRequestContext(
   services: AppServices,
-  request: Pick<RequestContext, 'requestId' | 'principal' | 'authError' | 'principalCached' | 'clientAddress' | 'userAgent'>,
+  request: Pick<
+    RequestContext,
+    'requestId' | 'principal' | 'authError' | 'principalCached' | 'forgetPrincipal' | 'clientAddress' | 'userAgent'
+  >,
 ): RequestContext {
   const log = services.logger.child({ requestId: request.requestId, principalId: request.principal?.id });
   return {

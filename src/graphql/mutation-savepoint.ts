@@ -3,10 +3,19 @@ import { inTransaction, type RequestContext } from '../context/request-context';
 
 /**
  * Sign-in operations whose refusal must leave its writes: a failed attempt's count (the lock-out
- * must see it) and the revocation of a session whose refresh token was replayed. They commit with
- * the request's own (DENIED) event.
+ * must see it, for a wrong password or a wrong second-factor code) and the revocation of a session
+ * whose refresh token was replayed. They commit with the request's own (DENIED) event, and write
+ * nothing else before they can still refuse.
  */
-const REFUSALS_THAT_WRITE = new Set(['login', 'serviceToken', 'exchangeToken', 'refreshToken']);
+const REFUSALS_THAT_WRITE = new Set([
+  'login',
+  'serviceToken',
+  'exchangeToken',
+  'refreshToken',
+  'completeSecondFactor',
+  'enrolTotp',
+  'disableTotp',
+]);
 
 /**
  * Runs each root mutation field in a savepoint of the request's transaction: a field that fails

@@ -5,6 +5,7 @@ import { validateOrReject, type ValidatorOptions } from 'class-validator';
 import { ArgumentValidationError, buildSchema, getMetadataStorage, type PubSub, type ValidatorFn } from 'type-graphql';
 import { AgencyResolver, DivisionResolver } from '../agencies/agency.resolver';
 import { AuthResolver } from '../auth/auth.resolver';
+import { SecondFactorResolver } from '../auth/second-factor.resolver';
 import { SessionResolver } from '../auth/session.resolver';
 import { authChecker } from './auth-checker';
 import { normaliseIdArguments } from './ids';
@@ -33,6 +34,7 @@ import { PartnerAppResolver } from '../partner-apps/partner-app.resolver';
 export const RESOLVERS = [
   AuthResolver,
   SessionResolver,
+  SecondFactorResolver,
   AgencyResolver,
   DivisionResolver,
   UserResolver,

@@ -27,6 +27,7 @@ import { withLoaders } from '../graphql/context';
 import { checkQueryLimits, tooComplex } from '../graphql/limits';
 import { runPeriodically } from '../periodic';
 import { decide, Permission } from '../policy/permissions';
+import { secondFactorRefusal } from '../policy/second-factor';
 import { CloseCode, ConnectionRegistry, LiveConnection } from './live-connection';
 import { NoticeRelay } from './notice-relay';
 import type { SubscriptionContext } from './subscription.service';
@@ -109,6 +110,10 @@ export async function startSubscriptions(
   const formatError = createFormatError(schema);
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((e) => formatError(e.toJSON(), e));
   const registry = new ConnectionRegistry();
+  // As a query's permission check: the permission, and no second factor still to enrol.
+  const mayListen = (principal: Principal) =>
+    decide(Permission.READ_NOTIFICATIONS, principal) === 'ALLOW' &&
+    !secondFactorRefusal(Permission.READ_NOTIFICATIONS, principal, config.accounts.totpRequiredRoles);
   const relay = new NoticeRelay(dataSourceUrl(db), logger);
   relay.onNotice(({ eventId, recipientIds }) => {
     for (const id of recipientIds) for (const live of registry.forPrincipal(id)) live.deliver(eventId);
@@ -145,7 +150,7 @@ export async function startSubscriptions(
         const resolved = await principals.resolve(db, claims);
         principal = resolved.cached ? await resolved.cached.reload() : resolved.principal;
         if (!principal) return refuse(CloseCode.Unauthorized, 'Unauthorized');
-        if (decide(Permission.READ_NOTIFICATIONS, principal) !== 'ALLOW') return refuse(CloseCode.Forbidden, 'Forbidden');
+        if (!mayListen(principal)) return refuse(CloseCode.Forbidden, 'Forbidden');
         const live = new LiveConnection(principal, claims, randomUUID(), (code, reason) => socket.close(code, reason));
         if (!registry.add(live, limits.maxConnectionsPerPrincipal)) {
           live.close(CloseCode.TooManyConnections, 'Too many connections');
@@ -225,7 +230,7 @@ export async function startSubscriptions(
         const principal = await loadPrincipal(db, live.claims);
         if (live.closed) return;
         if (!principal) live.close(CloseCode.Unauthorized, 'Session ended');
-        else if (decide(Permission.READ_NOTIFICATIONS, principal) !== 'ALLOW') live.close(CloseCode.Forbidden, 'Forbidden');
+        else if (!mayListen(principal)) live.close(CloseCode.Forbidden, 'Forbidden');
         else live.principal = principal;
       }),
     );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isObjectType } from 'graphql';
 import { Client } from 'pg';
+import { newTotpSecret, totpCode } from '../../src/auth/totp';
 import { buildAppSchema } from '../../src/graphql/schema';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD } from '../../src/demo/demo-seed';
 import { createAgencyWithUser, type IdentityProvider, startIdentityProvider } from '../support/identity-provider';
@@ -59,6 +60,13 @@ interface Fixtures {
   agreementId: string;
   gmpId: string;
   dueCrimeId: string;
+  /** TOTP secrets of oversight users: one pending (confirmTotp), one active and signed in (disableTotp), one active with a login challenge. */
+  confirmSecret: string;
+  disableSecret: string;
+  signInSecret: string;
+  signInChallenge: string;
+  /** An oversight user with an active second factor, for resetUserTotp. */
+  totpResetUserId: string;
 }
 interface Call {
   /** Demo account email, or null for no token. */
@@ -386,6 +394,37 @@ const CASES: Record<string, Case> = {
     refused: anonymous(
       'mutation { completePasswordReset(resetToken: "not-a-token", newPassword: "a-new-synthetic-passphrase") { tokens { accessToken } } }',
     ),
+  },
+  enrolTotp: {
+    permitted: { as: 'totp-enrol@oversight.example', query: 'mutation { enrolTotp { secret } }' },
+    refused: anonymous('mutation { enrolTotp { secret } }'),
+  },
+  confirmTotp: {
+    permitted: {
+      as: 'totp-confirm@oversight.example',
+      query: 'mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }',
+      vars: (f) => ({ c: totpCode(f.confirmSecret) }),
+    },
+    refused: anonymous('mutation { confirmTotp(code: "123456") { recoveryCodes } }'),
+  },
+  disableTotp: {
+    permitted: {
+      as: 'totp-disable@oversight.example',
+      query: 'mutation($c: String!) { disableTotp(code: $c) }',
+      vars: (f) => ({ c: totpCode(f.disableSecret) }),
+    },
+    refused: anonymous('mutation { disableTotp(code: "123456") }'),
+  },
+  completeSecondFactor: {
+    permitted: anonymous('mutation($ch: String!, $c: String!) { completeSecondFactor(challenge: $ch, code: $c) { accessToken } }', (f) => ({
+      ch: f.signInChallenge,
+      c: totpCode(f.signInSecret),
+    })),
+    refused: anonymous('mutation { completeSecondFactor(challenge: "not-a-challenge", code: "123456") { accessToken } }'),
+  },
+  resetUserTotp: {
+    permitted: { as: ADMIN, query: 'mutation($id: ID!) { resetUserTotp(userId: $id) { id } }', vars: (f) => ({ id: f.totpResetUserId }) },
+    refused: { as: ANALYST, query: 'mutation($id: ID!) { resetUserTotp(userId: $id) { id } }', vars: (f) => ({ id: f.totpResetUserId }) },
   },
   submitIntelligence: {
     permitted: {
@@ -763,6 +802,7 @@ beforeAll(async () => {
     partnerAppToRevoke: await partnerApp('coverage-app-2'),
     breakGlassGrantId: await one(`SELECT id FROM break_glass_grants WHERE reviewed_at IS NULL ORDER BY granted_at LIMIT 1`),
     anomalyId: await breakGlassAnomaly(),
+    ...(await secondFactorFixtures()),
   };
   faults = await installAuditFaults(owner, app.config.dbAppRole);
 });
@@ -790,6 +830,39 @@ async function breakGlassAnomaly(): Promise<string> {
 async function oversightAuditor(email: string): Promise<string> {
   return one(`INSERT INTO users (agency_id, email, display_name, password_hash, roles)
      SELECT agency_id, '${email}', 'Coverage', '!', '{AUDITOR}' FROM users WHERE email = '${ADMIN}' RETURNING id`);
+}
+
+/**
+ * Oversight users with the demo password and, written as the owner, a second factor: pending
+ * (confirmTotp), active after signing in (disableTotp), active with a sign-in challenge
+ * (completeSecondFactor, kept valid for the length of the walk), and active (resetUserTotp).
+ */
+async function secondFactorFixtures() {
+  const user = (email: string) =>
+    one(`INSERT INTO users (agency_id, email, display_name, password_hash, roles)
+     SELECT agency_id, '${email}', 'Coverage', password_hash, '{AUDITOR}' FROM users WHERE email = '${ADMIN}' RETURNING id`);
+  const active = (id: string, secret: string) =>
+    owner.query(`INSERT INTO user_second_factors (user_id, secret, activated_at) VALUES ($1, $2, now())`, [id, secret]);
+  await user('totp-enrol@oversight.example');
+  const confirmSecret = newTotpSecret();
+  await owner.query(`INSERT INTO user_second_factors (user_id, pending_secret, pending_since) VALUES ($1, $2, now() + interval '1 day')`, [
+    await user('totp-confirm@oversight.example'),
+    confirmSecret,
+  ]);
+  const disableSecret = newTotpSecret();
+  const disableUserId = await user('totp-disable@oversight.example');
+  await tokenFor('totp-disable@oversight.example');
+  await active(disableUserId, disableSecret);
+  const signInSecret = newTotpSecret();
+  await active(await user('totp-signin@oversight.example'), signInSecret);
+  const signedIn = await app.gql<{ login: { secondFactor: { challenge: string } } }>(
+    `mutation { login(email: "totp-signin@oversight.example", password: "${DEMO_PASSWORD}") { secondFactor { challenge } } }`,
+  );
+  const signInChallenge = signedIn.body.data!.login.secondFactor.challenge;
+  await owner.query(`UPDATE second_factor_challenges SET expires_at = now() + interval '1 day'`);
+  const totpResetUserId = await user('totp-reset@oversight.example');
+  await active(totpResetUserId, newTotpSecret());
+  return { confirmSecret, disableSecret, signInSecret, signInChallenge, totpResetUserId };
 }
 
 /** A password reset token for the user, as the oversight admin is given it. */

@@ -387,10 +387,13 @@ describe('row-level security covers every case table', () => {
         'grants',
         'migrations',
         'password_resets',
+        'recovery_codes',
         'refresh_tokens',
         'retention_review_groups',
+        'second_factor_challenges',
         'service_accounts',
         'sign_in_throttles',
+        'user_second_factors',
         'users',
       ].filter((t) => rows.some((r) => r.relname === t)),
     );

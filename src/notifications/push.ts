@@ -5,7 +5,6 @@ import type { AppServices } from '../context/request-context';
 import { dataSourceUrl } from '../db/migrate';
 import { runDeadlineClocks } from '../deadlines/clocks';
 import { runPeriodically } from '../periodic';
-import { singleRunner } from '../db/single-runner';
 import { deliverWebhook } from '../webhooks/delivery';
 import { DELIVER_TASK } from '../webhooks/webhook.queries';
 import { fanOutNotice, scanSubjectAccess } from './fan-out';
@@ -74,13 +73,9 @@ export async function startPushSharing(services: AppServices): Promise<PushShari
     noHandleSignals: true,
     logger: workerLogger(logger),
   });
-  // One instance scans each turn (docs/scaling.md); the scan's claimed position keeps it exact anyway.
-  const scan = singleRunner(db, 'access-notices', async () => {
+  const accessScan = runPeriodically('access notices', config.push.accessScanIntervalMs, logger, async () => {
     const raised = await scanSubjectAccess(db);
     if (raised) logger.debug({ raised }, 'access notices raised');
-  });
-  const accessScan = runPeriodically('access notices', config.push.accessScanIntervalMs, logger, async () => {
-    await scan();
   });
   const clocks = runPeriodically('deadline clocks', config.deadlines.scanIntervalMs, logger, async () => {
     const done = await runDeadlineClocks(db, config);

@@ -10,7 +10,7 @@ import type { SignInResult } from './auth.types';
 import { hashSecret, verifySecret } from './passwords';
 import { issueSecondFactorChallenge } from './second-factor-challenge';
 import { hasActiveSecondFactor } from './second-factor.queries';
-import type { Principal } from './principal';
+import { type Principal, principalOfRow } from './principal';
 
 /** The one message for every refused reset token: unknown, spent, expired, or its user disabled. */
 const INVALID_RESET = 'Invalid or expired reset token';
@@ -74,17 +74,7 @@ export async function completePasswordReset(ctx: RequestContext, resetToken: str
       const tokens = await issueTokens(ctx, session.id, { sub: row.id, pk: 'USER', agency: row.agency_id, roles: row.roles ?? [] });
       result = { tokens, secondFactor: null };
       // The change is the user's own: they are its actor, in the session the reset opened.
-      actor = {
-        kind: 'USER',
-        id: row.id,
-        displayName: row.display_name,
-        agency: { id: row.agency_id, name: row.agency_name, kind: row.agency_kind },
-        roles: row.roles ?? [],
-        scopes: [],
-        secondFactor: row.second_factor,
-        sessionId: session.id,
-        tokenId: ctx.audit.signedIn?.tokenId ?? '',
-      };
+      actor = principalOfRow('USER', row, session.id, ctx.audit.signedIn?.tokenId ?? '');
     }
     const asUser = Object.create(ctx) as RequestContext;
     asUser.principal = actor;

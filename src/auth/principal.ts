@@ -2,7 +2,7 @@ import { AgencyKind } from '../agencies/agency-kind';
 import type { Queryable } from '../db/sql';
 import { Role } from '../policy/roles';
 import { ServiceScope } from '../users/service-account.entity';
-import { findPrincipalRow } from './auth.queries';
+import { findPrincipalRow, type PrincipalRow } from './auth.queries';
 import type { PrincipalKind, TokenClaims } from './tokens';
 
 /** Who is calling: a user of an agency, or a partner app's service account. */
@@ -31,16 +31,20 @@ export interface Principal {
  */
 export async function loadPrincipal(db: Queryable, claims: TokenClaims): Promise<Principal | null> {
   const row = await findPrincipalRow(db, claims.pk, claims.sid, claims.sub);
-  if (!row) return null;
+  return row ? principalOfRow(claims.pk, row, claims.sid, claims.jti) : null;
+}
+
+/** The principal a live session's row describes (`findPrincipalRow`), signed in with the token `tokenId`. */
+export function principalOfRow(kind: PrincipalKind, row: PrincipalRow, sessionId: string, tokenId: string): Principal {
   return {
-    kind: claims.pk,
+    kind,
     id: row.id,
     displayName: row.display_name,
     agency: { id: row.agency_id, name: row.agency_name, kind: row.agency_kind },
     roles: row.roles ?? [],
     scopes: row.scopes ?? [],
     secondFactor: row.second_factor,
-    sessionId: claims.sid,
-    tokenId: claims.jti,
+    sessionId,
+    tokenId,
   };
 }

@@ -11,7 +11,7 @@ import type { User } from '../users/user.types';
 import { findPrincipalRow, insertSession } from './auth.queries';
 import { issueTokens } from './auth.service';
 import type { AuthPayload } from './auth.types';
-import type { Principal } from './principal';
+import { type Principal, principalOfRow } from './principal';
 import { challengeSecretMatches, parseChallenge } from './second-factor-challenge';
 import { openTotpSecret, sealTotpSecret } from './totp-secret-box';
 import {
@@ -289,17 +289,7 @@ export async function completeSecondFactor(
 async function recordRecoveryCodeUse(ctx: RequestContext, sessionId: string, userId: string): Promise<void> {
   const row = await findPrincipalRow(ctx.db, 'USER', sessionId, userId);
   if (!row) throw unauthenticated(INVALID_CHALLENGE);
-  const actor: Principal = {
-    kind: 'USER',
-    id: row.id,
-    displayName: row.display_name,
-    agency: { id: row.agency_id, name: row.agency_name, kind: row.agency_kind },
-    roles: row.roles ?? [],
-    scopes: [],
-    secondFactor: row.second_factor,
-    sessionId,
-    tokenId: ctx.audit.signedIn?.tokenId ?? '',
-  };
+  const actor = principalOfRow('USER', row, sessionId, ctx.audit.signedIn?.tokenId ?? '');
   const asUser = Object.create(ctx) as RequestContext;
   asUser.principal = actor;
   await actAs(ctx.db, actor);

@@ -131,6 +131,9 @@ export async function startCluster({ log = () => undefined, env = process.env } 
       AUDIT_SIGNING_KEY: secret,
       TRUST_PROXY: 'true',
       SEED_DEMO: 'false',
+      // The cluster runs the seeded demo, whose accounts sign in with a password alone; production's
+      // default would have its police and auditor accounts enrol a second factor first.
+      TOTP_REQUIRED_ROLES: env.TOTP_REQUIRED_ROLES ?? 'none',
       CONSOLE_ENABLED: 'false',
       LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
       AUDIT_SEAL_INTERVAL_MS: '2000',
